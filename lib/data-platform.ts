@@ -1,0 +1,162 @@
+import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PostgresDatabase, PostgresDatabaseOptions } from './database/postgres-database';
+import { PlaybookValidationError, validateIntegerRange } from './private/validation';
+import { Profile } from './profile';
+
+/**
+ * Properties of a DataPlatform.
+ */
+export interface DataPlatformProps {
+  /**
+   * The profile every part takes its defaults from (a part's own `profile` wins).
+   *
+   * @default Profile.PRODUCTION
+   */
+  readonly profile?: Profile;
+
+  /**
+   * An existing VPC. It needs isolated (or private) subnets in at least two Availability
+   * Zones and, for the in-VPC functions (secret rotation), a path to the Secrets Manager,
+   * CloudWatch, CloudWatch Logs and AWS Backup APIs: interface endpoints or a NAT gateway.
+   *
+   * @default - a new VPC with isolated subnets, interface endpoints and flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The CIDR block of the VPC this construct creates. Cannot be combined with `vpc`.
+   *
+   * @default '10.40.0.0/16'
+   */
+  readonly vpcCidr?: string;
+
+  /**
+   * How many Availability Zones the created VPC spans (2 to 6). Cannot be combined with `vpc`.
+   *
+   * @default - 3 in production, 2 in development
+   */
+  readonly maxAzs?: number;
+
+  /**
+   * Options of the PostgreSQL primary.
+   *
+   * @default - the profile's defaults
+   */
+  readonly database?: PostgresDatabaseOptions;
+}
+
+const DEFAULT_VPC_CIDR = '10.40.0.0/16';
+
+/**
+ * The whole data platform with one set of defaults: a VPC (or yours) and the PostgreSQL
+ * primary. Later parts (replicas, pooling, backups, cache, buckets, alarms) compose here.
+ */
+export class DataPlatform extends Construct {
+  /** The VPC everything runs in. */
+  public readonly vpc: ec2.IVpc;
+  /** The PostgreSQL primary. */
+  public readonly database: PostgresDatabase;
+  /** The profile the defaults came from. */
+  public readonly profile: Profile;
+
+  constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
+    super(scope, id);
+    this.profile = props.profile ?? Profile.PRODUCTION;
+    const production = this.profile === Profile.PRODUCTION;
+    if (props.vpc && (props.vpcCidr !== undefined || props.maxAzs !== undefined)) {
+      throw new PlaybookValidationError(this,
+        'vpc cannot be combined with vpcCidr or maxAzs: those shape the VPC this construct creates; pass one or the other');
+    }
+    validateIntegerRange(this, 'maxAzs', props.maxAzs, 2, 6);
+
+    let databaseSubnets: ec2.SubnetSelection | undefined = props.database?.vpcSubnets;
+    if (props.vpc) {
+      this.vpc = props.vpc;
+    } else {
+      this.vpc = this.createVpc(props, production);
+      databaseSubnets = databaseSubnets ?? { subnetGroupName: 'Database' };
+    }
+
+    this.database = new PostgresDatabase(this, 'Database', {
+      profile: this.profile,
+      ...props.database,
+      vpc: this.vpc,
+      vpcSubnets: databaseSubnets,
+    });
+  }
+
+  private createVpc(props: DataPlatformProps, production: boolean): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? DEFAULT_VPC_CIDR),
+      maxAzs: props.maxAzs ?? (production ? 3 : 2),
+      natGateways: 0,
+      // Nothing here is reachable from, or reaches, the internet: AWS APIs go through endpoints.
+      subnetConfiguration: [
+        { name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+        { name: 'Functions', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
+      ],
+      restrictDefaultSecurityGroup: false,
+    });
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_WEEK,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    // In-VPC functions (secret rotation now; metrics collector and restore validator later)
+    // reach AWS APIs through these, with private DNS so the SDK's default endpoints resolve here.
+    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    // One security group for every endpoint, HTTPS from the VPC's own (literal) CIDR block.
+    const cidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: 'AWS API interface endpoints: HTTPS from inside the VPC only',
+      allowAllOutbound: false,
+    });
+    endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
+      SecretsManagerEndpoint: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      CloudWatchEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+      LogsEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+      BackupEndpoint: ec2.InterfaceVpcEndpointAwsService.BACKUP,
+    };
+    for (const [id, service] of Object.entries(endpoints)) {
+      vpc.addInterfaceEndpoint(id, {
+        service,
+        subnets: { subnetGroupName: 'Functions' },
+        privateDnsEnabled: true,
+        securityGroups: [endpointSecurityGroup],
+        open: false,
+      });
+    }
+    return vpc;
+  }
+}
+
+/**
+ * Properties of a DataPlatformStack.
+ */
+export interface DataPlatformStackProps extends StackProps, DataPlatformProps {}
+
+/**
+ * A stack holding one DataPlatform, with the connection details as outputs.
+ */
+export class DataPlatformStack extends Stack {
+  /** The platform in this stack. */
+  public readonly platform: DataPlatform;
+
+  constructor(scope: Construct, id: string, props: DataPlatformStackProps = {}) {
+    super(scope, id, props);
+    this.platform = new DataPlatform(this, 'Data', props);
+    const db = this.platform.database;
+    new CfnOutput(this, 'DatabaseEndpoint', { value: db.endpointAddress, description: 'PostgreSQL writer endpoint (instance DNS name)' });
+    new CfnOutput(this, 'DatabasePort', { value: String(db.port), description: 'PostgreSQL port' });
+    new CfnOutput(this, 'DatabaseName', { value: db.databaseName, description: 'Database created with the instance' });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: db.secret.secretArn, description: 'Secrets Manager secret with the master credentials' });
+  }
+}

@@ -1,0 +1,459 @@
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { TunedParameterGroup } from './tuned-parameter-group';
+import { databaseDefaults, DEFAULT_POSTGRES_VERSION } from '../private/defaults';
+import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+import { Profile } from '../profile';
+
+/**
+ * Options for a PostgresDatabase: everything except the VPC it lives in.
+ */
+export interface PostgresDatabaseOptions {
+  /**
+   * The profile the defaults come from.
+   *
+   * @default Profile.PRODUCTION
+   */
+  readonly profile?: Profile;
+
+  /**
+   * The subnets the instance (and its secret-rotation function) are placed in.
+   *
+   * @default - the VPC's isolated subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The PostgreSQL version.
+   *
+   * @default rds.PostgresEngineVersion.VER_17_9 (minor versions are then upgraded by RDS)
+   */
+  readonly engineVersion?: rds.PostgresEngineVersion;
+
+  /**
+   * The instance class (Graviton classes cost less for the same work).
+   *
+   * @default - db.m7g.large in production, db.t4g.micro in development
+   */
+  readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Allocated gp3 storage in GiB (20 to 65536).
+   *
+   * @default - 100 in production, 20 in development
+   */
+  readonly allocatedStorage?: number;
+
+  /**
+   * The ceiling of storage autoscaling in GiB; at least allocatedStorage.
+   *
+   * @default - 1024 (1 TiB) in production, 100 in development
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html
+   */
+  readonly maxAllocatedStorage?: number;
+
+  /**
+   * Run a synchronous standby in a second Availability Zone.
+   *
+   * @default - true in production, false in development
+   */
+  readonly multiAz?: boolean;
+
+  /**
+   * How long automated backups (and so point-in-time recovery) reach back: 1 to 35 days,
+   * and 0 (no backups, no PITR) is allowed only in development.
+   *
+   * @default - 14 days in production, 1 day in development
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html
+   */
+  readonly backupRetention?: Duration;
+
+  /**
+   * The daily backup window in UTC, `hh24:mi-hh24:mi`, at least 30 minutes.
+   *
+   * @default - a window RDS chooses
+   */
+  readonly preferredBackupWindow?: string;
+
+  /**
+   * The weekly maintenance window in UTC, `ddd:hh24:mi-ddd:hh24:mi`.
+   *
+   * @default - a window RDS chooses
+   */
+  readonly preferredMaintenanceWindow?: string;
+
+  /**
+   * Refuse DeleteDBInstance until this is turned off.
+   *
+   * @default - true in production, false in development
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * What happens to the instance when it leaves the stack.
+   *
+   * @default - RemovalPolicy.SNAPSHOT in production, RemovalPolicy.DESTROY in development
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * An existing KMS key for storage, Performance Insights and the secret.
+   *
+   * @default - a new key with yearly rotation (retained on deletion in production)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Existing security groups for the instance.
+   *
+   * @default - a new security group with no inbound rules; use `connections` to open it
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * The port the database listens on (1150 to 65535). A non-default port shrinks
+   * the noise of scans for 5432.
+   *
+   * @default 5433
+   */
+  readonly port?: number;
+
+  /**
+   * The database created with the instance.
+   *
+   * @default 'app'
+   */
+  readonly databaseName?: string;
+
+  /**
+   * The master user's name; its password is generated into a Secrets Manager secret.
+   *
+   * @default 'dbadmin'
+   */
+  readonly masterUsername?: string;
+
+  /**
+   * How often the master password rotates (1 to 365 days).
+   *
+   * @default Duration.days(30)
+   */
+  readonly secretRotation?: Duration;
+
+  /**
+   * An existing parameter group, used as it is instead of a TunedParameterGroup.
+   *
+   * @default - a TunedParameterGroup with `parameters` merged over the playbook's values
+   */
+  readonly parameterGroup?: rds.IParameterGroup;
+
+  /**
+   * Parameters set over the playbook's values in the TunedParameterGroup.
+   * Cannot be combined with `parameterGroup`.
+   *
+   * @default - the playbook's values
+   */
+  readonly parameters?: { [name: string]: string };
+
+  /**
+   * Playbook parameters to leave at the RDS default. Cannot be combined with `parameterGroup`.
+   *
+   * @default - none
+   */
+  readonly removeDefaultParameters?: string[];
+
+  /**
+   * How long the exported `postgresql` and `upgrade` logs are kept in CloudWatch Logs.
+   *
+   * @default - three months in production, one week in development
+   */
+  readonly cloudwatchLogsRetention?: logs.RetentionDays;
+
+  /**
+   * The enhanced-monitoring interval: 0 (off), 1, 5, 10, 15, 30 or 60 seconds.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly monitoringInterval?: Duration;
+
+  /**
+   * How long Performance Insights keeps its data.
+   *
+   * @default rds.PerformanceInsightRetention.DEFAULT (7 days, free tier)
+   */
+  readonly performanceInsightRetention?: rds.PerformanceInsightRetention;
+}
+
+/**
+ * Properties of a PostgresDatabase.
+ */
+export interface PostgresDatabaseProps extends PostgresDatabaseOptions {
+  /**
+   * The VPC the database is placed in.
+   */
+  readonly vpc: ec2.IVpc;
+}
+
+const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
+
+/**
+ * An RDS for PostgreSQL primary run the way the playbook says: encrypted with a customer
+ * key, Multi-AZ, point-in-time recovery for 14 days, deletion-protected and snapshotted on
+ * removal, a rotated secret, IAM authentication, Performance Insights, enhanced monitoring,
+ * exported logs and the tuned parameter group.
+ */
+export class PostgresDatabase extends Construct implements ec2.IConnectable {
+  /** The RDS instance. */
+  public readonly instance: rds.DatabaseInstance;
+  /** The master user's secret (username, password, host, port, dbname). */
+  public readonly secret: secretsmanager.ISecret;
+  /** The key that encrypts storage, Performance Insights and the secret. */
+  public readonly encryptionKey: kms.IKey;
+  /** The parameter group attached to the instance. */
+  public readonly parameterGroup: rds.IParameterGroup;
+  /** The security groups of the instance. */
+  public readonly securityGroups: ec2.ISecurityGroup[];
+  /** Network connections of the instance, on its port. */
+  public readonly connections: ec2.Connections;
+  /** The profile the defaults came from. */
+  public readonly profile: Profile;
+  /** The port the database listens on. */
+  public readonly port: number;
+  /** The name of the database created with the instance. */
+  public readonly databaseName: string;
+  /** The writer endpoint's DNS name. */
+  public readonly endpointAddress: string;
+  /** The VPC of the instance. */
+  public readonly vpc: ec2.IVpc;
+
+  constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
+    super(scope, id);
+    this.profile = props.profile ?? Profile.PRODUCTION;
+    const defaults = databaseDefaults(this.profile);
+    const production = this.profile === Profile.PRODUCTION;
+
+    // Validation first: nothing is created from props that cannot work.
+    const backupRetention = props.backupRetention ?? Duration.days(defaults.backupRetentionDays);
+    validateBackupRetention(this, backupRetention, production);
+    this.port = props.port ?? 5433;
+    validateIntegerRange(this, 'port', this.port, 1150, 65535);
+    const allocatedStorage = props.allocatedStorage ?? defaults.allocatedStorageGiB;
+    const maxAllocatedStorage = props.maxAllocatedStorage ?? Math.max(defaults.maxAllocatedStorageGiB, allocatedStorage);
+    validateIntegerRange(this, 'allocatedStorage', allocatedStorage, 20, 65536, 'GiB');
+    validateIntegerRange(this, 'maxAllocatedStorage', maxAllocatedStorage, 20, 65536, 'GiB');
+    if (!Token.isUnresolved(allocatedStorage) && !Token.isUnresolved(maxAllocatedStorage) && allocatedStorage > maxAllocatedStorage) {
+      throw new PlaybookValidationError(this,
+        `allocatedStorage must not exceed maxAllocatedStorage (got allocatedStorage ${allocatedStorage} GiB > maxAllocatedStorage ${maxAllocatedStorage} GiB)`);
+    }
+    const rotation = props.secretRotation ?? defaults.secretRotation;
+    if (!rotation.isUnresolved()) {
+      validateIntegerRange(this, 'secretRotation', rotation.toDays({ integral: false }), 1, 365, 'days');
+    }
+    const monitoringInterval = props.monitoringInterval ?? defaults.monitoringInterval;
+    if (!monitoringInterval.isUnresolved() && !MONITORING_INTERVALS.includes(monitoringInterval.toSeconds({ integral: false }))) {
+      throw new PlaybookValidationError(this,
+        `monitoringInterval must be one of ${MONITORING_INTERVALS.join(', ')} seconds (got ${monitoringInterval.toSeconds({ integral: false })} seconds)`);
+    }
+    if (props.parameterGroup && (props.parameters || props.removeDefaultParameters)) {
+      throw new PlaybookValidationError(this,
+        'parameterGroup cannot be combined with parameters or removeDefaultParameters: pass overrides to the TunedParameterGroup instead');
+    }
+    if (props.securityGroups && props.securityGroups.length === 0) {
+      throw new PlaybookValidationError(this, 'securityGroups must hold at least one security group when given (got an empty list)');
+    }
+
+    this.vpc = props.vpc;
+    this.databaseName = props.databaseName ?? 'app';
+    const engineVersion = props.engineVersion ?? DEFAULT_POSTGRES_VERSION;
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the ${this.node.path} PostgreSQL storage, Performance Insights and secret`,
+      enableKeyRotation: true,
+      removalPolicy: defaults.keyRemovalPolicy,
+    });
+
+    this.parameterGroup = props.parameterGroup ?? new TunedParameterGroup(this, 'ParameterGroup', {
+      engineVersion,
+      parameters: props.parameters,
+      removeDefaults: props.removeDefaultParameters,
+    });
+
+    this.securityGroups = props.securityGroups ?? [new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `PostgreSQL ${this.node.path}: no inbound rule until a client is allowed`,
+      // RDS opens no outbound connections of its own.
+      allowAllOutbound: false,
+    })];
+
+    // A secret the stack owns, not the RDS-managed master secret: that one blocks read replicas.
+    const secret = new rds.DatabaseSecret(this, 'Secret', {
+      username: props.masterUsername ?? 'dbadmin',
+      encryptionKey: this.encryptionKey,
+    });
+    // Restoring a snapshot keeps the master password: the secret must outlive the instance.
+    secret.applyRemovalPolicy(production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+
+    this.instance = new rds.DatabaseInstance(this, 'Resource', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: engineVersion }),
+      instanceType: props.instanceType ?? defaults.instanceType,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: this.securityGroups,
+      port: this.port,
+      publiclyAccessible: false,
+      credentials: rds.Credentials.fromSecret(secret),
+      databaseName: this.databaseName,
+      parameterGroup: this.parameterGroup,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage,
+      maxAllocatedStorage,
+      storageEncrypted: true,
+      storageEncryptionKey: this.encryptionKey,
+      multiAz: props.multiAz ?? defaults.multiAz,
+      backupRetention,
+      preferredBackupWindow: props.preferredBackupWindow,
+      preferredMaintenanceWindow: props.preferredMaintenanceWindow,
+      copyTagsToSnapshot: true,
+      deleteAutomatedBackups: false,
+      deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
+      removalPolicy: props.removalPolicy ?? defaults.removalPolicy,
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      iamAuthentication: true,
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: this.encryptionKey,
+      performanceInsightRetention: props.performanceInsightRetention ?? rds.PerformanceInsightRetention.DEFAULT,
+      monitoringInterval: monitoringInterval.toSeconds() === 0 ? undefined : monitoringInterval,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      cloudwatchLogsRetention: props.cloudwatchLogsRetention ?? defaults.logRetention,
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+    });
+    this.secret = this.instance.secret!;
+    this.connections = this.instance.connections;
+    this.endpointAddress = this.instance.dbInstanceEndpointAddress;
+
+    this.instance.addRotationSingleUser({ automaticallyAfter: rotation, vpcSubnets: props.vpcSubnets });
+
+    this.acknowledgeFindings(production);
+  }
+
+  /**
+   * Grants `rds-db:connect` to the grantee as `dbUser` (IAM database authentication).
+   *
+   * @param grantee who may connect
+   * @param dbUser the PostgreSQL role to connect as
+   * @default dbUser - the master user
+   */
+  public grantConnect(grantee: iam.IGrantable, dbUser?: string): iam.Grant {
+    return this.instance.grantConnect(grantee, dbUser);
+  }
+
+  /**
+   * Grants reading the master secret (and decrypting it).
+   */
+  public grantSecretRead(grantee: iam.IGrantable): iam.Grant {
+    return this.secret.grantRead(grantee);
+  }
+
+  /**
+   * Any metric of the AWS/RDS namespace for this instance.
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instance.metric(metricName, props);
+  }
+
+  /** Percent of CPU used, average over 5 minutes. */
+  public metricCPUUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instance.metricCPUUtilization(props);
+  }
+
+  /** Open connections, average over 5 minutes. */
+  public metricDatabaseConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instance.metricDatabaseConnections(props);
+  }
+
+  /** Free storage in bytes, average over 5 minutes. */
+  public metricFreeStorageSpace(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instance.metricFreeStorageSpace(props);
+  }
+
+  /** Free memory in bytes, average over 5 minutes. */
+  public metricFreeableMemory(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.instance.metricFreeableMemory(props);
+  }
+
+  /** Read latency in seconds, p90 over 5 minutes. */
+  public metricReadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ReadLatency', { statistic: 'p90', ...props });
+  }
+
+  /** Write latency in seconds, p90 over 5 minutes. */
+  public metricWriteLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('WriteLatency', { statistic: 'p90', ...props });
+  }
+
+  /** The age of the oldest unfrozen transaction ID (wraparound risk), maximum over 5 minutes. */
+  public metricMaximumUsedTransactionIDs(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('MaximumUsedTransactionIDs', { statistic: 'Maximum', ...props });
+  }
+
+  /** Disk used by replication slots in bytes, maximum over 5 minutes. */
+  public metricReplicationSlotDiskUsage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ReplicationSlotDiskUsage', { statistic: 'Maximum', ...props });
+  }
+
+  /** Disk used by transaction logs (WAL) in bytes, maximum over 5 minutes. */
+  public metricTransactionLogsDiskUsage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('TransactionLogsDiskUsage', { statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * cdk-nag findings that are design decisions, acknowledged on the construct that raises them.
+   */
+  private acknowledgeFindings(production: boolean): void {
+    const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
+    if (monitoringRole) {
+      Validations.of(monitoringRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+        reason: 'Enhanced monitoring: AmazonRDSEnhancedMonitoringRole is the policy RDS documents for it; it only writes the RDSOSMetrics log group.',
+      });
+    }
+    const logRetention = Stack.of(this).node.tryFindChild('LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a');
+    if (logRetention) {
+      Validations.of(logRetention).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'aws-cdk-lib LogRetention function (sets retention on the RDS-created log groups): basic execution role writes its own logs only.',
+      });
+      Validations.of(logRetention).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'aws-cdk-lib LogRetention function: logs:PutRetentionPolicy/DeleteRetentionPolicy on log groups RDS names at deploy time, so no ARN is known at synth.',
+      });
+    }
+    if (!production) {
+      Validations.of(this.instance).acknowledge({
+        id: 'AwsSolutions-RDS3',
+        reason: 'Development profile: a single-AZ instance by design (cheap, destroyable); production is Multi-AZ.',
+      });
+      Validations.of(this.instance).acknowledge({
+        id: 'AwsSolutions-RDS10',
+        reason: 'Development profile: deletion protection off so the stack can be destroyed; production keeps it on.',
+      });
+    }
+  }
+}
+
+function validateBackupRetention(scope: Construct, retention: Duration, production: boolean): void {
+  if (retention.isUnresolved()) return;
+  const days = retention.toDays({ integral: false });
+  const min = production ? 1 : 0;
+  if (!Number.isInteger(days) || days < min || days > 35) {
+    const where = production ? ' in production (0 would turn off backups and point-in-time recovery)' : '';
+    throw new PlaybookValidationError(scope, `backupRetention must be ${min}-35 days${where} (got ${days} days)`);
+  }
+}

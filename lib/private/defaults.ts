@@ -1,0 +1,103 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Profile } from '../profile';
+
+/**
+ * The PostgreSQL engine every construct defaults to: the newest PostgreSQL 17 minor
+ * version aws-cdk-lib knows; RDS applies later minors itself (auto minor upgrades are on).
+ */
+export const DEFAULT_POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
+
+/**
+ * The playbook's parameters (section 5 "Automated Vacuuming" and "Long-Running Queries"),
+ * in the units RDS uses for each parameter (which are PostgreSQL's base units).
+ */
+export const PLAYBOOK_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
+  // The playbook's postgresql.conf: vacuum after 5 % of a table changed, analyze after 2 %
+  // (PostgreSQL's defaults of 20 % / 10 % let big tables bloat).
+  autovacuum_vacuum_scale_factor: '0.05',
+  autovacuum_analyze_scale_factor: '0.02',
+  // Insert-only tables (logs, events) get vacuumed (visibility map, freezing) at the same 5 %.
+  autovacuum_vacuum_insert_scale_factor: '0.05',
+  // Let autovacuum do 10x the default work per cost cycle: gp3 handles it, bloat does not wait.
+  autovacuum_vacuum_cost_limit: '2000',
+  // Seconds between autovacuum launcher runs per database (default 60).
+  autovacuum_naptime: '15',
+  // Milliseconds: log every autovacuum run that takes longer than 1 s.
+  log_autovacuum_min_duration: '1000',
+  // Milliseconds: "any query running longer than 5 seconds" is logged (and alarmed on).
+  log_min_duration_statement: '5000',
+  // Static: takes effect after a reboot. pg_stat_statements finds missing indexes and
+  // N+1 queries; auto_explain logs the plan of every slow statement.
+  shared_preload_libraries: 'pg_stat_statements,auto_explain',
+  // Milliseconds: plans of statements slower than 5 s.
+  'auto_explain.log_min_duration': '5000',
+  // I/O timing in EXPLAIN (ANALYZE, BUFFERS) and pg_stat_statements; cheap on Graviton.
+  track_io_timing: '1',
+  // SSD storage: random reads cost almost what sequential ones do, so indexes get used.
+  random_page_cost: '1.1',
+  // Log waits on locks longer than deadlock_timeout (1 s).
+  log_lock_waits: '1',
+  // Milliseconds: end sessions idle inside a transaction for 5 min (they block vacuum).
+  idle_in_transaction_session_timeout: '300000',
+  // Megabytes: a stuck replication slot may hold at most 20 GiB of WAL, not the whole disk.
+  max_slot_wal_keep_size: '20480',
+  // RDS only: refuse connections that are not TLS.
+  'rds.force_ssl': '1',
+});
+
+/**
+ * Parameters of PLAYBOOK_PARAMETERS that only take effect after the instance reboots.
+ */
+export const STATIC_PARAMETERS: readonly string[] = ['shared_preload_libraries'];
+
+/** Database defaults per profile. */
+export interface DatabaseDefaults {
+  readonly instanceType: ec2.InstanceType;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+  readonly multiAz: boolean;
+  readonly backupRetentionDays: number;
+  readonly deletionProtection: boolean;
+  readonly removalPolicy: RemovalPolicy;
+  readonly keyRemovalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly monitoringInterval: Duration;
+  readonly secretRotation: Duration;
+}
+
+export function databaseDefaults(profile: Profile): DatabaseDefaults {
+  const common = {
+    monitoringInterval: Duration.seconds(60),
+    secretRotation: Duration.days(30),
+  };
+  if (profile === Profile.DEVELOPMENT) {
+    return {
+      ...common,
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 100,
+      multiAz: false,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+      keyRemovalPolicy: RemovalPolicy.DESTROY,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+    };
+  }
+  return {
+    ...common,
+    instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE),
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 1024,
+    multiAz: true,
+    backupRetentionDays: 14,
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.SNAPSHOT,
+    // A deleted key makes every snapshot and backup encrypted with it unreadable.
+    keyRemovalPolicy: RemovalPolicy.RETAIN,
+    logRetention: logs.RetentionDays.THREE_MONTHS,
+  };
+}
