@@ -335,7 +335,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
     this.secret = this.instance.secret!;
-    this.connections = this.instance.connections;
+    // The literal port, not the instance's Endpoint.Port attribute: rules read plainly in the template.
+    this.connections = new ec2.Connections({ securityGroups: this.securityGroups, defaultPort: ec2.Port.tcp(this.port) });
     this.endpointAddress = this.instance.dbInstanceEndpointAddress;
 
     this.instance.addRotationSingleUser({ automaticallyAfter: rotation, vpcSubnets: props.vpcSubnets });

@@ -1,0 +1,48 @@
+// An existing CDK app that brings its own VPC and key and adds one construct of the library.
+// README.md's "Use PostgresDatabase in an existing app" snippet is the part between the markers,
+// and test/examples.test.ts checks the two stay the same.
+import { App, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { PostgresDatabase } from '../../lib';
+
+export class ExistingAppStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    // What the app already has.
+    const vpc = new ec2.Vpc(this, 'AppVpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const key = new kms.Key(this, 'AppKey', { enableKeyRotation: true });
+    const api = new lambda.Function(this, 'Api', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+    });
+
+    // <readme:existing-app>
+    const db = new PostgresDatabase(this, 'Orders', {
+      vpc,
+      encryptionKey: key, // optional: by default a new key with rotation
+      databaseName: 'orders',
+    });
+    db.connections.allowDefaultPortFrom(api); // security groups, on port 5433
+    db.grantConnect(api, 'orders_app'); // IAM database authentication
+    db.grantSecretRead(api); // or read the master secret
+    api.addEnvironment('DB_HOST', db.endpointAddress);
+    api.addEnvironment('DB_PORT', String(db.port));
+    // </readme:existing-app>
+  }
+}
+
+if (require.main === module) {
+  const app = new App();
+  new ExistingAppStack(app, 'ExistingApp');
+  app.synth();
+}
