@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -49,15 +49,10 @@ let findingsByApp: Record<string, string[]>;
 beforeAll(() => {
   const bin = cfnLintBinary();
   const files = APPS.flatMap(([name, make]) => synthTemplates(name, make()));
-  let output = '';
-  try {
-    output = execFileSync(bin, ['--format', 'json', '--', ...files], { encoding: 'utf8' });
-  } catch (e) {
-    // cfn-lint exits non-zero when it finds anything; the JSON on stdout says what.
-    const err = e as { stdout?: string; stderr?: string; status?: number };
-    if (!err.stdout) throw new Error(`cfn-lint failed to run (exit ${err.status}): ${err.stderr}`);
-    output = err.stdout;
-  }
+  const run = spawnSync(bin, ['--format', 'json', '--', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  // cfn-lint exits non-zero when it finds anything; the JSON on stdout says what.
+  if (run.status !== 0 && !run.stdout) throw new Error(`cfn-lint failed to run (exit ${run.status}): ${run.stderr}`);
+  const output = run.stdout;
   findingsByApp = Object.fromEntries(APPS.map(([name]) => [name, []]));
   for (const m of JSON.parse(output || '[]') as Match[]) {
     const file = path.basename(m.Filename);

@@ -42,5 +42,5 @@ export function acknowledgments(scope: IConstruct, prefix: string): Acknowledgme
 }
 
 function flatten(vs: ReturnType<NagPack['validateScope']>['violations']): Finding[] {
-  return vs.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath })));
+  return vs.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '' })));
 }

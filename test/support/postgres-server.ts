@@ -76,7 +76,7 @@ export function pgBinDir(): string {
   try {
     dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   } catch (e) {
-    throw new Error(`${INSTALL_HINT} (pg_config --bindir failed: ${(e as Error).message})`);
+    throw new Error(`${INSTALL_HINT} (pg_config --bindir failed: ${(e as Error).message})`, { cause: e });
   }
   for (const bin of ['initdb', 'pg_ctl', 'postgres']) {
     if (!fs.existsSync(path.join(dir, bin))) {
@@ -110,7 +110,7 @@ function postgresUserIds(): { uid: number; gid: number } {
       const gid = Number(execFileSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).trim());
       cachedPostgresIds = { uid, gid };
     } catch (e) {
-      throw new Error(`running as root, and there is no '${SUPERUSER}' OS user to run PostgreSQL as: ${(e as Error).message}`);
+      throw new Error(`running as root, and there is no '${SUPERUSER}' OS user to run PostgreSQL as: ${(e as Error).message}`, { cause: e });
     }
   }
   return cachedPostgresIds;
@@ -274,7 +274,7 @@ class ServerHandle implements PostgresServer {
     let lastError: unknown;
     while (Date.now() < deadline) {
       if (this.exited) {
-        throw new Error(`PostgreSQL failed to start (exit code ${this.child.exitCode}, signal ${this.child.signalCode}); log ${this.logFile}:\n${this.logTail()}`);
+        throw new Error(`PostgreSQL failed to start (exit code ${this.child.exitCode}, signal ${this.child.signalCode}); end of the server log:\n${this.logTail()}`);
       }
       const client = new Client({ host: HOST, port: this.port, user: SUPERUSER, database: 'postgres', connectionTimeoutMillis: 2_000 });
       try {
@@ -288,7 +288,7 @@ class ServerHandle implements PostgresServer {
       }
       await Promise.race([sleep(50), this.exitPromise]);
     }
-    throw new Error(`PostgreSQL did not accept connections on ${HOST}:${this.port} within ${timeoutMs} ms (last error: ${(lastError as Error)?.message}); log ${this.logFile}:\n${this.logTail()}`);
+    throw new Error(`PostgreSQL did not accept connections on ${HOST}:${this.port} within ${timeoutMs} ms (last error: ${(lastError as Error)?.message}); end of the server log:\n${this.logTail()}`);
   }
 
   public async stop(): Promise<void> {
