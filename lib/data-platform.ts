@@ -2,7 +2,12 @@ import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ConnectionPool, ConnectionPoolOptions } from './database/connection-pool';
+import { ConnectOptions, DatabaseEndpoints, DatabaseEndpointsOptions } from './database/database-endpoints';
 import { PostgresDatabase, PostgresDatabaseOptions } from './database/postgres-database';
+import { ReadReplicas, ReadReplicasOptions } from './database/read-replicas';
 import { PlaybookValidationError, validateIntegerRange } from './private/validation';
 import { Profile } from './profile';
 
@@ -46,6 +51,34 @@ export interface DataPlatformProps {
    * @default - the profile's defaults
    */
   readonly database?: PostgresDatabaseOptions;
+
+  /**
+   * Options of the in-region read replicas (`count` 0-15).
+   *
+   * @default - 1 replica in production, none in development
+   */
+  readonly readReplicas?: ReadReplicasOptions;
+
+  /**
+   * Put an RDS Proxy (the playbook's PgBouncer) in front of the writer.
+   *
+   * @default - true in production, false in development (the writer name then points to the instance)
+   */
+  readonly enableConnectionPool?: boolean;
+
+  /**
+   * Options of the RDS Proxy.
+   *
+   * @default - 70 % max connections, 35 % idle, 30 s borrow timeout, 30 min idle client timeout
+   */
+  readonly connectionPool?: ConnectionPoolOptions;
+
+  /**
+   * Options of the writer and reader names.
+   *
+   * @default - a private hosted zone `db.internal`
+   */
+  readonly endpoints?: DatabaseEndpointsOptions;
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -61,6 +94,12 @@ export class DataPlatform extends Construct {
   public readonly database: PostgresDatabase;
   /** The profile the defaults came from. */
   public readonly profile: Profile;
+  /** The in-region read replicas. */
+  public readonly readReplicas: ReadReplicas;
+  /** The RDS Proxy in front of the writer, when enabled. */
+  public readonly connectionPool?: ConnectionPool;
+  /** The writer and reader names applications use. */
+  public readonly endpoints: DatabaseEndpoints;
 
   constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
     super(scope, id);
@@ -86,6 +125,36 @@ export class DataPlatform extends Construct {
       vpc: this.vpc,
       vpcSubnets: databaseSubnets,
     });
+    this.readReplicas = new ReadReplicas(this, 'Replicas', { ...props.readReplicas, source: this.database });
+    if (props.connectionPool && props.enableConnectionPool === false) {
+      throw new PlaybookValidationError(this, 'connectionPool options were given but enableConnectionPool is false: drop one of them');
+    }
+    if (props.enableConnectionPool ?? production) {
+      this.connectionPool = new ConnectionPool(this, 'Pool', { ...props.connectionPool, database: this.database });
+    }
+    this.endpoints = new DatabaseEndpoints(this, 'Endpoints', {
+      ...props.endpoints,
+      database: this.database,
+      pool: this.connectionPool,
+      replicas: this.readReplicas.replicas,
+    });
+  }
+
+  /**
+   * Wires a Lambda function to the database in one call: security groups, `rds-db:connect`
+   * through the proxy, read access to the secret, and the `DB_PRIMARY_URL` / `DB_REPLICA_URL`
+   * settings (never a password). See DatabaseEndpoints.environment().
+   */
+  public connectFunction(fn: lambda.Function, options: ConnectOptions = {}): void {
+    this.endpoints.connectFunction(fn, options);
+  }
+
+  /**
+   * Lets any client (a container service, an instance) reach and authenticate to the writer
+   * and readers; read the settings from `endpoints.environment()` or the SSM parameters.
+   */
+  public grantAccess(client: ec2.IConnectable, grantee: iam.IGrantable, options: ConnectOptions = {}): void {
+    this.endpoints.grantAccess(client, grantee, options);
   }
 
   private createVpc(props: DataPlatformProps, production: boolean): ec2.Vpc {
@@ -158,5 +227,10 @@ export class DataPlatformStack extends Stack {
     new CfnOutput(this, 'DatabasePort', { value: String(db.port), description: 'PostgreSQL port' });
     new CfnOutput(this, 'DatabaseName', { value: db.databaseName, description: 'Database created with the instance' });
     new CfnOutput(this, 'DatabaseSecretArn', { value: db.secret.secretArn, description: 'Secrets Manager secret with the master credentials' });
+    const endpoints = this.platform.endpoints;
+    new CfnOutput(this, 'WriterHost', { value: endpoints.writerHost, description: 'Name for writes (RDS Proxy on the primary), in the private zone' });
+    new CfnOutput(this, 'WriterPort', { value: String(endpoints.writerPort), description: 'Port of the writer name' });
+    new CfnOutput(this, 'ReaderHost', { value: endpoints.readerHost, description: 'Name for reads (spread over the read replicas)' });
+    new CfnOutput(this, 'ReaderPort', { value: String(endpoints.readerPort), description: 'Port of the reader name' });
   }
 }

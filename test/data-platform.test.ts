@@ -109,7 +109,12 @@ describe('DataPlatformStack', () => {
     const stack = new DataPlatformStack(new App(), 'Platform');
     const template = Template.fromStack(stack);
     const outputs = template.findOutputs('*');
-    expect(Object.keys(outputs).sort()).toEqual(['DatabaseEndpoint', 'DatabaseName', 'DatabasePort', 'DatabaseSecretArn']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'DatabaseEndpoint', 'DatabaseName', 'DatabasePort', 'DatabaseSecretArn', 'ReaderHost', 'ReaderPort', 'WriterHost', 'WriterPort',
+    ]);
+    expect(outputs.WriterHost.Value).toBe('writer.db.internal');
+    expect(outputs.WriterPort.Value).toBe('5432');
+    expect(outputs.ReaderHost.Value).toBe('reader.db.internal');
     expect(outputs.DatabasePort.Value).toBe('5433');
     expect(JSON.stringify(outputs)).not.toMatch(/password/i);
   });

@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ConnectionPool, ConnectionPoolOptions } from './connection-pool';
+import { ReadReplica, ReadReplicaOptions, ReadReplicas, ReadReplicasOptions } from './read-replicas';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, DEFAULT_POSTGRES_VERSION } from '../private/defaults';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
@@ -231,6 +233,18 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   public readonly endpointAddress: string;
   /** The VPC of the instance. */
   public readonly vpc: ec2.IVpc;
+  /** The subnets of the instance. */
+  public readonly vpcSubnets: ec2.SubnetSelection;
+  /** The instance class. */
+  public readonly instanceType: ec2.InstanceType;
+  /** The PostgreSQL version. */
+  public readonly engineVersion: rds.PostgresEngineVersion;
+  /** The ceiling of storage autoscaling, GiB. */
+  public readonly maxAllocatedStorage: number;
+  /** Days of automated backups (the point-in-time recovery window). */
+  public readonly backupRetentionDays: number;
+  /** The master user's name. */
+  public readonly masterUsername: string;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
@@ -269,8 +283,14 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     }
 
     this.vpc = props.vpc;
+    this.vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     this.databaseName = props.databaseName ?? 'app';
-    const engineVersion = props.engineVersion ?? DEFAULT_POSTGRES_VERSION;
+    this.instanceType = props.instanceType ?? defaults.instanceType;
+    this.engineVersion = props.engineVersion ?? DEFAULT_POSTGRES_VERSION;
+    this.maxAllocatedStorage = maxAllocatedStorage;
+    this.backupRetentionDays = backupRetention.toDays();
+    this.masterUsername = props.masterUsername ?? 'dbadmin';
+    const engineVersion = this.engineVersion;
 
     this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
       description: `Encrypts the ${this.node.path} PostgreSQL storage, Performance Insights and secret`,
@@ -293,7 +313,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
 
     // A secret the stack owns, not the RDS-managed master secret: that one blocks read replicas.
     const secret = new rds.DatabaseSecret(this, 'Secret', {
-      username: props.masterUsername ?? 'dbadmin',
+      username: this.masterUsername,
       encryptionKey: this.encryptionKey,
     });
     // Restoring a snapshot keeps the master password: the secret must outlive the instance.
@@ -301,9 +321,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
 
     this.instance = new rds.DatabaseInstance(this, 'Resource', {
       engine: rds.DatabaseInstanceEngine.postgres({ version: engineVersion }),
-      instanceType: props.instanceType ?? defaults.instanceType,
+      instanceType: this.instanceType,
       vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      vpcSubnets: this.vpcSubnets,
       securityGroups: this.securityGroups,
       port: this.port,
       publiclyAccessible: false,
@@ -342,6 +362,27 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     this.instance.addRotationSingleUser({ automaticallyAfter: rotation, vpcSubnets: props.vpcSubnets });
 
     this.acknowledgeFindings(production);
+  }
+
+  /**
+   * Adds one read replica of this database.
+   */
+  public addReadReplica(id: string, options: ReadReplicaOptions = {}): ReadReplica {
+    return new ReadReplica(this, id, { ...options, source: this });
+  }
+
+  /**
+   * Adds `count` read replicas sharing one replica parameter group.
+   */
+  public addReadReplicas(id: string, options: ReadReplicasOptions = {}): ReadReplicas {
+    return new ReadReplicas(this, id, { ...options, source: this });
+  }
+
+  /**
+   * Adds an RDS Proxy in front of this database (the writer).
+   */
+  public addConnectionPool(id: string, options: ConnectionPoolOptions = {}): ConnectionPool {
+    return new ConnectionPool(this, id, { ...options, database: this });
   }
 
   /**
@@ -407,6 +448,11 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   /** Disk used by replication slots in bytes, maximum over 5 minutes. */
   public metricReplicationSlotDiskUsage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('ReplicationSlotDiskUsage', { statistic: 'Maximum', ...props });
+  }
+
+  /** WAL bytes the most-lagging replication slot has not consumed, maximum over 5 minutes. */
+  public metricOldestReplicationSlotLag(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('OldestReplicationSlotLag', { statistic: 'Maximum', ...props });
   }
 
   /** Disk used by transaction logs (WAL) in bytes, maximum over 5 minutes. */

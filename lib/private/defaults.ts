@@ -101,3 +101,28 @@ export function databaseDefaults(profile: Profile): DatabaseDefaults {
     logRetention: logs.RetentionDays.THREE_MONTHS,
   };
 }
+
+/**
+ * Parameters a read replica adds over the playbook's: a replica serves reads without
+ * harming the primary, and never falls far behind it.
+ */
+export const REPLICA_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
+  // Off: with feedback on, a long query on a replica holds back vacuum on the primary
+  // (the primary keeps dead tuples the replica might still read): replica reads bloat the primary.
+  hot_standby_feedback: '0',
+  // Milliseconds: a replica query that conflicts with WAL replay is cancelled after 30 s
+  // instead of letting replay (and so ReplicaLag) wait without bound.
+  max_standby_streaming_delay: '30000',
+  max_standby_archive_delay: '30000',
+});
+
+/** RDS Proxy defaults (DESIGN.md "ConnectionPool"). */
+export const POOL_DEFAULTS = Object.freeze({
+  maxConnectionsPercent: 70,
+  maxIdleConnectionsPercent: 35,
+  borrowTimeoutSeconds: 30,
+  idleClientTimeoutMinutes: 30,
+});
+
+/** PostgreSQL's port on an RDS Proxy: fixed by AWS, whatever port the database uses. */
+export const PROXY_POSTGRES_PORT = 5432;

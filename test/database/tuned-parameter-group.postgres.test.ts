@@ -16,20 +16,26 @@ import { checkSetting, cleanupChecker, PostgresServer, startPostgres } from '../
 
 jest.setTimeout(60_000);
 
+/** The Parameters of every AWS::RDS::DBParameterGroup of a stack, by logical ID. */
+function allTemplateParameters(stack: Stack): Array<[string, Record<string, string>]> {
+  const groups = Template.fromStack(stack).findResources('AWS::RDS::DBParameterGroup');
+  return Object.entries(groups).map(([id, group]) => {
+    const parameters = group.Properties?.Parameters as Record<string, unknown> | undefined;
+    const result: Record<string, string> = {};
+    for (const [name, value] of Object.entries(parameters ?? {})) {
+      // A token or a number would reach RDS differently: the group must hold literal strings.
+      if (typeof value !== 'string') throw new Error(`${id}.${name} is not a literal string: ${JSON.stringify(value)}`);
+      result[name] = value;
+    }
+    return [id, result];
+  });
+}
+
 /** The Parameters of the template's only AWS::RDS::DBParameterGroup. */
 function templateParameters(stack: Stack): Record<string, string> {
-  const groups = Template.fromStack(stack).findResources('AWS::RDS::DBParameterGroup');
-  const ids = Object.keys(groups);
-  expect(ids).toHaveLength(1);
-  const parameters = groups[ids[0]].Properties?.Parameters as Record<string, unknown> | undefined;
-  expect(parameters).toBeDefined();
-  const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(parameters ?? {})) {
-    // A token or a number would reach RDS differently: the group must hold literal strings.
-    expect(typeof value).toBe('string');
-    result[name] = value as string;
-  }
-  return result;
+  const groups = allTemplateParameters(stack);
+  expect(groups).toHaveLength(1);
+  return groups[0][1];
 }
 
 /** The parameters PostgreSQL itself sees: everything but the RDS-only `rds.*` ones. */
@@ -109,17 +115,21 @@ interface SettingRow {
   shown: string;
 }
 
-describe('TunedParameterGroup on a real PostgreSQL server', () => {
-  let parameters: Record<string, string>;
+/** Every parameter group of the shipped production stack: the primary's and the replicas'. */
+const SHIPPED_GROUPS = allTemplateParameters(buildApp(shippedApp()));
+
+test('the shipped stack has a primary and a replica parameter group', () => {
+  expect(SHIPPED_GROUPS.length).toBe(2);
+  expect(SHIPPED_GROUPS.filter(([, p]) => p.hot_standby_feedback !== undefined)).toHaveLength(1);
+});
+
+describe.each(SHIPPED_GROUPS)('parameter group %s on a real PostgreSQL server', (_logicalId, parameters) => {
   let sent: Record<string, string>;
   let server: PostgresServer | undefined;
   let client: Client | undefined;
   let rows: Map<string, SettingRow>;
 
   beforeAll(async () => {
-    const app = shippedApp();
-    const stack = buildApp(app);
-    parameters = templateParameters(stack);
     sent = serverSettings(parameters);
     server = await startPostgres({ settings: sent });
     client = await server.client();
@@ -209,6 +219,11 @@ describe('TunedParameterGroup on a real PostgreSQL server', () => {
       // Plans of the same slow (5 s) statements are logged.
       ['auto_explain.log_min_duration', seconds(5)],
     ];
+    if ('hot_standby_feedback' in sent) {
+      // A replica cancels a query that blocks WAL replay after 30 s rather than lag without bound.
+      intents.push(['max_standby_streaming_delay', seconds(30)], ['max_standby_archive_delay', seconds(30)]);
+      expect(rows.get('hot_standby_feedback')?.setting).toBe('off');
+    }
     const mismatches = intents
       .map(([name, intended]) => quantityMismatch(quantity(name), intended, name))
       .filter((m): m is string => m !== undefined);

@@ -1,0 +1,206 @@
+import { Duration, Names, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import type { PostgresDatabase } from './postgres-database';
+import { POOL_DEFAULTS, PROXY_POSTGRES_PORT } from '../private/defaults';
+import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+
+/**
+ * Options of a ConnectionPool (RDS Proxy).
+ */
+export interface ConnectionPoolOptions {
+  /**
+   * The most connections the proxy opens, as a percent of the database's max_connections (1-100).
+   * The rest stays free for administrators, replication and the metrics collector.
+   *
+   * @default 70
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connections.html
+   */
+  readonly maxConnectionsPercent?: number;
+
+  /**
+   * How many idle connections the proxy keeps open, as a percent of max_connections
+   * (0 to maxConnectionsPercent).
+   *
+   * @default 35
+   */
+  readonly maxIdleConnectionsPercent?: number;
+
+  /**
+   * How long a client waits for a pooled connection when all are busy (0-3600 s).
+   *
+   * @default Duration.seconds(30)
+   */
+  readonly borrowTimeout?: Duration;
+
+  /**
+   * How long an idle client connection stays open (1 s to 8 h).
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly idleClientTimeout?: Duration;
+
+  /**
+   * The subnets of the proxy.
+   *
+   * @default - the database's subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The proxy's name (letters, digits and single hyphens; up to 63 characters).
+   *
+   * @default - a name unique to this construct's path
+   */
+  readonly dbProxyName?: string;
+
+  /**
+   * Log the SQL of every statement through the proxy (for debugging only: it logs data).
+   *
+   * @default false
+   */
+  readonly debugLogging?: boolean;
+}
+
+/**
+ * Properties of a ConnectionPool.
+ */
+export interface ConnectionPoolProps extends ConnectionPoolOptions {
+  /** The database whose writer the proxy fronts. */
+  readonly database: PostgresDatabase;
+}
+
+/**
+ * The playbook's PgBouncer, the AWS way: an RDS Proxy on the writer, TLS and IAM
+ * authentication required, with its own security group and a role that reads only the
+ * database secret.
+ *
+ * RDS Proxy fronts only the writer of RDS for PostgreSQL (read-only proxy endpoints are
+ * Aurora-only); reads go to replicas through the reader name of DatabaseEndpoints. Sessions
+ * are pinned to one database connection by SET, temporary tables, advisory locks and
+ * prepared statements: keep those out of pooled connections.
+ */
+export class ConnectionPool extends Construct implements ec2.IConnectable {
+  /** The RDS Proxy. */
+  public readonly proxy: rds.DatabaseProxy;
+  /** The proxy's endpoint DNS name. */
+  public readonly endpoint: string;
+  /** The port clients connect to (always 5432 for PostgreSQL on RDS Proxy). */
+  public readonly port: number;
+  /** Network connections of the proxy, on port 5432. */
+  public readonly connections: ec2.Connections;
+  /** The proxy's security group. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+
+  constructor(scope: Construct, id: string, props: ConnectionPoolProps) {
+    super(scope, id);
+    const maxConnectionsPercent = props.maxConnectionsPercent ?? POOL_DEFAULTS.maxConnectionsPercent;
+    const maxIdleConnectionsPercent = props.maxIdleConnectionsPercent ?? POOL_DEFAULTS.maxIdleConnectionsPercent;
+    const borrowTimeout = props.borrowTimeout ?? Duration.seconds(POOL_DEFAULTS.borrowTimeoutSeconds);
+    const idleClientTimeout = props.idleClientTimeout ?? Duration.minutes(POOL_DEFAULTS.idleClientTimeoutMinutes);
+    validateIntegerRange(this, 'maxConnectionsPercent', maxConnectionsPercent, 1, 100, '%');
+    validateIntegerRange(this, 'maxIdleConnectionsPercent', maxIdleConnectionsPercent, 0, 100, '%');
+    if (!Token.isUnresolved(maxConnectionsPercent) && !Token.isUnresolved(maxIdleConnectionsPercent)
+      && maxIdleConnectionsPercent > maxConnectionsPercent) {
+      throw new PlaybookValidationError(this,
+        `maxIdleConnectionsPercent must not exceed maxConnectionsPercent (got ${maxIdleConnectionsPercent} % > ${maxConnectionsPercent} %)`);
+    }
+    if (!borrowTimeout.isUnresolved()) {
+      validateIntegerRange(this, 'borrowTimeout', borrowTimeout.toSeconds({ integral: false }), 0, 3600, 'seconds');
+    }
+    if (!idleClientTimeout.isUnresolved()) {
+      validateIntegerRange(this, 'idleClientTimeout', idleClientTimeout.toSeconds({ integral: false }), 1, 28800, 'seconds');
+    }
+
+    const database = props.database;
+    this.port = PROXY_POSTGRES_PORT;
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: database.vpc,
+      description: `RDS Proxy ${this.node.path}: clients in on 5432, out to the database only`,
+      allowAllOutbound: false,
+    });
+    // ProxyTarget.fromInstance opens this group's egress to the database and the database's ingress from it.
+
+    this.proxy = new rds.DatabaseProxy(this, 'Resource', {
+      // Unique in the account and region: the L2's default would be the construct id, 'Resource'.
+      dbProxyName: props.dbProxyName ?? Names.uniqueResourceName(this, { maxLength: 60, separator: '-' }).replace(/-+/g, '-'),
+      proxyTarget: rds.ProxyTarget.fromInstance(database.instance),
+      secrets: [database.secret],
+      vpc: database.vpc,
+      vpcSubnets: props.vpcSubnets ?? database.vpcSubnets,
+      securityGroups: [this.securityGroup],
+      requireTLS: true,
+      iamAuth: true,
+      maxConnectionsPercent,
+      maxIdleConnectionsPercent,
+      borrowTimeout,
+      idleClientTimeout,
+      debugLogging: props.debugLogging ?? false,
+    });
+    this.endpoint = this.proxy.endpoint;
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(this.port) });
+  }
+
+  /**
+   * Grants `rds-db:connect` through the proxy as `dbUser` (IAM authentication to the proxy).
+   *
+   * @default dbUser - the user of the database secret
+   */
+  public grantConnect(grantee: iam.IGrantable, dbUser?: string): iam.Grant {
+    return this.proxy.grantConnect(grantee, dbUser);
+  }
+
+  /** Any AWS/RDS metric of this proxy (dimension ProxyName). */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName,
+      dimensionsMap: { ProxyName: this.proxy.dbProxyName },
+      ...props,
+    });
+  }
+
+  /** Percent of time the writer target was available to the proxy (minimum over 5 minutes). */
+  public metricAvailabilityPercentage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName: 'AvailabilityPercentage',
+      dimensionsMap: { ProxyName: this.proxy.dbProxyName, TargetGroup: 'default', TargetRole: 'READ_WRITE' },
+      statistic: 'Minimum',
+      ...props,
+    });
+  }
+
+  /** Microseconds a client waited for a pooled connection (p90 over 5 minutes). */
+  public metricBorrowLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DatabaseConnectionsBorrowLatency', { statistic: 'p90', ...props });
+  }
+
+  /** Database connections pinned to one client session (maximum over 5 minutes). */
+  public metricPinnedSessions(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DatabaseConnectionsCurrentlySessionPinned', { statistic: 'Maximum', ...props });
+  }
+
+  /** Open connections from the proxy to the database (maximum over 5 minutes). */
+  public metricDatabaseConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DatabaseConnections', { statistic: 'Maximum', ...props });
+  }
+
+  /** Open client connections to the proxy (maximum over 5 minutes). */
+  public metricClientConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ClientConnections', { statistic: 'Maximum', ...props });
+  }
+
+  /** Failed attempts of the proxy to open a database connection (sum over 5 minutes). */
+  public metricDatabaseConnectionsSetupFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DatabaseConnectionsSetupFailed', { statistic: 'Sum', ...props });
+  }
+
+  /** Client connection attempts that failed authentication (sum over 5 minutes). */
+  public metricClientConnectionsSetupFailedAuth(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ClientConnectionsSetupFailedAuth', { statistic: 'Sum', ...props });
+  }
+}

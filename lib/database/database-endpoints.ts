@@ -1,0 +1,302 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { ConnectionPool } from './connection-pool';
+import type { PostgresDatabase } from './postgres-database';
+import type { ReadReplica } from './read-replicas';
+import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+
+/**
+ * Options of DatabaseEndpoints.
+ */
+export interface DatabaseEndpointsOptions {
+  /**
+   * An existing private hosted zone for the names. Cannot be combined with `zoneName`.
+   *
+   * @default - a new private hosted zone named `zoneName`, associated with the database's VPC
+   */
+  readonly zone?: route53.IPrivateHostedZone;
+
+  /**
+   * The name of the private hosted zone this construct creates. Two zones of one name cannot
+   * be associated with the same VPC: give each platform in a VPC its own.
+   *
+   * @default 'db.internal'
+   */
+  readonly zoneName?: string;
+
+  /**
+   * The TTL of the writer and reader records (1 s to 1 h). Short, so a replica that leaves the
+   * rotation stops receiving reads quickly.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly ttl?: Duration;
+
+  /**
+   * Take a replica out of the reader rotation while its ReplicaLag alarm is in ALARM
+   * (Route 53 health checks on CloudWatch alarms; about $1 a month per replica). When every
+   * replica is unhealthy Route 53 answers with all of them.
+   *
+   * @default false
+   */
+  readonly removeLaggingReplicas?: boolean;
+
+  /**
+   * The ReplicaLag (seconds) above which a replica leaves the rotation.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly replicaLagThreshold?: Duration;
+
+  /**
+   * How many consecutive 1-minute periods ReplicaLag must stay above the threshold (1-60).
+   *
+   * @default 10
+   */
+  readonly replicaLagEvaluationPeriods?: number;
+
+  /**
+   * The SSM Parameter Store path under which the connection details are published
+   * (`<prefix>/writer-host`, `/writer-port`, `/reader-host`, `/reader-port`, `/database-name`,
+   * `/primary-url`, `/replica-url`, `/secret-arn`). Never a password.
+   *
+   * @default - `/<stack name>/database`
+   */
+  readonly parameterPrefix?: string;
+}
+
+/**
+ * Properties of DatabaseEndpoints.
+ */
+export interface DatabaseEndpointsProps extends DatabaseEndpointsOptions {
+  /** The primary. */
+  readonly database: PostgresDatabase;
+
+  /**
+   * The RDS Proxy the writer name points to.
+   *
+   * @default - the writer name points to the primary instance
+   */
+  readonly pool?: ConnectionPool;
+
+  /**
+   * The replicas the reader name spreads over.
+   *
+   * @default - none: the reader name points where the writer name does
+   */
+  readonly replicas?: ReadReplica[];
+}
+
+/**
+ * Options of wiring an application to the database.
+ */
+export interface ConnectOptions {
+  /**
+   * The PostgreSQL user the application connects as (IAM authentication to the writer,
+   * the secret's password to the readers).
+   *
+   * @default - the master user
+   */
+  readonly dbUser?: string;
+}
+
+/**
+ * Stable names for applications in a Route 53 private hosted zone: `writer.<zone>` for
+ * writes (the RDS Proxy) and `reader.<zone>` for reads (weighted records spread evenly over
+ * the replicas). RDS Proxy cannot target RDS-for-PostgreSQL replicas, so the reader name is
+ * how reads get one name. Applications never need an instance endpoint.
+ */
+export class DatabaseEndpoints extends Construct {
+  /** The private hosted zone holding the names. */
+  public readonly zone: route53.IPrivateHostedZone;
+  /** `writer.<zone>`: the name applications write through. */
+  public readonly writerHost: string;
+  /** The port of the writer name (5432 through RDS Proxy, else the database's). */
+  public readonly writerPort: number;
+  /** `reader.<zone>`: the name applications read through. */
+  public readonly readerHost: string;
+  /** The port of the reader name (the database's with replicas; the writer's without). */
+  public readonly readerPort: number;
+  /** The ReplicaLag alarms that take replicas out of the rotation (empty unless removeLaggingReplicas). */
+  public readonly replicaLagAlarms: cloudwatch.IAlarm[];
+
+  private readonly database: PostgresDatabase;
+  private readonly pool?: ConnectionPool;
+  private readonly replicas: ReadReplica[];
+  private readonly writerTarget: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseEndpointsProps) {
+    super(scope, id);
+    if (props.zone && props.zoneName !== undefined) {
+      throw new PlaybookValidationError(this, 'zone cannot be combined with zoneName: the name is the existing zone\'s');
+    }
+    const zoneName = props.zoneName ?? 'db.internal';
+    if (!Token.isUnresolved(zoneName) && !/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(zoneName)) {
+      throw new PlaybookValidationError(this, `zoneName must be a lower-case DNS name with at least two labels, such as 'db.internal' (got '${zoneName}')`);
+    }
+    const ttl = props.ttl ?? Duration.seconds(10);
+    if (!ttl.isUnresolved()) validateIntegerRange(this, 'ttl', ttl.toSeconds({ integral: false }), 1, 3600, 'seconds');
+    const lagThreshold = props.replicaLagThreshold ?? Duration.seconds(60);
+    if (!lagThreshold.isUnresolved()) {
+      validateIntegerRange(this, 'replicaLagThreshold', lagThreshold.toSeconds({ integral: false }), 1, 86400, 'seconds');
+    }
+    const lagPeriods = props.replicaLagEvaluationPeriods ?? 10;
+    validateIntegerRange(this, 'replicaLagEvaluationPeriods', lagPeriods, 1, 60);
+    const prefix = props.parameterPrefix ?? `/${Stack.of(this).stackName}/database`;
+    if (!Token.isUnresolved(prefix) && !/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/.test(prefix)) {
+      throw new PlaybookValidationError(this,
+        `parameterPrefix must start with '/' and hold only letters, digits and _ . - / (got '${prefix}')`);
+    }
+
+    this.database = props.database;
+    this.pool = props.pool;
+    this.replicas = props.replicas ?? [];
+    this.zone = props.zone ?? new route53.PrivateHostedZone(this, 'Zone', {
+      zoneName,
+      vpc: props.database.vpc,
+      comment: `Writer and reader names of ${props.database.node.path}`,
+    });
+
+    this.writerTarget = this.pool ? this.pool.endpoint : this.database.endpointAddress;
+    this.writerPort = this.pool ? this.pool.port : this.database.port;
+    this.writerHost = `writer.${this.zone.zoneName}`;
+    this.readerHost = `reader.${this.zone.zoneName}`;
+    this.readerPort = this.replicas.length > 0 ? this.database.port : this.writerPort;
+
+    new route53.CnameRecord(this, 'WriterRecord', {
+      zone: this.zone,
+      recordName: 'writer',
+      domainName: this.writerTarget,
+      ttl,
+      comment: this.pool ? 'RDS Proxy on the PostgreSQL primary' : 'PostgreSQL primary',
+    });
+
+    this.replicaLagAlarms = [];
+    if (this.replicas.length === 0) {
+      new route53.CnameRecord(this, 'ReaderRecord', {
+        zone: this.zone,
+        recordName: 'reader',
+        domainName: this.writerTarget,
+        ttl,
+        comment: 'No read replicas: reads go where writes go',
+      });
+    }
+    this.replicas.forEach((replica, i) => {
+      const n = i + 1;
+      let healthCheck: route53.IHealthCheck | undefined;
+      if (props.removeLaggingReplicas) {
+        const alarm = new cloudwatch.Alarm(this, `ReplicaLagAlarm${n}`, {
+          alarmDescription: `Read replica ${n} of ${this.database.node.path} is more than ${lagThreshold.toSeconds()} s behind: it leaves the reader rotation`,
+          metric: replica.metricReplicaLag({ period: Duration.minutes(1) }),
+          threshold: lagThreshold.toSeconds(),
+          evaluationPeriods: lagPeriods,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          // A replica that stops reporting lag is down or being replaced: out of the rotation.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        });
+        this.replicaLagAlarms.push(alarm);
+        healthCheck = new route53.HealthCheck(this, `ReplicaHealthCheck${n}`, {
+          type: route53.HealthCheckType.CLOUDWATCH_METRIC,
+          alarmIdentifier: { name: alarm.alarmName, region: Stack.of(this).region },
+          insufficientDataHealthStatus: route53.InsufficientDataHealthStatusEnum.LAST_KNOWN_STATUS,
+        });
+      }
+      new route53.CnameRecord(this, `ReaderRecord${n}`, {
+        zone: this.zone,
+        recordName: 'reader',
+        domainName: replica.endpointAddress,
+        ttl,
+        weight: 1,
+        setIdentifier: `replica-${n}`,
+        healthCheck,
+        comment: `Read replica ${n}`,
+      });
+    });
+
+    const env = this.environment();
+    const published: Record<string, [string, string]> = {
+      WriterHostParameter: ['writer-host', env.DB_PRIMARY_HOST],
+      WriterPortParameter: ['writer-port', env.DB_PRIMARY_PORT],
+      ReaderHostParameter: ['reader-host', env.DB_REPLICA_HOST],
+      ReaderPortParameter: ['reader-port', env.DB_REPLICA_PORT],
+      DatabaseNameParameter: ['database-name', env.DB_NAME],
+      PrimaryUrlParameter: ['primary-url', env.DB_PRIMARY_URL],
+      ReplicaUrlParameter: ['replica-url', env.DB_REPLICA_URL],
+      SecretArnParameter: ['secret-arn', env.DB_SECRET_ARN],
+    };
+    for (const [parameterId, [name, value]] of Object.entries(published)) {
+      new ssm.StringParameter(this, parameterId, {
+        parameterName: `${prefix}/${name}`,
+        stringValue: value,
+        description: `cdk-db-playbook: ${name} of ${this.database.node.path} (no password)`,
+      });
+    }
+  }
+
+  /**
+   * The settings an application needs, with no password: `DB_PRIMARY_URL` / `DB_REPLICA_URL`
+   * (`postgresql://user@host:port/db?sslmode=verify-ca`), their hosts and ports, `DB_NAME`,
+   * `DB_USER`, `DB_SSLMODE`, `DB_SECRET_ARN`, and `DB_PRIMARY_IAM_HOST` / `DB_PRIMARY_IAM_PORT`
+   * (the endpoint an IAM auth token for the writer is signed for).
+   *
+   * `verify-ca`: the CNAME names are not on the certificates, so clients verify the RDS CA
+   * chain rather than the host name.
+   */
+  public environment(options: ConnectOptions = {}): { [name: string]: string } {
+    const user = options.dbUser ?? this.database.masterUsername;
+    const db = this.database.databaseName;
+    const url = (host: string, port: number) => `postgresql://${user}@${host}:${port}/${db}?sslmode=verify-ca`;
+    return {
+      DB_PRIMARY_URL: url(this.writerHost, this.writerPort),
+      DB_REPLICA_URL: url(this.readerHost, this.readerPort),
+      DB_PRIMARY_HOST: this.writerHost,
+      DB_PRIMARY_PORT: String(this.writerPort),
+      DB_REPLICA_HOST: this.readerHost,
+      DB_REPLICA_PORT: String(this.readerPort),
+      DB_PRIMARY_IAM_HOST: this.writerTarget,
+      DB_PRIMARY_IAM_PORT: String(this.writerPort),
+      DB_NAME: db,
+      DB_USER: user,
+      DB_SSLMODE: 'verify-ca',
+      DB_SECRET_ARN: this.database.secret.secretArn,
+    };
+  }
+
+  /**
+   * Lets a client reach and authenticate to the writer and the readers: opens the security
+   * groups (proxy on 5432, replicas on the database port), grants `rds-db:connect` through the
+   * proxy (or on the primary without one) and read access to the database secret.
+   */
+  public grantAccess(client: ec2.IConnectable, grantee: iam.IGrantable, options: ConnectOptions = {}): void {
+    const user = options.dbUser ?? this.database.masterUsername;
+    if (this.pool) {
+      this.pool.connections.allowDefaultPortFrom(client, 'Application to RDS Proxy');
+      this.pool.grantConnect(grantee, user);
+    } else {
+      this.database.connections.allowDefaultPortFrom(client, 'Application to PostgreSQL primary');
+      this.database.grantConnect(grantee, user);
+    }
+    if (this.replicas.length > 0) {
+      // The replicas share the primary's security groups and port.
+      this.database.connections.allowDefaultPortFrom(client, 'Application to PostgreSQL read replicas');
+    }
+    this.database.grantSecretRead(grantee);
+  }
+
+  /**
+   * Wires a Lambda function in one call: grantAccess, then the environment() settings, plus
+   * NODE_EXTRA_CA_CERTS so Node.js trusts the RDS certificate authorities.
+   */
+  public connectFunction(fn: lambda.Function, options: ConnectOptions = {}): void {
+    this.grantAccess(fn, fn, options);
+    for (const [name, value] of Object.entries(this.environment(options))) fn.addEnvironment(name, value);
+    // The Lambda Node.js runtimes ship the RDS CA bundle here; Node does not load it by itself.
+    fn.addEnvironment('NODE_EXTRA_CA_CERTS', '/var/runtime/ca-cert.pem');
+  }
+}
