@@ -9,7 +9,7 @@ import { DataPlatformStack, DataPlatformStackProps, Profile } from '../lib';
 export const CONTEXT_KEYS = [
   'profile', 'account', 'region', 'stackName', 'instanceClass', 'allocatedStorage',
   'maxAllocatedStorage', 'backupRetentionDays', 'multiAz', 'deletionProtection', 'port',
-  'vpcCidr', 'maxAzs',
+  'vpcCidr', 'maxAzs', 'readReplicas', 'connectionPool', 'zoneName', 'removeLaggingReplicas',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -65,6 +65,9 @@ export function stackPropsFromContext(read: ContextReader): DataPlatformStackPro
   const instanceClass = str(read, 'instanceClass', /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/,
     "must be an RDS instance class such as 'm7g.large' or 'db.r7g.xlarge'");
   const backupRetentionDays = int(read, 'backupRetentionDays');
+  const zoneName = str(read, 'zoneName', /^[a-z0-9.-]+$/, "must be a lower-case DNS name such as 'db.internal'");
+  const replicaCount = int(read, 'readReplicas');
+  const removeLaggingReplicas = bool(read, 'removeLaggingReplicas');
   const vpcCidr = str(read, 'vpcCidr', /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR block such as '10.40.0.0/16'");
 
   return {
@@ -74,6 +77,9 @@ export function stackPropsFromContext(read: ContextReader): DataPlatformStackPro
     profile,
     vpcCidr,
     maxAzs: int(read, 'maxAzs'),
+    readReplicas: replicaCount === undefined ? undefined : { count: replicaCount },
+    enableConnectionPool: bool(read, 'connectionPool'),
+    endpoints: zoneName === undefined && removeLaggingReplicas === undefined ? undefined : { zoneName, removeLaggingReplicas },
     database: {
       instanceType: instanceClass ? new ec2.InstanceType(instanceClass.replace(/^db\./, '')) : undefined,
       allocatedStorage: int(read, 'allocatedStorage'),

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ExistingAppStack } from '../examples/existing-app/app';
+import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { ROOT } from './support/app';
 
 /** The lines between `// <readme:NAME>` and `// </readme:NAME>`, without their indentation. */
@@ -19,6 +20,7 @@ describe('examples/existing-app', () => {
   test('README shows exactly the type-checked snippet of the example', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     expect(readme).toContain('```ts\n' + markedSnippet('examples/existing-app/app.ts', 'existing-app') + '\n```');
+    expect(readme).toContain('```ts\n' + markedSnippet('examples/existing-app/app.ts', 'building-blocks') + '\n```');
   });
 
   test('synthesizes with the app\'s own VPC and key, and wires the function in', () => {
@@ -28,6 +30,28 @@ describe('examples/existing-app', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::RDS::DBInstance', { DBName: 'orders', Port: '5433', StorageEncrypted: true });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 5433, ToPort: 5433 });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { DB_PORT: '5433' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_PORT: '5433' }) } });
+    template.resourceCountIs('AWS::RDS::DBProxy', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DB_REPLICA_URL: 'postgresql://dbadmin@reader.db.internal:5433/orders?sslmode=verify-ca' }) },
+    });
+  });
+});
+
+describe('examples/read-write-split', () => {
+  test('README shows exactly the type-checked snippet of the example', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('```ts\n' + markedSnippet('examples/read-write-split/app.ts', 'read-write-split') + '\n```');
+  });
+
+  test('the function gets the writer and reader URLs through the platform, and two replicas back the reader', () => {
+    const stack = new ReadWriteSplitStack(new App(), 'ReadWriteSplit');
+    const template = Template.fromStack(stack);
+    const fnId = stack.getLogicalId(stack.notes.node.defaultChild as never);
+    const variables = template.findResources('AWS::Lambda::Function')[fnId].Properties.Environment.Variables;
+    expect(variables.DB_PRIMARY_URL).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
+    expect(variables.DB_REPLICA_URL).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
+    expect(Object.keys(template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'reader.db.internal.' } }))).toHaveLength(2);
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] });
   });
 });

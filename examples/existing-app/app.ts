@@ -6,7 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { PostgresDatabase } from '../../lib';
+import { DatabaseEndpoints, PostgresDatabase } from '../../lib';
 
 export class ExistingAppStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -38,6 +38,13 @@ export class ExistingAppStack extends Stack {
     api.addEnvironment('DB_HOST', db.endpointAddress);
     api.addEnvironment('DB_PORT', String(db.port));
     // </readme:existing-app>
+
+    // <readme:building-blocks>
+    const readers = db.addReadReplicas('Readers', { count: 2 }); // or db.addReadReplica('Reporting')
+    const pool = db.addConnectionPool('Pool', { maxConnectionsPercent: 60 });
+    const names = new DatabaseEndpoints(this, 'Names', { database: db, pool, replicas: readers.replicas });
+    names.connectFunction(api); // DB_PRIMARY_URL / DB_REPLICA_URL, grants, security groups
+    // </readme:building-blocks>
   }
 }
 

@@ -98,8 +98,9 @@ export interface DatabaseEndpointsProps extends DatabaseEndpointsOptions {
  */
 export interface ConnectOptions {
   /**
-   * The PostgreSQL user the application connects as (IAM authentication to the writer,
-   * the secret's password to the readers).
+   * The PostgreSQL user the application writes as, with IAM authentication through the proxy
+   * (the user needs `GRANT rds_iam` and must be registered with the proxy). Reads from replicas
+   * authenticate with the database secret, so `DB_REPLICA_URL` names the secret's user.
    *
    * @default - the master user
    */
@@ -250,11 +251,13 @@ export class DatabaseEndpoints extends Construct {
    */
   public environment(options: ConnectOptions = {}): { [name: string]: string } {
     const user = options.dbUser ?? this.database.masterUsername;
+    // Readers authenticate with the secret's password, so as the secret's (master) user.
+    const readerUser = this.replicas.length > 0 ? this.database.masterUsername : user;
     const db = this.database.databaseName;
-    const url = (host: string, port: number) => `postgresql://${user}@${host}:${port}/${db}?sslmode=verify-ca`;
+    const url = (u: string, host: string, port: number) => `postgresql://${u}@${host}:${port}/${db}?sslmode=verify-ca`;
     return {
-      DB_PRIMARY_URL: url(this.writerHost, this.writerPort),
-      DB_REPLICA_URL: url(this.readerHost, this.readerPort),
+      DB_PRIMARY_URL: url(user, this.writerHost, this.writerPort),
+      DB_REPLICA_URL: url(readerUser, this.readerHost, this.readerPort),
       DB_PRIMARY_HOST: this.writerHost,
       DB_PRIMARY_PORT: String(this.writerPort),
       DB_REPLICA_HOST: this.readerHost,

@@ -19,7 +19,11 @@ describe('stackPropsFromContext', () => {
       profile: 'development', account: '123456789012', region: 'eu-west-1', stackName: 'Orders-Db',
       instanceClass: 'db.r7g.large', allocatedStorage: '50', maxAllocatedStorage: '500', backupRetentionDays: '7',
       multiAz: 'true', deletionProtection: 'false', port: '6000', vpcCidr: '10.1.0.0/16', maxAzs: '2',
+      readReplicas: '3', connectionPool: 'false', zoneName: 'orders.internal', removeLaggingReplicas: 'true',
     }));
+    expect(props.readReplicas).toEqual({ count: 3 });
+    expect(props.enableConnectionPool).toBe(false);
+    expect(props.endpoints).toEqual({ zoneName: 'orders.internal', removeLaggingReplicas: true });
     expect(props.profile).toBe(Profile.DEVELOPMENT);
     expect(props.env).toEqual({ account: '123456789012', region: 'eu-west-1' });
     expect(props.stackName).toBe('Orders-Db');
@@ -48,6 +52,9 @@ describe('stackPropsFromContext', () => {
     ['instanceClass', 'large', /context key 'instanceClass' must be an RDS instance class/],
     ['vpcCidr', '10.0.0.0', /context key 'vpcCidr' must be an IPv4 CIDR block/],
     ['stackName', '1stack', /context key 'stackName' must start with a letter/],
+    ['readReplicas', 'two', /context key 'readReplicas' must be a whole number \(got "two"\)/],
+    ['connectionPool', 'on', /context key 'connectionPool' must be 'true' or 'false' \(got "on"\)/],
+    ['zoneName', 'DB_Internal', /context key 'zoneName' must be a lower-case DNS name/],
   ])('fails when %s is malformed (%s)', (key, value, message) => {
     expect(() => stackPropsFromContext(read({ [key]: value }))).toThrow(message);
   });
@@ -57,6 +64,7 @@ describe('buildApp', () => {
   test('fails at synth when a context value is out of range for the construct', () => {
     expect(() => buildApp(shippedApp({ backupRetentionDays: '0' }))).toThrow(/backupRetention must be 1-35 days in production/);
     expect(() => buildApp(shippedApp({ port: '80' }))).toThrow(/port must be an integer from 1150 to 65535 \(got 80\)/);
+    expect(() => buildApp(shippedApp({ readReplicas: '16' }))).toThrow(/count must be an integer from 0 to 15 \(got 16\)/);
   });
 
   test('configures the stack from context', () => {

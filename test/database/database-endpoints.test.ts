@@ -1,0 +1,218 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import {
+  ConnectionPool, DatabaseEndpoints, DatabaseEndpointsOptions, DataPlatform, PostgresDatabase, ReadReplicas,
+} from '../../lib';
+import { stackWithVpc } from '../support/app';
+
+function build(opts: { replicas?: number; pool?: boolean } & DatabaseEndpointsOptions = {}) {
+  const { replicas = 2, pool = true, ...options } = opts;
+  const { stack, vpc } = stackWithVpc();
+  const db = new PostgresDatabase(stack, 'Db', { vpc });
+  const group = new ReadReplicas(stack, 'Replicas', { source: db, count: replicas });
+  const proxy = pool ? new ConnectionPool(stack, 'Pool', { database: db }) : undefined;
+  const endpoints = new DatabaseEndpoints(stack, 'Endpoints', { database: db, pool: proxy, replicas: group.replicas, ...options });
+  return { stack, vpc, db, group, proxy, endpoints, get template() { return Template.fromStack(stack); } };
+}
+
+const logicalId = (stack: Stack, c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+
+describe('DatabaseEndpoints names', () => {
+  const { template, stack, proxy, group, vpc } = build();
+
+  test('creates a private hosted zone db.internal in the VPC', () => {
+    template.hasResourceProperties('AWS::Route53::HostedZone', {
+      Name: 'db.internal.',
+      VPCs: [{ VPCId: { Ref: logicalId(stack, vpc) }, VPCRegion: Match.anyValue() }],
+    });
+  });
+
+  test('points writer.<zone> at the RDS Proxy', () => {
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'writer.db.internal.', Type: 'CNAME', TTL: '10',
+      ResourceRecords: [{ 'Fn::GetAtt': [logicalId(stack, proxy!.proxy), 'Endpoint'] }],
+    });
+  });
+
+  test('spreads reader.<zone> evenly over the replicas with weighted records', () => {
+    const readers = Object.values(template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'reader.db.internal.' } }))
+      .map((r) => r.Properties);
+    expect(readers).toHaveLength(2);
+    expect(readers.map((r) => r.Weight)).toEqual([1, 1]);
+    expect(new Set(readers.map((r) => r.SetIdentifier)).size).toBe(2);
+    expect(readers.map((r) => r.ResourceRecords[0])).toEqual(
+      group.replicas.map((r) => ({ 'Fn::GetAtt': [logicalId(stack, r.instance), 'Endpoint.Address'] })));
+    expect(readers.every((r) => r.HealthCheckId === undefined)).toBe(true);
+  });
+
+  test('publishes the connection details in SSM, never a password', () => {
+    const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties);
+    expect(parameters.map((p) => p.Name).sort()).toEqual([
+      '/Test/database/database-name', '/Test/database/primary-url', '/Test/database/reader-host', '/Test/database/reader-port',
+      '/Test/database/replica-url', '/Test/database/secret-arn', '/Test/database/writer-host', '/Test/database/writer-port',
+    ]);
+    const byName = Object.fromEntries(parameters.map((p) => [p.Name, p.Value]));
+    expect(byName['/Test/database/primary-url']).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
+    expect(byName['/Test/database/replica-url']).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
+    // No value carries a credential, not even as a dynamic reference.
+    expect(JSON.stringify(Object.values(byName))).not.toMatch(/:[^:@/]+@|password|resolve:secretsmanager/i);
+  });
+});
+
+describe('DatabaseEndpoints without replicas or proxy', () => {
+  test('reader.<zone> points where writer.<zone> does, on the writer\'s port', () => {
+    const { template, stack, proxy, endpoints } = build({ replicas: 0 });
+    const target = [{ 'Fn::GetAtt': [logicalId(stack, proxy!.proxy), 'Endpoint'] }];
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'reader.db.internal.', ResourceRecords: target, Weight: Match.absent() });
+    expect(endpoints.readerPort).toBe(5432);
+  });
+
+  test('writer.<zone> points at the instance without a proxy', () => {
+    const { template, stack, db, endpoints } = build({ replicas: 0, pool: false });
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'writer.db.internal.', ResourceRecords: [{ 'Fn::GetAtt': [logicalId(stack, db.instance), 'Endpoint.Address'] }],
+    });
+    expect([endpoints.writerPort, endpoints.readerPort]).toEqual([5433, 5433]);
+  });
+});
+
+describe('DatabaseEndpoints options', () => {
+  test('uses an existing private zone', () => {
+    const { stack, vpc } = stackWithVpc();
+    const zone = new route53.PrivateHostedZone(stack, 'Corp', { zoneName: 'corp.example', vpc });
+    const db = new PostgresDatabase(stack, 'Db', { vpc });
+    const endpoints = new DatabaseEndpoints(stack, 'Endpoints', { database: db, zone });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Route53::HostedZone', 1);
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'writer.corp.example.', HostedZoneId: { Ref: logicalId(stack, zone) } });
+    expect(endpoints.writerHost).toBe('writer.corp.example');
+  });
+
+  test('takes a lagging replica out of the rotation with an alarm-based health check', () => {
+    const { template, stack, group } = build({ removeLaggingReplicas: true });
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    expect(Object.keys(alarms)).toHaveLength(2);
+    for (const [i, replica] of group.replicas.entries()) {
+      const [alarmId] = Object.entries(alarms).find(([, a]) =>
+        JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'DBInstanceIdentifier', Value: { Ref: logicalId(stack, replica.instance) } }]))!;
+      expect(alarms[alarmId].Properties).toMatchObject({
+        MetricName: 'ReplicaLag', Namespace: 'AWS/RDS', Statistic: 'Maximum', Period: 60,
+        Threshold: 60, EvaluationPeriods: 10, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'breaching',
+      });
+      const checks = template.findResources('AWS::Route53::HealthCheck', {
+        Properties: { HealthCheckConfig: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Name: { Ref: alarmId } } } },
+      });
+      const [checkId] = Object.keys(checks);
+      template.hasResourceProperties('AWS::Route53::RecordSet', {
+        Name: 'reader.db.internal.', SetIdentifier: `replica-${i + 1}`, HealthCheckId: { Ref: checkId },
+      });
+    }
+  });
+
+  test('parameterPrefix and ttl', () => {
+    const { template } = build({ parameterPrefix: '/orders/db', ttl: Duration.seconds(5) });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/orders/db/writer-host' });
+    template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'writer.db.internal.', TTL: '5' });
+  });
+});
+
+describe('wiring an application', () => {
+  function appFunction(stack: Stack, vpc: ec2.IVpc) {
+    return new lambda.Function(stack, 'Api', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>1'), vpc,
+    });
+  }
+
+  test('connectFunction sets the URLs, hosts, ports and secret ARN, never a password', () => {
+    const { stack, vpc, endpoints, db } = build();
+    const fn = appFunction(stack, vpc);
+    endpoints.connectFunction(fn);
+    const variables = Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalId(stack, fn)].Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      DB_PRIMARY_URL: 'postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca',
+      DB_REPLICA_URL: 'postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca',
+      DB_PRIMARY_HOST: 'writer.db.internal', DB_PRIMARY_PORT: '5432',
+      DB_REPLICA_HOST: 'reader.db.internal', DB_REPLICA_PORT: '5433',
+      DB_NAME: 'app', DB_USER: 'dbadmin', DB_SSLMODE: 'verify-ca',
+      DB_SECRET_ARN: { Ref: expect.stringMatching(/^DbSecretAttachment/) },
+      DB_PRIMARY_IAM_HOST: { 'Fn::GetAtt': [expect.stringMatching(/^Pool/), 'Endpoint'] },
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    });
+    expect(JSON.stringify(variables)).not.toMatch(/password|resolve:secretsmanager/i);
+    expect(db.databaseName).toBe('app');
+  });
+
+  test('connectFunction opens the proxy (5432) and replicas (5433) to the function and grants connect and secret read', () => {
+    const { stack, vpc, endpoints, proxy, db } = build();
+    const fn = appFunction(stack, vpc);
+    endpoints.connectFunction(fn, { dbUser: 'orders_app' });
+    const template = Template.fromStack(stack);
+    const fnSg = { 'Fn::GetAtt': [logicalId(stack, fn.connections.securityGroups[0]), 'GroupId'] };
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, proxy!.securityGroup), 'GroupId'] }, SourceSecurityGroupId: fnSg, FromPort: 5432, ToPort: 5432,
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(stack, db.securityGroups[0]), 'GroupId'] }, SourceSecurityGroupId: fnSg, FromPort: 5433, ToPort: 5433,
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack, fn.role!) }] } }))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['rds-db:connect', 'secretsmanager:GetSecretValue']));
+    // Decrypting the secret: the key policy names the function's role, through Secrets Manager only.
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({
+        Action: 'kms:Decrypt', Principal: { AWS: { 'Fn::GetAtt': [logicalId(stack, fn.role!), 'Arn'] } },
+        Condition: { StringEquals: { 'kms:ViaService': Match.anyValue() } },
+      })]) },
+    });
+    expect(JSON.stringify(statements)).toContain('/orders_app');
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_USER: 'orders_app' }) } });
+  });
+
+  test('grantAccess works for any IConnectable + IGrantable', () => {
+    const { stack, vpc, endpoints } = build();
+    const sg = new ec2.SecurityGroup(stack, 'Service', { vpc });
+    const role = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    endpoints.grantAccess(sg, role);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack, sg), 'GroupId'] }, FromPort: 5432 });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, role) }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'rds-db:connect' })]) },
+    });
+  });
+
+  test('DataPlatform.connectFunction wires through its endpoints', () => {
+    const stack = new Stack(new App(), 'P');
+    const platform = new DataPlatform(stack, 'Data');
+    const fn = appFunction(stack, platform.vpc);
+    platform.connectFunction(fn);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DB_PRIMARY_URL: 'postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca' }) },
+    });
+  });
+});
+
+describe('DatabaseEndpoints bad input', () => {
+  test.each([
+    [{ zoneName: 'internal' }, /zoneName must be a lower-case DNS name with at least two labels.*\(got 'internal'\)/],
+    [{ zoneName: 'DB.Internal' }, /zoneName must be a lower-case DNS name.*\(got 'DB.Internal'\)/],
+    [{ ttl: Duration.hours(2) }, /ttl must be an integer from 1 to 3600 seconds \(got 7200 seconds\)/],
+    [{ replicaLagEvaluationPeriods: 0 }, /replicaLagEvaluationPeriods must be an integer from 1 to 60 \(got 0\)/],
+    [{ replicaLagThreshold: Duration.seconds(0) }, /replicaLagThreshold must be an integer from 1 to 86400 seconds \(got 0 seconds\)/],
+    [{ parameterPrefix: 'db/' }, /parameterPrefix must start with '\/'.*\(got 'db\/'\)/],
+  ] as Array<[DatabaseEndpointsOptions, RegExp]>)('fails when %j', (options, message) => {
+    expect(() => build(options)).toThrow(message);
+  });
+
+  test('fails when zone is combined with zoneName', () => {
+    const { stack, vpc } = stackWithVpc();
+    const zone = new route53.PrivateHostedZone(stack, 'Corp', { zoneName: 'corp.example', vpc });
+    const db = new PostgresDatabase(stack, 'Db', { vpc });
+    expect(() => new DatabaseEndpoints(stack, 'E', { database: db, zone, zoneName: 'db.internal' })).toThrow(/zone cannot be combined with zoneName/);
+  });
+});
