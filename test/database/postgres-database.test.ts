@@ -255,6 +255,7 @@ describe('PostgresDatabase exposes', () => {
       [db.metricWriteLatency(), 'WriteLatency', 'p90'],
       [db.metricMaximumUsedTransactionIDs(), 'MaximumUsedTransactionIDs', 'Maximum'],
       [db.metricReplicationSlotDiskUsage(), 'ReplicationSlotDiskUsage', 'Maximum'],
+      [db.metricOldestReplicationSlotLag(), 'OldestReplicationSlotLag', 'Maximum'],
       [db.metricTransactionLogsDiskUsage(), 'TransactionLogsDiskUsage', 'Maximum'],
     ];
     for (const [metric, name, statistic] of cases) {
