@@ -1,6 +1,6 @@
 import { App, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DataPlatformStack, DataPlatformStackProps, Profile } from '../lib';
+import { DataPlatformStack, DataPlatformStackProps, DisasterRecoveryStack, DisasterRecoveryStackProps, Profile } from '../lib';
 
 /**
  * Every context key the shipped app reads (`cdk.json` "context", or `-c key=value`).
@@ -10,6 +10,8 @@ export const CONTEXT_KEYS = [
   'profile', 'account', 'region', 'stackName', 'instanceClass', 'allocatedStorage',
   'maxAllocatedStorage', 'backupRetentionDays', 'multiAz', 'deletionProtection', 'port',
   'vpcCidr', 'maxAzs', 'readReplicas', 'connectionPool', 'zoneName', 'removeLaggingReplicas',
+  'drRegion', 'drStackName', 'replicatedBackupRetentionDays', 'dailyBackupRetentionDays', 'monthlyBackupRetentionDays',
+  'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -54,12 +56,28 @@ function bool(read: ContextReader, key: ContextKey): boolean | undefined {
  * naming the key, the value and what is allowed; range checks happen in the constructs.
  */
 export function stackPropsFromContext(read: ContextReader): DataPlatformStackProps & { stackName: string } {
+  return appConfigFromContext(read).primary;
+}
+
+/** The shipped app's two stacks, configured. `dr` is absent in development. */
+export interface AppConfig {
+  readonly primary: DataPlatformStackProps & { stackName: string };
+  readonly dr?: DisasterRecoveryStackProps & { stackName: string };
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
+/**
+ * Turns the app's context into both stacks' props. Malformed values throw a ContextError
+ * naming the key, the value and what is allowed; range checks happen in the constructs.
+ */
+export function appConfigFromContext(read: ContextReader): AppConfig {
   const profileName = read('profile') ?? 'production';
   const profile = typeof profileName === 'string' ? PROFILES[profileName] : undefined;
   if (!profile) throw new ContextError('profile', profileName, `must be one of ${Object.keys(PROFILES).join(', ')}`);
 
   const account = str(read, 'account', /^\d{12}$/, 'must be a 12-digit AWS account id');
-  const region = str(read, 'region', /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region name such as us-east-1') ?? 'us-east-1';
+  const region = str(read, 'region', REGION, 'must be an AWS region name such as us-east-1') ?? 'us-east-1';
   const stackName = str(read, 'stackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
     'must start with a letter and hold only letters, digits and hyphens (at most 128)') ?? 'DataPlatform';
   const instanceClass = str(read, 'instanceClass', /^(db\.)?[a-z][a-z0-9-]*\.[a-z0-9]+$/,
@@ -70,9 +88,36 @@ export function stackPropsFromContext(read: ContextReader): DataPlatformStackPro
   const removeLaggingReplicas = bool(read, 'removeLaggingReplicas');
   const vpcCidr = str(read, 'vpcCidr', /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR block such as '10.40.0.0/16'");
 
-  return {
+  const production = profile === Profile.PRODUCTION;
+  const drRegion = str(read, 'drRegion', REGION, "must be an AWS region name such as us-west-2, different from 'region'");
+  if (drRegion === region) throw new ContextError('drRegion', drRegion, `must differ from region ${region}: the offsite copy needs another region`);
+  if (production && !drRegion) {
+    throw new ContextError('drRegion', drRegion, 'is required in production: the 3-2-1 rule keeps one copy in another region (e.g. -c drRegion=us-west-2)');
+  }
+  const useDr = production && drRegion !== undefined;
+  const drStackName = str(read, 'drStackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+    'must start with a letter and hold only letters, digits and hyphens (at most 128)') ?? `${stackName}-DR`;
+  const days = (key: ContextKey) => { const n = int(read, key); return n === undefined ? undefined : Duration.days(n); };
+  const dr = useDr ? {
+    stackName: drStackName,
+    env: { account, region: drRegion },
+    crossRegionReferences: true,
+    description: `cdk-db-playbook disaster-recovery vault for ${stackName}`,
+    profile,
+    minRetention: days('vaultLockMinRetentionDays'),
+    changeableFor: days('vaultLockChangeableDays'),
+  } : undefined;
+
+  const primary = {
     stackName,
     env: { account, region },
+    crossRegionReferences: useDr ? true : undefined,
+    backup: useDr ? {
+      replicatedBackupRetention: days('replicatedBackupRetentionDays'),
+      dailyRetention: days('dailyBackupRetentionDays'),
+      monthlyRetention: days('monthlyBackupRetentionDays'),
+    } : undefined,
+    enableRestoreTesting: useDr ? bool(read, 'restoreTesting') : undefined,
     description: `cdk-db-playbook data platform (${profileName})`,
     profile,
     vpcCidr,
@@ -90,12 +135,27 @@ export function stackPropsFromContext(read: ContextReader): DataPlatformStackPro
       port: int(read, 'port'),
     },
   };
+  return { primary, dr };
+}
+
+/** The shipped app's stacks. */
+export interface ShippedStacks {
+  readonly primary: DataPlatformStack;
+  readonly dr?: DisasterRecoveryStack;
 }
 
 /**
- * Adds the shipped stacks to `app`, configured from its context.
+ * Adds the shipped stacks to `app`, configured from its context: the DR stack (production)
+ * and the primary stack that copies to it.
  */
+export function buildStacks(app: App): ShippedStacks {
+  const config = appConfigFromContext((key) => app.node.tryGetContext(key));
+  const dr = config.dr ? new DisasterRecoveryStack(app, config.dr.stackName, config.dr) : undefined;
+  const primary = new DataPlatformStack(app, config.primary.stackName, { ...config.primary, disasterRecovery: dr?.target });
+  return { primary, dr };
+}
+
+/** Adds the shipped stacks to `app`; returns the primary one. */
 export function buildApp(app: App): DataPlatformStack {
-  const props = stackPropsFromContext((key) => app.node.tryGetContext(key));
-  return new DataPlatformStack(app, props.stackName, props);
+  return buildStacks(app).primary;
 }

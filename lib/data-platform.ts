@@ -1,13 +1,16 @@
-import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CrossRegionBackup, CrossRegionBackupOptions } from './backup/cross-region-backup';
+import { RestoreTesting, RestoreTestingOptions } from './backup/restore-testing';
 import { ConnectionPool, ConnectionPoolOptions } from './database/connection-pool';
 import { ConnectOptions, DatabaseEndpoints, DatabaseEndpointsOptions } from './database/database-endpoints';
 import { PostgresDatabase, PostgresDatabaseOptions } from './database/postgres-database';
 import { ReadReplicas, ReadReplicasOptions } from './database/read-replicas';
+import type { DisasterRecoveryTarget } from './disaster-recovery-stack';
 import { PlaybookValidationError, validateIntegerRange } from './private/validation';
 import { Profile } from './profile';
 
@@ -79,6 +82,36 @@ export interface DataPlatformProps {
    * @default - a private hosted zone `db.internal`
    */
   readonly endpoints?: DatabaseEndpointsOptions;
+
+  /**
+   * The DR region's vault and key (a DisasterRecoveryStack's `target`). With it the platform
+   * replicates the automated backups there (PITR in the DR region) and runs an AWS Backup plan
+   * whose snapshots are copied there: the offsite copy of the 3-2-1 rule.
+   *
+   * @default - no cross-region backups (a warning in production)
+   */
+  readonly disasterRecovery?: DisasterRecoveryTarget;
+
+  /**
+   * Options of the cross-region backups.
+   *
+   * @default - 7 days of replicated automated backups; daily snapshots kept 35 days, monthly 1 year
+   */
+  readonly backup?: CrossRegionBackupOptions;
+
+  /**
+   * Restore the backups every month and validate the restored database.
+   *
+   * @default - true when `disasterRecovery` is set
+   */
+  readonly enableRestoreTesting?: boolean;
+
+  /**
+   * Options of the restore tests.
+   *
+   * @default - monthly, a random recovery point within 30 days, `SELECT 1`
+   */
+  readonly restoreTesting?: RestoreTestingOptions;
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -100,6 +133,10 @@ export class DataPlatform extends Construct {
   public readonly connectionPool?: ConnectionPool;
   /** The writer and reader names applications use. */
   public readonly endpoints: DatabaseEndpoints;
+  /** The cross-region backups, when `disasterRecovery` is set. */
+  public readonly backup?: CrossRegionBackup;
+  /** The monthly restore tests, when enabled. */
+  public readonly restoreTesting?: RestoreTesting;
 
   constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
     super(scope, id);
@@ -138,6 +175,37 @@ export class DataPlatform extends Construct {
       pool: this.connectionPool,
       replicas: this.readReplicas.replicas,
     });
+
+    if (props.disasterRecovery) {
+      this.backup = new CrossRegionBackup(this, 'Backup', {
+        ...props.backup,
+        database: this.database,
+        drVault: props.disasterRecovery.vault,
+        drKey: props.disasterRecovery.encryptionKey,
+        drRegion: props.disasterRecovery.region,
+      });
+    } else {
+      if (props.backup) {
+        throw new PlaybookValidationError(this, 'backup options were given without disasterRecovery: cross-region backups need the DR vault and key');
+      }
+      if (production) {
+        Annotations.of(this).addWarningV2('cdk-db-playbook:noOffsiteCopy',
+          'No disasterRecovery target: the database has no offsite (cross-region) copy, so the 3-2-1 rule is not met.');
+      }
+    }
+    const restoreTesting = props.enableRestoreTesting ?? this.backup !== undefined;
+    if (restoreTesting) {
+      if (!this.backup) {
+        throw new PlaybookValidationError(this, 'enableRestoreTesting is true but there is no AWS Backup plan to restore from: set disasterRecovery');
+      }
+      this.restoreTesting = new RestoreTesting(this, 'RestoreTesting', {
+        ...props.restoreTesting,
+        database: this.database,
+        backupVaults: [this.backup.vault],
+      });
+    } else if (props.restoreTesting) {
+      throw new PlaybookValidationError(this, 'restoreTesting options were given but enableRestoreTesting is false: drop one of them');
+    }
   }
 
   /**

@@ -5,3 +5,7 @@ export * from './data-platform';
 export * from './database/read-replicas';
 export * from './database/connection-pool';
 export * from './database/database-endpoints';
+export * from './backup/disaster-recovery-vault';
+export * from './backup/cross-region-backup';
+export * from './backup/restore-testing';
+export * from './disaster-recovery-stack';

@@ -245,6 +245,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   public readonly backupRetentionDays: number;
   /** The master user's name. */
   public readonly masterUsername: string;
+  /** The DB subnet group of the instance. */
+  public readonly subnetGroup: rds.ISubnetGroup;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
@@ -355,6 +357,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
     this.secret = this.instance.secret!;
+    this.subnetGroup = this.instance.node.findChild('SubnetGroup') as rds.SubnetGroup;
     // The literal port, not the instance's Endpoint.Port attribute: rules read plainly in the template.
     this.connections = new ec2.Connections({ securityGroups: this.securityGroups, defaultPort: ec2.Port.tcp(this.port) });
     this.endpointAddress = this.instance.dbInstanceEndpointAddress;

@@ -1,0 +1,216 @@
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import type { PostgresDatabase } from '../database/postgres-database';
+import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+import { Profile } from '../profile';
+
+/**
+ * Options of CrossRegionBackup.
+ */
+export interface CrossRegionBackupOptions {
+  /**
+   * How long the automated backups replicated to the DR region are kept (1-35 days): the
+   * point-in-time recovery window there.
+   *
+   * @default Duration.days(7)
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReplicateBackups.html
+   */
+  readonly replicatedBackupRetention?: Duration;
+
+  /**
+   * How long the daily AWS Backup snapshots, and their DR copies, are kept (7-365 days; at
+   * least the DR vault's minimum retention).
+   *
+   * @default Duration.days(35)
+   */
+  readonly dailyRetention?: Duration;
+
+  /**
+   * How long the monthly AWS Backup snapshots, and their DR copies, are kept (30-3650 days,
+   * at least dailyRetention).
+   *
+   * @default Duration.days(365)
+   */
+  readonly monthlyRetention?: Duration;
+
+  /**
+   * Replicate the automated backups (PITR) to the DR region. Turn off only where the region
+   * pair does not support it.
+   *
+   * @default true
+   */
+  readonly replicateAutomatedBackups?: boolean;
+}
+
+/**
+ * Properties of CrossRegionBackup.
+ */
+export interface CrossRegionBackupProps extends CrossRegionBackupOptions {
+  /** The database to protect. */
+  readonly database: PostgresDatabase;
+  /** The locked vault in the DR region the copies go to. */
+  readonly drVault: backup.IBackupVault;
+  /** The KMS key in the DR region that encrypts the replicated automated backups. */
+  readonly drKey: kms.IKey;
+  /** The DR region (not the database's region). */
+  readonly drRegion: string;
+}
+
+/**
+ * The 3-2-1 rule for the database, primary-region side: RDS replicates its automated backups
+ * (continuously archived WAL, so point-in-time recovery) to the DR region, and an AWS Backup
+ * plan takes daily and monthly snapshots into a primary-region vault and copies each to the
+ * locked DR vault.
+ *
+ * No AWS Backup continuous backup for RDS: it takes over the instance's backup retention and
+ * window, and then fights CloudFormation's BackupRetentionPeriod on every deploy.
+ */
+export class CrossRegionBackup extends Construct {
+  /** The primary-region vault. */
+  public readonly vault: backup.BackupVault;
+  /** The key of the primary-region vault. */
+  public readonly vaultKey: kms.IKey;
+  /** The AWS Backup plan. */
+  public readonly plan: backup.BackupPlan;
+  /** The role AWS Backup takes snapshots and copies with. */
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: CrossRegionBackupProps) {
+    super(scope, id);
+    const database = props.database;
+    const production = database.profile === Profile.PRODUCTION;
+    const region = Stack.of(this).region;
+    const days = (d: Duration) => d.toDays({ integral: false });
+    if (!Token.isUnresolved(props.drRegion) && !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(props.drRegion)) {
+      throw new PlaybookValidationError(this, `drRegion must be an AWS region name such as us-west-2 (got '${props.drRegion}')`);
+    }
+    if (!Token.isUnresolved(props.drRegion) && !Token.isUnresolved(region) && props.drRegion === region) {
+      throw new PlaybookValidationError(this,
+        `drRegion must differ from the database's region ${region} (got '${props.drRegion}'): the offsite copy of 3-2-1 needs another region`);
+    }
+    const replicated = props.replicatedBackupRetention ?? Duration.days(7);
+    const daily = props.dailyRetention ?? Duration.days(35);
+    const monthly = props.monthlyRetention ?? Duration.days(365);
+    validateIntegerRange(this, 'replicatedBackupRetention', replicated.isUnresolved() ? undefined : days(replicated), 1, 35, 'days');
+    validateIntegerRange(this, 'dailyRetention', daily.isUnresolved() ? undefined : days(daily), 7, 365, 'days');
+    validateIntegerRange(this, 'monthlyRetention', monthly.isUnresolved() ? undefined : days(monthly), 30, 3650, 'days');
+    if (!daily.isUnresolved() && !monthly.isUnresolved() && days(monthly) < days(daily)) {
+      throw new PlaybookValidationError(this, `monthlyRetention must be at least dailyRetention (got ${days(monthly)} days < ${days(daily)} days)`);
+    }
+
+    // PITR in the DR region: RDS streams the automated backups (snapshots + WAL) there.
+    if (props.replicateAutomatedBackups ?? true) {
+      const cfn = database.instance.node.defaultChild as rds.CfnDBInstance;
+      cfn.automaticBackupReplicationRegion = props.drRegion;
+      cfn.automaticBackupReplicationKmsKeyId = props.drKey.keyArn;
+      cfn.automaticBackupReplicationRetentionPeriod = days(replicated);
+    }
+
+    this.vaultKey = new kms.Key(this, 'VaultKey', {
+      description: `Encrypts the AWS Backup vault of ${database.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.vault = new backup.BackupVault(this, 'Vault', {
+      encryptionKey: this.vaultKey,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: `AWS Backup snapshots and cross-region copies of ${database.node.path} only`,
+    });
+    this.grantBackup(database, props);
+
+    this.plan = new backup.BackupPlan(this, 'Plan', {
+      // Unique in the account and region (the L2's default is the construct id).
+      backupPlanName: Names.uniqueResourceName(this, { maxLength: 50, separator: '-' }),
+      backupVault: this.vault,
+      backupPlanRules: [
+        new backup.BackupPlanRule({
+          ruleName: 'Daily',
+          scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(6),
+          deleteAfter: daily,
+          enableContinuousBackup: false,
+          copyActions: [{ destinationBackupVault: props.drVault, deleteAfter: daily }],
+        }),
+        new backup.BackupPlanRule({
+          ruleName: 'Monthly',
+          scheduleExpression: events.Schedule.cron({ day: '1', hour: '3', minute: '0' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(6),
+          deleteAfter: monthly,
+          enableContinuousBackup: false,
+          copyActions: [{ destinationBackupVault: props.drVault, deleteAfter: monthly }],
+        }),
+      ],
+    });
+    // The L1 selection: the L2's addSelection attaches AWSBackupServiceRolePolicyForBackup to
+    // any role it is given, and this role is meant to hold only what one instance needs.
+    new backup.CfnBackupSelection(this.plan, 'Database', {
+      backupPlanId: this.plan.backupPlanId,
+      backupSelection: {
+        selectionName: 'database',
+        iamRoleArn: this.role.roleArn,
+        resources: [database.instance.instanceArn],
+      },
+    });
+  }
+
+  /**
+   * What AWS Backup needs to snapshot this one instance, copy the snapshots to the DR vault and
+   * expire them: nothing else.
+   */
+  private grantBackup(database: PostgresDatabase, props: CrossRegionBackupProps): void {
+    const stack = Stack.of(this);
+    const snapshots = (region: string) => stack.formatArn({
+      service: 'rds', resource: 'snapshot', resourceName: 'awsbackup:*', region, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'SnapshotTheDatabase',
+      actions: ['rds:CreateDBSnapshot', 'rds:DescribeDBInstances', 'rds:ListTagsForResource', 'rds:AddTagsToResource'],
+      resources: [database.instance.instanceArn],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'ManageBackupSnapshots',
+      actions: [
+        'rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:CopyDBSnapshot', 'rds:DeleteDBSnapshot',
+        'rds:AddTagsToResource', 'rds:ListTagsForResource', 'rds:ModifyDBSnapshotAttribute',
+      ],
+      resources: [snapshots(stack.region), snapshots(props.drRegion)],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'CopyIntoTheDrVault',
+      actions: ['backup:CopyIntoBackupVault'],
+      resources: [props.drVault.backupVaultArn],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'UseTheKeys',
+      actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKeyWithoutPlaintext'],
+      resources: [database.encryptionKey.keyArn, this.vaultKey.keyArn, props.drKey.keyArn],
+    }));
+    this.role.addToPolicy(new iam.PolicyStatement({
+      sid: 'GrantKeysToRds',
+      actions: ['kms:CreateGrant'],
+      resources: [database.encryptionKey.keyArn, this.vaultKey.keyArn, props.drKey.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }));
+    // cdk-nag names an unresolved region <AWS::Region>.
+    const regionInFinding = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${regionInFinding}:<AWS::AccountId>:snapshot:awsbackup:*]`,
+      reason: 'AWS Backup names its RDS snapshots awsbackup:job-<id> when it takes them: the prefix is the narrowest ARN known at synth.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${props.drRegion}:<AWS::AccountId>:snapshot:awsbackup:*]`,
+      reason: 'The copies AWS Backup makes in the DR region are named awsbackup:copyjob-<id>: the prefix is the narrowest ARN known at synth.',
+    });
+  }
+}

@@ -1,0 +1,264 @@
+import { ArnFormat, Duration, Fn, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PostgresDatabase } from '../database/postgres-database';
+import { handlerAssetDir } from '../private/assets';
+import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+
+/**
+ * A table the restore validation counts: the restore fails unless it has at least `minRows`.
+ */
+export interface RestoreTableCheck {
+  /** The table, `schema.table` or `table` (schema public). */
+  readonly table: string;
+  /**
+   * The fewest rows a good restore has.
+   *
+   * @default 1
+   */
+  readonly minRows?: number;
+}
+
+/**
+ * Options of RestoreTesting.
+ */
+export interface RestoreTestingOptions {
+  /**
+   * When restore tests start, as an AWS Backup cron expression (UTC).
+   *
+   * @default 'cron(0 5 ? * 2#1 *)' - the first Monday of every month, 05:00 UTC
+   */
+  readonly scheduleExpression?: string;
+
+  /**
+   * How far back the recovery point is picked, at random (1-365 days).
+   *
+   * @default 30
+   */
+  readonly selectionWindowDays?: number;
+
+  /**
+   * How long the restored instance is kept for validation before AWS Backup deletes it (1-168 h).
+   *
+   * @default 4
+   */
+  readonly validationWindowHours?: number;
+
+  /**
+   * The instance class of the test restore (cheap: it only has to answer the checks).
+   *
+   * @default 'db.t4g.medium'
+   */
+  readonly instanceClass?: string;
+
+  /**
+   * Tables the validation counts, besides `SELECT 1`.
+   *
+   * @default - only `SELECT 1`
+   */
+  readonly tableChecks?: RestoreTableCheck[];
+
+  /**
+   * Subnets of the validation function (they need a path to the Secrets Manager, RDS,
+   * AWS Backup and CloudWatch Logs APIs).
+   *
+   * @default - the database's subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/**
+ * Properties of RestoreTesting.
+ */
+export interface RestoreTestingProps extends RestoreTestingOptions {
+  /** The database whose backups are restored. */
+  readonly database: PostgresDatabase;
+  /** The vaults whose recovery points may be picked. */
+  readonly backupVaults: backup.IBackupVault[];
+}
+
+const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
+
+/**
+ * "If you do not have a tested restore process, you do not have backups": an AWS Backup
+ * restore testing plan restores the database every month from a recovery point picked at
+ * random within 30 days, into a small single-AZ private instance, and a validation function
+ * connects to it, runs the checks and reports the result to AWS Backup. AWS Backup deletes
+ * the restored instance after the validation window. A failed validation raises `alarm`.
+ */
+export class RestoreTesting extends Construct {
+  /** The restore testing plan. */
+  public readonly plan: backup.CfnRestoreTestingPlan;
+  /** The validation function. */
+  public readonly validator: lambda.Function;
+  /** In ALARM when a restore test fails validation. */
+  public readonly alarm: cloudwatch.Alarm;
+  /** The security group of the restored test instances. */
+  public readonly restoredSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: RestoreTestingProps) {
+    super(scope, id);
+    const database = props.database;
+    const windowDays = props.selectionWindowDays ?? 30;
+    const validationHours = props.validationWindowHours ?? 4;
+    validateIntegerRange(this, 'selectionWindowDays', windowDays, 1, 365, 'days');
+    validateIntegerRange(this, 'validationWindowHours', validationHours, 1, 168, 'hours');
+    const instanceClass = props.instanceClass ?? 'db.t4g.medium';
+    if (!Token.isUnresolved(instanceClass) && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(instanceClass)) {
+      throw new PlaybookValidationError(this, `instanceClass must be an RDS class such as 'db.t4g.medium' (got '${instanceClass}')`);
+    }
+    if (props.backupVaults.length === 0) {
+      throw new PlaybookValidationError(this, 'backupVaults must hold at least one vault (got none)');
+    }
+    const checks = (props.tableChecks ?? []).map((c) => {
+      if (!TABLE_NAME.test(c.table)) {
+        throw new PlaybookValidationError(this, `tableChecks table must be 'schema.table' or 'table' (got '${c.table}')`);
+      }
+      validateIntegerRange(this, `tableChecks minRows of ${c.table}`, c.minRows ?? 1, 0, Number.MAX_SAFE_INTEGER);
+      return { name: c.table, minRows: c.minRows ?? 1 };
+    });
+
+    // The restored instance: reachable from the validator only.
+    const validatorSecurityGroup = new ec2.SecurityGroup(this, 'ValidatorSecurityGroup', {
+      vpc: database.vpc,
+      description: `Restore validation of ${database.node.path}: out to restored test instances and HTTPS`,
+      allowAllOutbound: false,
+    });
+    validatorSecurityGroup.addEgressRule(ec2.Peer.ipv4(database.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints');
+    this.restoredSecurityGroup = new ec2.SecurityGroup(this, 'RestoredSecurityGroup', {
+      vpc: database.vpc,
+      description: `Restored test copies of ${database.node.path}: the validator only`,
+      allowAllOutbound: false,
+    });
+    this.restoredSecurityGroup.addIngressRule(validatorSecurityGroup, ec2.Port.tcp(database.port), 'Restore validation');
+    validatorSecurityGroup.addEgressRule(this.restoredSecurityGroup, ec2.Port.tcp(database.port), 'To the restored instance');
+
+    const planName = Names.uniqueResourceName(this, { maxLength: 50, separator: '_' }).replace(/[^A-Za-z0-9_]/g, '_');
+    this.plan = new backup.CfnRestoreTestingPlan(this, 'Plan', {
+      restoreTestingPlanName: planName,
+      scheduleExpression: props.scheduleExpression ?? 'cron(0 5 ? * 2#1 *)',
+      startWindowHours: 24,
+      recoveryPointSelection: {
+        algorithm: 'RANDOM_WITHIN_WINDOW',
+        includeVaults: props.backupVaults.map((v) => v.backupVaultArn),
+        recoveryPointTypes: ['SNAPSHOT'],
+        selectionWindowDays: windowDays,
+      },
+    });
+
+    const restoreRole = new iam.Role(this, 'RestoreRole', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: `AWS Backup restore tests of ${database.node.path}`,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
+    });
+    Validations.of(restoreRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
+      reason: 'Restore tests create and delete instances whose identifiers AWS Backup picks at run time; AWS documents this managed policy for restores.',
+    });
+    // The restore decrypts the snapshot with the database key and re-encrypts the new instance with it.
+    database.encryptionKey.grant(restoreRole, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*');
+
+    const selection = new backup.CfnRestoreTestingSelection(this, 'Selection', {
+      restoreTestingPlanName: this.plan.restoreTestingPlanName,
+      restoreTestingSelectionName: 'database',
+      protectedResourceType: 'RDS',
+      protectedResourceArns: [database.instance.instanceArn],
+      iamRoleArn: restoreRole.roleArn,
+      validationWindowHours: validationHours,
+      restoreMetadataOverrides: {
+        dbInstanceClass: instanceClass,
+        dbSubnetGroupName: database.subnetGroup.subnetGroupName,
+        vpcSecurityGroupIds: Fn.join('', ['["', this.restoredSecurityGroup.securityGroupId, '"]']),
+        multiAZ: 'false',
+        publiclyAccessible: 'false',
+        deletionProtection: 'false',
+      },
+    });
+    selection.addDependency(this.plan);
+
+    const logGroup = new logs.LogGroup(this, 'ValidatorLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const metricNamespace = 'CdkDbPlaybook/RestoreTesting';
+    this.validator = new lambda.Function(this, 'Validator', {
+      description: `Validates restore tests of ${database.node.path} and reports to AWS Backup`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(handlerAssetDir('restore-validator')),
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      vpc: database.vpc,
+      vpcSubnets: props.vpcSubnets ?? database.vpcSubnets,
+      securityGroups: [validatorSecurityGroup],
+      logGroup,
+      environment: {
+        SECRET_ARN: database.secret.secretArn,
+        DB_NAME: database.databaseName,
+        CHECKS: JSON.stringify({ tables: checks }),
+        METRIC_NAMESPACE: metricNamespace,
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+    });
+    database.secret.grantRead(this.validator);
+    this.validator.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'],
+      resources: [Stack.of(this).formatArn({ service: 'backup', resource: 'restore-job', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }));
+    this.validator.addToRolePolicy(new iam.PolicyStatement({
+      // DescribeDBInstances cannot be narrowed to instances that do not exist yet.
+      actions: ['rds:DescribeDBInstances'],
+      resources: [Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+    }));
+    this.acknowledgeValidatorFindings();
+
+    new events.Rule(this, 'ValidationRule', {
+      description: 'A restore test of the database completed: validate it',
+      eventPattern: {
+        source: ['aws.backup'],
+        detailType: ['Restore Job State Change'],
+        detail: { status: ['COMPLETED'], restoreTestingPlanArn: [this.plan.attrRestoreTestingPlanArn] },
+      },
+      targets: [new targets.LambdaFunction(this.validator, { retryAttempts: 2 })],
+    });
+
+    this.alarm = new cloudwatch.Alarm(this, 'ValidationFailedAlarm', {
+      alarmDescription: `A restore test of ${database.node.path} failed validation: the backups may not restore`,
+      metric: new cloudwatch.Metric({
+        namespace: metricNamespace,
+        metricName: 'ValidationFailed',
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private acknowledgeValidatorFindings(): void {
+    const role = this.validator.role!;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'Restore validator: writes its own log group only (basic execution role).',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'Restore validator runs in the VPC to reach the restored instance: ENI management policy AWS documents for VPC functions.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:restore-job:*]',
+      reason: 'Restore job ids are created by each monthly test; the validator reports on the one in its event.',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]',
+      reason: 'The restored instance gets an identifier AWS Backup picks at run time; DescribeDBInstances only, read-only.',
+    });
+  }
+}

@@ -1,0 +1,40 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { DisasterRecoveryVault, DisasterRecoveryVaultProps } from './backup/disaster-recovery-vault';
+
+/**
+ * Where the offsite copies of the 3-2-1 rule go: a vault, a key and their region.
+ */
+export interface DisasterRecoveryTarget {
+  /** The locked AWS Backup vault in the DR region. */
+  readonly vault: backup.IBackupVault;
+  /** The KMS key in the DR region. */
+  readonly encryptionKey: kms.IKey;
+  /** The DR region. */
+  readonly region: string;
+}
+
+/**
+ * Properties of a DisasterRecoveryStack.
+ */
+export interface DisasterRecoveryStackProps extends StackProps, DisasterRecoveryVaultProps {}
+
+/**
+ * The stack in the DR region: a DisasterRecoveryVault (KMS key + locked vault). Deploy it
+ * first; the primary stack reads its key and vault through cross-region references
+ * (`crossRegionReferences: true` on both stacks).
+ */
+export class DisasterRecoveryStack extends Stack {
+  /** The key and locked vault. */
+  public readonly drVault: DisasterRecoveryVault;
+  /** The vault, key and region to hand the primary stack's DataPlatform. */
+  public readonly target: DisasterRecoveryTarget;
+
+  constructor(scope: Construct, id: string, props: DisasterRecoveryStackProps = {}) {
+    super(scope, id, props);
+    this.drVault = new DisasterRecoveryVault(this, 'Recovery', props);
+    this.target = { vault: this.drVault.vault, encryptionKey: this.drVault.encryptionKey, region: this.region };
+  }
+}
