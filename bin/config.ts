@@ -1,6 +1,8 @@
 import { App, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DataPlatformStack, DataPlatformStackProps, DisasterRecoveryStack, DisasterRecoveryStackProps, Profile } from '../lib';
+import {
+  CrossRegionReplicaStack, DataPlatformStack, DataPlatformStackProps, DisasterRecoveryStack, DisasterRecoveryStackProps, Profile,
+} from '../lib';
 
 /**
  * Every context key the shipped app reads (`cdk.json` "context", or `-c key=value`).
@@ -11,7 +13,7 @@ export const CONTEXT_KEYS = [
   'maxAllocatedStorage', 'backupRetentionDays', 'multiAz', 'deletionProtection', 'port',
   'vpcCidr', 'maxAzs', 'readReplicas', 'connectionPool', 'zoneName', 'removeLaggingReplicas',
   'drRegion', 'drStackName', 'replicatedBackupRetentionDays', 'dailyBackupRetentionDays', 'monthlyBackupRetentionDays',
-  'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting',
+  'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting', 'drReplica',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -63,6 +65,8 @@ export function stackPropsFromContext(read: ContextReader): DataPlatformStackPro
 export interface AppConfig {
   readonly primary: DataPlatformStackProps & { stackName: string };
   readonly dr?: DisasterRecoveryStackProps & { stackName: string };
+  /** A cross-region read replica stack in the DR region (`drReplica=true`). */
+  readonly drReplica?: { stackName: string; env: { account?: string; region: string } };
 }
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
@@ -135,13 +139,15 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
       port: int(read, 'port'),
     },
   };
-  return { primary, dr };
+  const drReplica = useDr && bool(read, 'drReplica') ? { stackName: `${drStackName}-Replica`, env: { account, region: drRegion! } } : undefined;
+  return { primary, dr, drReplica };
 }
 
 /** The shipped app's stacks. */
 export interface ShippedStacks {
   readonly primary: DataPlatformStack;
   readonly dr?: DisasterRecoveryStack;
+  readonly drReplica?: CrossRegionReplicaStack;
 }
 
 /**
@@ -152,7 +158,19 @@ export function buildStacks(app: App): ShippedStacks {
   const config = appConfigFromContext((key) => app.node.tryGetContext(key));
   const dr = config.dr ? new DisasterRecoveryStack(app, config.dr.stackName, config.dr) : undefined;
   const primary = new DataPlatformStack(app, config.primary.stackName, { ...config.primary, disasterRecovery: dr?.target });
-  return { primary, dr };
+  const database = primary.platform.database;
+  const drReplica = config.drReplica && dr ? new CrossRegionReplicaStack(app, config.drReplica.stackName, {
+    env: config.drReplica.env,
+    crossRegionReferences: true,
+    description: `cdk-db-playbook cross-region read replica of ${config.primary.stackName}`,
+    sourceInstanceArn: database.instance.instanceArn,
+    sourceRegion: primary.region,
+    encryptionKey: dr.target.encryptionKey,
+    instanceType: database.instanceType,
+    port: database.port,
+    engineVersion: database.engineVersion,
+  }) : undefined;
+  return { primary, dr, drReplica };
 }
 
 /** Adds the shipped stacks to `app`; returns the primary one. */

@@ -2,6 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { CrossRegionReplica, CrossRegionReplicaProps } from './backup/cross-region-replica';
 import { DisasterRecoveryVault, DisasterRecoveryVaultProps } from './backup/disaster-recovery-vault';
 
 /**
@@ -36,5 +37,24 @@ export class DisasterRecoveryStack extends Stack {
     super(scope, id, props);
     this.drVault = new DisasterRecoveryVault(this, 'Recovery', props);
     this.target = { vault: this.drVault.vault, encryptionKey: this.drVault.encryptionKey, region: this.region };
+  }
+}
+
+/**
+ * Properties of a CrossRegionReplicaStack.
+ */
+export interface CrossRegionReplicaStackProps extends StackProps, CrossRegionReplicaProps {}
+
+/**
+ * A stack in the DR region holding a CrossRegionReplica of the primary. Deploy it after the
+ * primary stack (it reads the primary's ARN through a cross-region reference).
+ */
+export class CrossRegionReplicaStack extends Stack {
+  /** The replica. */
+  public readonly replica: CrossRegionReplica;
+
+  constructor(scope: Construct, id: string, props: CrossRegionReplicaStackProps) {
+    super(scope, id, props);
+    this.replica = new CrossRegionReplica(this, 'Replica', props);
   }
 }

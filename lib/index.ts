@@ -8,4 +8,5 @@ export * from './database/database-endpoints';
 export * from './backup/disaster-recovery-vault';
 export * from './backup/cross-region-backup';
 export * from './backup/restore-testing';
+export * from './backup/cross-region-replica';
 export * from './disaster-recovery-stack';

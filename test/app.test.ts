@@ -1,51 +1,69 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildApp } from '../bin/config';
+import { buildStacks } from '../bin/config';
 import { shippedApp } from './support/app';
 import { acknowledgments, rawFindings, violations } from './support/nag';
 
-/** The shipped app as `npx cdk synth` builds it from cdk.json, in each profile. */
-const PROFILES = ['production', 'development'];
+/** The shipped app as `npx cdk synth` builds it from cdk.json, in each variant. */
+const VARIANTS: Array<[string, Record<string, unknown>]> = [
+  ['production', {}],
+  ['production-with-dr-replica', { drReplica: 'true' }],
+  ['development', { profile: 'development' }],
+];
 
-describe.each(PROFILES)('shipped app, %s profile', (profile) => {
-  function build(): { stack: Stack } {
-    const app = shippedApp({ profile });
-    return { stack: buildApp(app) };
-  }
+function stacksOf(context: Record<string, unknown>): Stack[] {
+  const { primary, dr, drReplica } = buildStacks(shippedApp(context));
+  return [dr, primary, drReplica].filter((s): s is NonNullable<typeof s> => s !== undefined);
+}
+
+describe.each(VARIANTS)('shipped app, %s', (variant, context) => {
+  test('has the expected stacks', () => {
+    const names = stacksOf(context).map((s) => s.stackName);
+    const expected = {
+      'production': ['DataPlatform-DR', 'DataPlatform'],
+      'production-with-dr-replica': ['DataPlatform-DR', 'DataPlatform', 'DataPlatform-DR-Replica'],
+      'development': ['DataPlatform'],
+    }[variant];
+    expect(names).toEqual(expected);
+  });
 
   test('has zero unacknowledged AwsSolutions findings', () => {
-    const { stack } = build();
-    expect(violations(new AwsSolutionsChecks(stack.node.root), stack)).toEqual([]);
+    for (const stack of stacksOf(context)) {
+      expect({ stack: stack.stackName, violations: violations(new AwsSolutionsChecks(stack.node.root), stack) })
+        .toEqual({ stack: stack.stackName, violations: [] });
+    }
   });
 
   test('acknowledges findings on the narrowest construct, each with a specific reason and a real finding', () => {
-    const { stack } = build();
-    const acks = acknowledgments(stack, 'AwsSolutions-');
-    const raw = rawFindings(new AwsSolutionsChecks(stack.node.root), stack);
-    expect(acks.length).toBeGreaterThan(0);
-    for (const ack of acks) {
-      expect({ ack, onStack: ack.onStack }).toEqual({ ack, onStack: false });
-      expect(ack.reason.length).toBeGreaterThanOrEqual(40);
-      // No stale acknowledgment: each one hides a finding under the construct it sits on.
-      const hidden = raw.filter((f) => f.rule === ack.rule && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
-      expect({ ack, hides: hidden.length > 0 }).toEqual({ ack, hides: true });
+    const all: Array<{ reason: string }> = [];
+    for (const stack of stacksOf(context)) {
+      const acks = acknowledgments(stack, 'AwsSolutions-');
+      const raw = rawFindings(new AwsSolutionsChecks(stack.node.root), stack);
+      for (const ack of acks) {
+        expect({ ack, onStack: ack.onStack }).toEqual({ ack, onStack: false });
+        expect(ack.reason.length).toBeGreaterThanOrEqual(40);
+        // No stale acknowledgment: each one hides a finding under the construct it sits on.
+        const hidden = raw.filter((f) => f.rule === ack.rule && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+        expect({ ack, hides: hidden.length > 0 }).toEqual({ ack, hides: true });
+      }
+      all.push(...acks);
     }
-    // Reasons are specific to their resource, not one blanket sentence.
-    expect(new Set(acks.map((a) => a.reason)).size).toBe(acks.length);
+    expect(all.length).toBeGreaterThan(0);
   });
 
-  test('matches the reviewed snapshot (asset hashes stripped)', () => {
-    const { stack } = build();
-    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+  test('matches the reviewed snapshots (asset hashes stripped)', () => {
+    for (const stack of stacksOf(context)) {
+      expect(Template.fromStack(stack).toJSON()).toMatchSnapshot(stack.stackName);
+    }
   });
 });
 
 describe('stateful resources keep their logical IDs', () => {
   // A renamed construct ID gives a new logical ID, and CloudFormation then REPLACES the
-  // resource: a new empty database, a new key (old backups unreadable), a new secret.
+  // resource: a new empty database, a new key (old backups unreadable), a new secret, a new vault.
   // If this test fails, do not update the list: restore the construct IDs.
-  const COMMON: Record<string, string[]> = {
+  const PRIMARY_COMMON: Record<string, string[]> = {
     'AWS::RDS::DBInstance': ['DataDatabase0D65E61D'],
     'AWS::KMS::Key': ['DataDatabaseKeyB8979787'],
     'AWS::SecretsManager::Secret': ['DataDatabaseSecret56D68720'],
@@ -55,23 +73,50 @@ describe('stateful resources keep their logical IDs', () => {
     // A replaced zone of the same name cannot be associated with the VPC while the old one is.
     'AWS::Route53::HostedZone': ['DataEndpointsZone6BD9FFD1'],
     'AWS::RDS::DBProxy': [],
+    'AWS::Backup::BackupVault': [],
+    'AWS::Backup::BackupPlan': [],
+    'AWS::Backup::RestoreTestingPlan': [],
   };
-  const EXPECTED: Record<string, Record<string, string[]>> = {
-    development: COMMON,
+  const EXPECTED: Record<string, Record<string, Record<string, string[]>>> = {
+    development: { DataPlatform: PRIMARY_COMMON },
     production: {
-      ...COMMON,
-      'AWS::RDS::DBInstance': ['DataDatabase0D65E61D', 'DataReplicasReplica16E5CFF9A'],
-      'AWS::RDS::DBParameterGroup': ['DataDatabaseParameterGroupD38767B7', 'DataReplicasParameterGroup3F7DDFDB'],
-      'AWS::RDS::DBSubnetGroup': ['DataDatabaseSubnetGroup803E997C', 'DataReplicasReplica1SubnetGroupA0D5549C'],
-      // A replaced proxy drops every pooled connection and gets a new endpoint.
-      'AWS::RDS::DBProxy': ['DataPool580D1334'],
+      'DataPlatform': {
+        ...PRIMARY_COMMON,
+        'AWS::RDS::DBInstance': ['DataDatabase0D65E61D', 'DataReplicasReplica16E5CFF9A'],
+        'AWS::KMS::Key': ['DataBackupVaultKey820DFED0', 'DataDatabaseKeyB8979787'],
+        'AWS::RDS::DBParameterGroup': ['DataDatabaseParameterGroupD38767B7', 'DataReplicasParameterGroup3F7DDFDB'],
+        'AWS::RDS::DBSubnetGroup': ['DataDatabaseSubnetGroup803E997C', 'DataReplicasReplica1SubnetGroupA0D5549C'],
+        // A replaced proxy drops every pooled connection and gets a new endpoint.
+        'AWS::RDS::DBProxy': ['DataPool580D1334'],
+        'AWS::Backup::BackupVault': ['DataBackupVault7EE20BF7'],
+        'AWS::Backup::BackupPlan': ['DataBackupPlanF354EE45'],
+        'AWS::Backup::RestoreTestingPlan': ['DataRestoreTestingPlan1977306F'],
+      },
+      'DataPlatform-DR': {
+        // The DR key encrypts every offsite copy; the vault is locked.
+        'AWS::KMS::Key': ['RecoveryKeyF0CE256A'],
+        'AWS::Backup::BackupVault': ['RecoveryVault36CA333C'],
+      },
+    },
+    'production-with-dr-replica': {
+      'DataPlatform-DR-Replica': {
+        'AWS::RDS::DBInstance': ['ReplicaDDFB2A87'],
+        'AWS::RDS::DBSubnetGroup': ['ReplicaSubnetGroupDCB8F807'],
+        'AWS::RDS::DBParameterGroup': ['ReplicaParameterGroupBF013B3D'],
+        'AWS::EC2::VPC': ['ReplicaVpc64C777BA'],
+      },
     },
   };
 
-  test.each(PROFILES)('in the %s profile', (profile) => {
-    const template = Template.fromStack(buildApp(shippedApp({ profile })));
-    const actual: Record<string, string[]> = {};
-    for (const type of Object.keys(EXPECTED[profile])) actual[type] = Object.keys(template.findResources(type)).sort();
-    expect(actual).toEqual(EXPECTED[profile]);
+  test.each(Object.keys(EXPECTED))('in the %s variant', (variant) => {
+    const context = Object.fromEntries(VARIANTS)[variant];
+    const actual: Record<string, Record<string, string[]>> = {};
+    for (const stack of stacksOf(context)) {
+      const expected = EXPECTED[variant][stack.stackName];
+      if (!expected) continue;
+      const template = Template.fromStack(stack);
+      actual[stack.stackName] = Object.fromEntries(Object.keys(expected).map((type) => [type, Object.keys(template.findResources(type)).sort()]));
+    }
+    expect(actual).toEqual(EXPECTED[variant]);
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../bin/config';
 import { ExistingAppStack } from '../examples/existing-app/app';
+import { productionApp } from '../examples/production-dr/app';
 import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { shippedApp } from './support/app';
 
@@ -13,7 +14,7 @@ import { shippedApp } from './support/app';
  * other warning — fails the test.
  */
 const IGNORED: Record<string, string> = {
-  W3005: "aws-cdk-lib's LogRetention function declares DependsOn on its role and also GetAtts it; redundant, harmless, not ours to change",
+  W3005: "aws-cdk-lib's own providers (LogRetention, the cross-region export reader and writer) declare DependsOn on their role and also GetAtt it; redundant, harmless, not ours to change",
   W3010: 'literal AZs appear only when an account is set: they are the looked-up (cdk.context.json) zones of that account, as aws-cdk-lib intends',
 };
 
@@ -39,10 +40,11 @@ beforeAll(() => { outRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cfn-lint-'));
 afterAll(() => fs.rmSync(outRoot, { recursive: true, force: true }));
 
 const APPS: Array<[string, () => App]> = [
-  ['shipped-production', () => { const app = shippedApp(); buildApp(app); return app; }],
+  ['shipped-production', () => { const app = shippedApp({ drReplica: 'true' }); buildApp(app); return app; }],
   ['shipped-development', () => { const app = shippedApp({ profile: 'development' }); buildApp(app); return app; }],
   ['shipped-with-account', () => { const app = shippedApp({ account: '123456789012' }); buildApp(app); return app; }],
   ['example-existing-app', () => { const app = new App(); new ExistingAppStack(app, 'ExistingApp'); return app; }],
+  ['example-production-dr', () => { const app = new App(); productionApp(app); return app; }],
   ['example-read-write-split', () => { const app = new App(); new ReadWriteSplitStack(app, 'ReadWriteSplit'); return app; }],
 ];
 

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ExistingAppStack } from '../examples/existing-app/app';
+import { productionApp } from '../examples/production-dr/app';
 import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { ROOT } from './support/app';
 
@@ -53,5 +54,25 @@ describe('examples/read-write-split', () => {
     expect(variables.DB_REPLICA_URL).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
     expect(Object.keys(template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'reader.db.internal.' } }))).toHaveLength(2);
     template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  });
+});
+
+describe('examples/production-dr', () => {
+  test('README shows exactly the type-checked snippet of the example', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('```ts\n' + markedSnippet('examples/production-dr/app.ts', 'production-dr') + '\n```');
+  });
+
+  test('copies to the DR region and tests restores with the table checks', () => {
+    const app = new App();
+    const { primary, dr } = productionApp(app);
+    const template = Template.fromStack(primary);
+    expect(app.synth().getStackByName(primary.stackName).dependencies.map((d) => d.id)).toContain(dr.artifactId);
+    template.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    template.resourceCountIs('AWS::Backup::RestoreTestingPlan', 1);
+    template.hasResourceProperties('AWS::RDS::DBInstance', { AutomaticBackupReplicationRegion: 'us-west-2' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CHECKS: JSON.stringify({ tables: [{ name: 'public.orders', minRows: 1000 }] }) }) },
+    });
   });
 });

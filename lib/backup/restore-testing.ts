@@ -163,7 +163,8 @@ export class RestoreTesting extends Construct {
       reason: 'Restore tests create and delete instances whose identifiers AWS Backup picks at run time; AWS documents this managed policy for restores.',
     });
     // The restore decrypts the snapshot with the database key and re-encrypts the new instance with it.
-    database.encryptionKey.grant(restoreRole, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*');
+    database.encryptionKey.grant(restoreRole, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt',
+      'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
 
     const selection = new backup.CfnRestoreTestingSelection(this, 'Selection', {
       restoreTestingPlanName: this.plan.restoreTestingPlanName,
@@ -244,6 +245,8 @@ export class RestoreTesting extends Construct {
 
   private acknowledgeValidatorFindings(): void {
     const role = this.validator.role!;
+    // cdk-nag names an unresolved region <AWS::Region>.
+    const region = Token.isUnresolved(Stack.of(this).region) ? '<AWS::Region>' : Stack.of(this).region;
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'Restore validator: writes its own log group only (basic execution role).',
@@ -253,11 +256,11 @@ export class RestoreTesting extends Construct {
       reason: 'Restore validator runs in the VPC to reach the restored instance: ENI management policy AWS documents for VPC functions.',
     });
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:<AWS::Region>:<AWS::AccountId>:restore-job:*]',
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${region}:<AWS::AccountId>:restore-job:*]`,
       reason: 'Restore job ids are created by each monthly test; the validator reports on the one in its event.',
     });
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:db:*]',
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${region}:<AWS::AccountId>:db:*]`,
       reason: 'The restored instance gets an identifier AWS Backup picks at run time; DescribeDBInstances only, read-only.',
     });
   }

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, CONTEXT_KEYS, stackPropsFromContext } from '../../bin/config';
+import { appConfigFromContext, buildApp, buildStacks, CONTEXT_KEYS, stackPropsFromContext } from '../../bin/config';
 import { Profile } from '../../lib';
 import { ROOT, shippedApp } from '../support/app';
 
@@ -10,13 +10,47 @@ const read = (ctx: Record<string, unknown>) => (key: string) => ctx[key];
 
 describe('stackPropsFromContext', () => {
   test('defaults to a production stack named DataPlatform in us-east-1 with no account', () => {
-    const props = stackPropsFromContext(read({}));
+    const props = stackPropsFromContext(read({ drRegion: 'us-west-2' }));
     expect(props).toMatchObject({ stackName: 'DataPlatform', profile: Profile.PRODUCTION, env: { account: undefined, region: 'us-east-1' } });
+  });
+
+  test('production has a DR stack in drRegion with cross-region references; development has none', () => {
+    const prod = appConfigFromContext(read({ drRegion: 'eu-west-1', region: 'eu-central-1' }));
+    expect(prod.dr).toMatchObject({ stackName: 'DataPlatform-DR', env: { region: 'eu-west-1' }, crossRegionReferences: true });
+    expect(prod.primary.crossRegionReferences).toBe(true);
+    expect(prod.drReplica).toBeUndefined();
+    const dev = appConfigFromContext(read({ profile: 'development', drRegion: 'eu-west-1' }));
+    expect(dev.dr).toBeUndefined();
+    expect(dev.primary.backup).toBeUndefined();
+  });
+
+  test('DR settings come from context', () => {
+    const config = appConfigFromContext(read({
+      drRegion: 'us-west-2', drStackName: 'Offsite', replicatedBackupRetentionDays: '14', dailyBackupRetentionDays: '30',
+      monthlyBackupRetentionDays: '730', vaultLockMinRetentionDays: '14', vaultLockChangeableDays: '7', restoreTesting: 'false', drReplica: 'true',
+    }));
+    expect(config.dr!.stackName).toBe('Offsite');
+    expect(config.dr!.minRetention!.toDays()).toBe(14);
+    expect(config.dr!.changeableFor!.toDays()).toBe(7);
+    expect(config.primary.backup!.replicatedBackupRetention!.toDays()).toBe(14);
+    expect(config.primary.backup!.dailyRetention!.toDays()).toBe(30);
+    expect(config.primary.backup!.monthlyRetention!.toDays()).toBe(730);
+    expect(config.primary.enableRestoreTesting).toBe(false);
+    expect(config.drReplica).toEqual({ stackName: 'Offsite-Replica', env: { account: undefined, region: 'us-west-2' } });
+  });
+
+  test('fails when production has no drRegion', () => {
+    expect(() => appConfigFromContext(read({}))).toThrow(/context key 'drRegion' is required in production/);
+  });
+
+  test('fails when drRegion equals region', () => {
+    expect(() => appConfigFromContext(read({ region: 'us-west-2', drRegion: 'us-west-2' })))
+      .toThrow(/context key 'drRegion' must differ from region us-west-2: the offsite copy needs another region \(got "us-west-2"\)/);
   });
 
   test('reads every key, from strings as -c key=value gives them', () => {
     const props = stackPropsFromContext(read({
-      profile: 'development', account: '123456789012', region: 'eu-west-1', stackName: 'Orders-Db',
+      profile: 'development', drRegion: 'us-west-2', account: '123456789012', region: 'eu-west-1', stackName: 'Orders-Db',
       instanceClass: 'db.r7g.large', allocatedStorage: '50', maxAllocatedStorage: '500', backupRetentionDays: '7',
       multiAz: 'true', deletionProtection: 'false', port: '6000', vpcCidr: '10.1.0.0/16', maxAzs: '2',
       readReplicas: '3', connectionPool: 'false', zoneName: 'orders.internal', removeLaggingReplicas: 'true',
@@ -37,7 +71,7 @@ describe('stackPropsFromContext', () => {
   });
 
   test('reads numbers and booleans as cdk.json gives them', () => {
-    const db = stackPropsFromContext(read({ allocatedStorage: 30, multiAz: false })).database!;
+    const db = stackPropsFromContext(read({ allocatedStorage: 30, multiAz: false, drRegion: 'us-west-2' })).database!;
     expect([db.allocatedStorage, db.multiAz]).toEqual([30, false]);
   });
 
@@ -55,8 +89,11 @@ describe('stackPropsFromContext', () => {
     ['readReplicas', 'two', /context key 'readReplicas' must be a whole number \(got "two"\)/],
     ['connectionPool', 'on', /context key 'connectionPool' must be 'true' or 'false' \(got "on"\)/],
     ['zoneName', 'DB_Internal', /context key 'zoneName' must be a lower-case DNS name/],
+    ['drRegion', 'west', /context key 'drRegion' must be an AWS region name/],
+    ['vaultLockChangeableDays', 'three', /context key 'vaultLockChangeableDays' must be a whole number/],
+    ['drReplica', 'yes', /context key 'drReplica' must be 'true' or 'false'/],
   ])('fails when %s is malformed (%s)', (key, value, message) => {
-    expect(() => stackPropsFromContext(read({ [key]: value }))).toThrow(message);
+    expect(() => stackPropsFromContext(read({ drRegion: 'us-west-2', [key]: value }))).toThrow(message);
   });
 });
 
@@ -65,6 +102,8 @@ describe('buildApp', () => {
     expect(() => buildApp(shippedApp({ backupRetentionDays: '0' }))).toThrow(/backupRetention must be 1-35 days in production/);
     expect(() => buildApp(shippedApp({ port: '80' }))).toThrow(/port must be an integer from 1150 to 65535 \(got 80\)/);
     expect(() => buildApp(shippedApp({ readReplicas: '16' }))).toThrow(/count must be an integer from 0 to 15 \(got 16\)/);
+    expect(() => buildApp(shippedApp({ vaultLockChangeableDays: '2' }))).toThrow(/changeableFor must be 3 to 36500 days.*\(got 2 days\)/);
+    expect(() => buildApp(shippedApp({ dailyBackupRetentionDays: '400' }))).toThrow(/dailyRetention must be an integer from 7 to 365 days \(got 400 days\)/);
   });
 
   test('configures the stack from context', () => {
@@ -88,6 +127,16 @@ describe('README documents every context key', () => {
   });
 });
 
-test('App builds from a fresh App without cdk.json context too', () => {
-  expect(() => buildApp(new App())).not.toThrow();
+test('a fresh App without cdk.json context is refused until drRegion is given', () => {
+  expect(() => buildApp(new App())).toThrow(/context key 'drRegion' is required in production/);
+  expect(() => buildApp(new App({ context: { profile: 'development' } }))).not.toThrow();
+});
+
+test('the DR stack deploys before the primary, the replica stack after it', () => {
+  const app = shippedApp({ drReplica: 'true' });
+  const { primary, dr, drReplica } = buildStacks(app);
+  const assembly = app.synth();
+  const dependsOn = (name: string) => assembly.getStackByName(name).dependencies.map((d) => d.id);
+  expect(dependsOn(primary.stackName)).toContain(dr!.artifactId);
+  expect(dependsOn(drReplica!.stackName)).toContain(primary.artifactId);
 });
