@@ -1,7 +1,7 @@
 import { App, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
-  CrossRegionReplicaStack, DataPlatformStack, DataPlatformStackProps, DisasterRecoveryStack, DisasterRecoveryStackProps, Profile,
+  CacheEngine, CachePurpose, CrossRegionReplicaStack, DataPlatformStack, DataPlatformStackProps, DisasterRecoveryStack, DisasterRecoveryStackProps, Profile,
 } from '../lib';
 
 /**
@@ -14,6 +14,7 @@ export const CONTEXT_KEYS = [
   'vpcCidr', 'maxAzs', 'readReplicas', 'connectionPool', 'zoneName', 'removeLaggingReplicas',
   'drRegion', 'drStackName', 'replicatedBackupRetentionDays', 'dailyBackupRetentionDays', 'monthlyBackupRetentionDays',
   'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting', 'drReplica',
+  'blobBuckets', 'corsAllowedOrigins', 'cachePurpose', 'cacheEngine', 'cacheNodeType',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -29,6 +30,19 @@ export class ContextError extends Error {
 }
 
 const PROFILES: Record<string, Profile> = { production: Profile.PRODUCTION, development: Profile.DEVELOPMENT };
+const PURPOSES: Record<string, CachePurpose | undefined> = {
+  'cache': CachePurpose.CACHE, 'sessions': CachePurpose.SESSIONS, 'rate-limits': CachePurpose.RATE_LIMITS, 'none': undefined,
+};
+const ENGINES: Record<string, CacheEngine> = { redis: CacheEngine.REDIS, valkey: CacheEngine.VALKEY };
+
+function list(read: ContextReader, key: ContextKey, item: RegExp, allowed: string): string[] {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value !== 'string') throw new ContextError(key, value, allowed);
+  const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  for (const v of items) if (!item.test(v)) throw new ContextError(key, value, allowed);
+  return items;
+}
 
 function str(read: ContextReader, key: ContextKey, pattern: RegExp, allowed: string): string | undefined {
   const value = read(key);
@@ -102,8 +116,23 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
   const drStackName = str(read, 'drStackName', /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
     'must start with a letter and hold only letters, digits and hyphens (at most 128)') ?? `${stackName}-DR`;
   const days = (key: ContextKey) => { const n = int(read, key); return n === undefined ? undefined : Duration.days(n); };
+  const blobBucketNames = list(read, 'blobBuckets', /^[a-z][a-z0-9-]{0,31}$/,
+    "must be a comma-separated list of bucket names (lower-case letters, digits, hyphens), e.g. 'uploads,avatars'");
+  const corsAllowedOrigins = list(read, 'corsAllowedOrigins', /^(https?:\/\/[A-Za-z0-9.*-]+(:\d+)?|\*)$/,
+    "must be a comma-separated list of origins such as 'https://app.example.com'");
+  const purposeName = read('cachePurpose') ?? 'none';
+  if (typeof purposeName !== 'string' || !(purposeName in PURPOSES)) {
+    throw new ContextError('cachePurpose', purposeName, `must be one of ${Object.keys(PURPOSES).join(', ')}`);
+  }
+  const engineName = read('cacheEngine');
+  if (engineName !== undefined && (typeof engineName !== 'string' || !(engineName in ENGINES))) {
+    throw new ContextError('cacheEngine', engineName, `must be one of ${Object.keys(ENGINES).join(', ')}`);
+  }
+  const cacheNodeType = str(read, 'cacheNodeType', /^cache\.[a-z0-9]+\.[a-z0-9]+$/, "must be a cache node type such as 'cache.m7g.large'");
+  const purpose = PURPOSES[purposeName];
   const dr = useDr ? {
     stackName: drStackName,
+    blobBucketNames,
     env: { account, region: drRegion },
     crossRegionReferences: true,
     description: `cdk-db-playbook disaster-recovery vault for ${stackName}`,
@@ -122,6 +151,13 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
       monthlyRetention: days('monthlyBackupRetentionDays'),
     } : undefined,
     enableRestoreTesting: useDr ? bool(read, 'restoreTesting') : undefined,
+    blobBuckets: blobBucketNames.length === 0 ? undefined
+      : Object.fromEntries(blobBucketNames.map((n) => [n, { corsAllowedOrigins: corsAllowedOrigins.length ? corsAllowedOrigins : undefined }])),
+    cache: purpose === undefined ? undefined : {
+      purpose,
+      engine: typeof engineName === 'string' ? ENGINES[engineName] : undefined,
+      nodeType: cacheNodeType,
+    },
     description: `cdk-db-playbook data platform (${profileName})`,
     profile,
     vpcCidr,

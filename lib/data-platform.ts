@@ -1,16 +1,20 @@
 import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CrossRegionBackup, CrossRegionBackupOptions } from './backup/cross-region-backup';
 import { RestoreTesting, RestoreTestingOptions } from './backup/restore-testing';
+import { RedisCache, RedisCacheOptions } from './cache/redis-cache';
 import { ConnectionPool, ConnectionPoolOptions } from './database/connection-pool';
 import { ConnectOptions, DatabaseEndpoints, DatabaseEndpointsOptions } from './database/database-endpoints';
 import { PostgresDatabase, PostgresDatabaseOptions } from './database/postgres-database';
 import { ReadReplicas, ReadReplicasOptions } from './database/read-replicas';
 import type { DisasterRecoveryTarget } from './disaster-recovery-stack';
+import { BlobBucket, BlobBucketOptions } from './storage/blob-bucket';
+import { createAccessLogsBucket } from './private/access-logs';
 import { PlaybookValidationError, validateIntegerRange } from './private/validation';
 import { Profile } from './profile';
 
@@ -112,9 +116,25 @@ export interface DataPlatformProps {
    * @default - monthly, a random recovery point within 30 days, `SELECT 1`
    */
   readonly restoreTesting?: RestoreTestingOptions;
+
+  /**
+   * S3 buckets for user content, by name (lower-case letters, digits, hyphens). In production
+   * each replicates to the DR stack's replica bucket of the same name.
+   *
+   * @default - none
+   */
+  readonly blobBuckets?: { [name: string]: BlobBucketOptions };
+
+  /**
+   * A Redis (or Valkey) cache, for cache, sessions or rate limits.
+   *
+   * @default - no cache
+   */
+  readonly cache?: RedisCacheOptions;
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
+const BUCKET_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
  * The whole data platform with one set of defaults: a VPC (or yours) and the PostgreSQL
@@ -137,6 +157,10 @@ export class DataPlatform extends Construct {
   public readonly backup?: CrossRegionBackup;
   /** The monthly restore tests, when enabled. */
   public readonly restoreTesting?: RestoreTesting;
+  /** The blob buckets, by name. */
+  public readonly blobBuckets: { [name: string]: BlobBucket };
+  /** The cache, when configured. */
+  public readonly cache?: RedisCache;
 
   constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
     super(scope, id);
@@ -206,6 +230,40 @@ export class DataPlatform extends Construct {
     } else if (props.restoreTesting) {
       throw new PlaybookValidationError(this, 'restoreTesting options were given but enableRestoreTesting is false: drop one of them');
     }
+
+    this.blobBuckets = {};
+    const bucketNames = Object.keys(props.blobBuckets ?? {});
+    for (const name of bucketNames) {
+      if (!BUCKET_NAME.test(name)) {
+        throw new PlaybookValidationError(this, `blobBuckets names must be lower-case letters, digits and hyphens, starting with a letter, at most 32 (got '${name}')`);
+      }
+    }
+    if (bucketNames.length > 0) {
+      const accessLogs = createAccessLogsBucket(this, 'BlobAccessLogs', production);
+      for (const name of bucketNames) {
+        const replicaName = props.disasterRecovery?.blobReplicaBucketNames?.[name];
+        const replica = replicaName ? s3.Bucket.fromBucketName(this, `BlobReplica-${name}`, replicaName) : undefined;
+        if (production && props.disasterRecovery && !replica) {
+          throw new PlaybookValidationError(this,
+            `blobBuckets '${name}' has no replica bucket in the DR target: add '${name}' to the DisasterRecoveryStack's blobBucketNames`);
+        }
+        this.blobBuckets[name] = new BlobBucket(this, `Blob-${name}`, {
+          ...props.blobBuckets![name],
+          profile: this.profile,
+          accessLogsBucket: accessLogs,
+          replicationDestination: production ? replica : undefined,
+          replicationKey: production && replica ? props.disasterRecovery!.encryptionKey : undefined,
+        });
+      }
+    }
+    if (props.cache) {
+      this.cache = new RedisCache(this, 'Cache', {
+        ...props.cache,
+        profile: this.profile,
+        vpc: this.vpc,
+        vpcSubnets: props.cache.vpcSubnets ?? databaseSubnets,
+      });
+    }
   }
 
   /**
@@ -215,6 +273,12 @@ export class DataPlatform extends Construct {
    */
   public connectFunction(fn: lambda.Function, options: ConnectOptions = {}): void {
     this.endpoints.connectFunction(fn, options);
+    // Buckets: read/write, names as BLOB_BUCKET_<NAME>; the cache: REDIS_URL and the token's secret.
+    for (const [name, blob] of Object.entries(this.blobBuckets)) {
+      blob.grantReadWrite(fn);
+      fn.addEnvironment(`BLOB_BUCKET_${name.toUpperCase().replace(/-/g, '_')}`, blob.bucket.bucketName);
+    }
+    this.cache?.connectFunction(fn);
   }
 
   /**

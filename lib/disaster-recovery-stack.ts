@@ -4,6 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { CrossRegionReplica, CrossRegionReplicaProps } from './backup/cross-region-replica';
 import { DisasterRecoveryVault, DisasterRecoveryVaultProps } from './backup/disaster-recovery-vault';
+import { createAccessLogsBucket } from './private/access-logs';
+import { replicaBucketName } from './private/naming';
+import { Profile } from './profile';
+import { BlobBucket } from './storage/blob-bucket';
 
 /**
  * Where the offsite copies of the 3-2-1 rule go: a vault, a key and their region.
@@ -15,12 +19,25 @@ export interface DisasterRecoveryTarget {
   readonly encryptionKey: kms.IKey;
   /** The DR region. */
   readonly region: string;
+  /**
+   * Names of the replica buckets in the DR region, by the name of the blob bucket they copy.
+   *
+   * @default - none
+   */
+  readonly blobReplicaBucketNames?: { [name: string]: string };
 }
 
 /**
  * Properties of a DisasterRecoveryStack.
  */
-export interface DisasterRecoveryStackProps extends StackProps, DisasterRecoveryVaultProps {}
+export interface DisasterRecoveryStackProps extends StackProps, DisasterRecoveryVaultProps {
+  /**
+   * Names of the primary's blob buckets: each gets a replica bucket here, encrypted with the DR key.
+   *
+   * @default - none
+   */
+  readonly blobBucketNames?: string[];
+}
 
 /**
  * The stack in the DR region: a DisasterRecoveryVault (KMS key + locked vault). Deploy it
@@ -36,7 +53,21 @@ export class DisasterRecoveryStack extends Stack {
   constructor(scope: Construct, id: string, props: DisasterRecoveryStackProps = {}) {
     super(scope, id, props);
     this.drVault = new DisasterRecoveryVault(this, 'Recovery', props);
-    this.target = { vault: this.drVault.vault, encryptionKey: this.drVault.encryptionKey, region: this.region };
+    const blobReplicaBucketNames: { [name: string]: string } = {};
+    const names = props.blobBucketNames ?? [];
+    const accessLogs = names.length > 0 ? createAccessLogsBucket(this, 'BlobReplicaAccessLogs', (props.profile ?? Profile.PRODUCTION) === Profile.PRODUCTION) : undefined;
+    for (const name of names) {
+      const bucketName = replicaBucketName(this.stackName, this.region, name);
+      new BlobBucket(this, `BlobReplica-${name}`, {
+        profile: props.profile,
+        bucketName,
+        encryptionKey: this.drVault.encryptionKey,
+        accessLogsBucket: accessLogs,
+        isReplica: true,
+      });
+      blobReplicaBucketNames[name] = bucketName;
+    }
+    this.target = { vault: this.drVault.vault, encryptionKey: this.drVault.encryptionKey, region: this.region, blobReplicaBucketNames };
   }
 }
 

@@ -10,3 +10,5 @@ export * from './backup/cross-region-backup';
 export * from './backup/restore-testing';
 export * from './backup/cross-region-replica';
 export * from './disaster-recovery-stack';
+export * from './storage/blob-bucket';
+export * from './cache/redis-cache';

@@ -65,8 +65,11 @@ describe('stateful resources keep their logical IDs', () => {
   // If this test fails, do not update the list: restore the construct IDs.
   const PRIMARY_COMMON: Record<string, string[]> = {
     'AWS::RDS::DBInstance': ['DataDatabase0D65E61D'],
-    'AWS::KMS::Key': ['DataDatabaseKeyB8979787'],
-    'AWS::SecretsManager::Secret': ['DataDatabaseSecret56D68720'],
+    'AWS::KMS::Key': ['DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
+    'AWS::SecretsManager::Secret': ['DataCacheAuthTokenEA966268', 'DataDatabaseSecret56D68720'],
+    // A replaced bucket is a new, empty bucket; a replaced cache loses its data and endpoint.
+    'AWS::S3::Bucket': ['DataBlobAccessLogs0C60BA0F', 'DataBlobuploads92B8F1CF'],
+    'AWS::ElastiCache::ReplicationGroup': ['DataCache3513A55E'],
     'AWS::RDS::DBParameterGroup': ['DataDatabaseParameterGroupD38767B7'],
     'AWS::RDS::DBSubnetGroup': ['DataDatabaseSubnetGroup803E997C'],
     'AWS::EC2::VPC': ['DataVpcEE187D0A'],
@@ -83,7 +86,7 @@ describe('stateful resources keep their logical IDs', () => {
       'DataPlatform': {
         ...PRIMARY_COMMON,
         'AWS::RDS::DBInstance': ['DataDatabase0D65E61D', 'DataReplicasReplica16E5CFF9A'],
-        'AWS::KMS::Key': ['DataBackupVaultKey820DFED0', 'DataDatabaseKeyB8979787'],
+        'AWS::KMS::Key': ['DataBackupVaultKey820DFED0', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
         'AWS::RDS::DBParameterGroup': ['DataDatabaseParameterGroupD38767B7', 'DataReplicasParameterGroup3F7DDFDB'],
         'AWS::RDS::DBSubnetGroup': ['DataDatabaseSubnetGroup803E997C', 'DataReplicasReplica1SubnetGroupA0D5549C'],
         // A replaced proxy drops every pooled connection and gets a new endpoint.
@@ -96,6 +99,7 @@ describe('stateful resources keep their logical IDs', () => {
         // The DR key encrypts every offsite copy; the vault is locked.
         'AWS::KMS::Key': ['RecoveryKeyF0CE256A'],
         'AWS::Backup::BackupVault': ['RecoveryVault36CA333C'],
+        'AWS::S3::Bucket': ['BlobReplicaAccessLogs975B042B', 'BlobReplicauploadsFD027C8A'],
       },
     },
     'production-with-dr-replica': {

@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { DataPlatform, DataPlatformStack, Profile } from '../lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CachePurpose, DataPlatform, DataPlatformStack, DisasterRecoveryStack, Profile } from '../lib';
 import { stackWithVpc } from './support/app';
 
 describe('DataPlatform with the VPC it creates', () => {
@@ -117,5 +118,65 @@ describe('DataPlatformStack', () => {
     expect(outputs.ReaderHost.Value).toBe('reader.db.internal');
     expect(outputs.DatabasePort.Value).toBe('5433');
     expect(JSON.stringify(outputs)).not.toMatch(/password/i);
+  });
+});
+
+describe('DataPlatform blobs and cache', () => {
+  function withDr(props: Partial<import('../lib').DataPlatformProps> = {}) {
+    const app = new App();
+    const dr = new DisasterRecoveryStack(app, 'Dr', { env: { region: 'us-west-2' }, crossRegionReferences: true, blobBucketNames: ['uploads', 'avatars'] });
+    const stack = new Stack(app, 'Primary', { env: { region: 'us-east-1' }, crossRegionReferences: true });
+    const platform = new DataPlatform(stack, 'Data', {
+      disasterRecovery: dr.target,
+      blobBuckets: { uploads: { corsAllowedOrigins: ['https://app.example.com'] }, avatars: {} },
+      cache: { purpose: CachePurpose.SESSIONS },
+      ...props,
+    });
+    return { app, dr, stack, platform };
+  }
+
+  test('creates the buckets by name, each replicated to its DR replica with the DR key', () => {
+    const { stack, dr, platform } = withDr();
+    expect(Object.keys(platform.blobBuckets).sort()).toEqual(['avatars', 'uploads']);
+    const template = Template.fromStack(stack);
+    const replicated = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { ReplicationConfiguration: Match.anyValue() } }));
+    expect(replicated).toHaveLength(2);
+    const drTemplate = Template.fromStack(dr);
+    const replicaNames = dr.target.blobReplicaBucketNames!;
+    for (const name of ['uploads', 'avatars']) {
+      drTemplate.hasResourceProperties('AWS::S3::Bucket', { BucketName: Match.anyValue(), VersioningConfiguration: { Status: 'Enabled' } });
+      expect(JSON.stringify(stack.resolve(replicaNames[name]))).toContain(`-${name}-`);
+    }
+    // One shared access-log bucket on each side.
+    expect(Object.keys(template.findResources('AWS::S3::Bucket')).length).toBe(3);
+  });
+
+  test('fails when a bucket has no DR replica in production', () => {
+    const app = new App();
+    const dr = new DisasterRecoveryStack(app, 'Dr', { env: { region: 'us-west-2' }, crossRegionReferences: true });
+    const stack = new Stack(app, 'Primary', { env: { region: 'us-east-1' }, crossRegionReferences: true });
+    expect(() => new DataPlatform(stack, 'Data', { disasterRecovery: dr.target, blobBuckets: { uploads: {} } }))
+      .toThrow(/blobBuckets 'uploads' has no replica bucket in the DR target/);
+  });
+
+  test('fails when a bucket name is not lower-case', () => {
+    expect(() => withDr({ blobBuckets: { Uploads: {} } })).toThrow(/blobBuckets names must be lower-case letters.*\(got 'Uploads'\)/);
+  });
+
+  test('the cache sits in the database subnets with the platform profile', () => {
+    const { stack } = withDr();
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { NumCacheClusters: 2, MultiAZEnabled: true });
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ParameterGroup', { Properties: { 'maxmemory-policy': 'volatile-lru' } });
+  });
+
+  test('connectFunction also hands over the bucket names and the cache', () => {
+    const { stack, platform } = withDr();
+    const fn = new lambda.Function(stack, 'Api', {
+      runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>1'), vpc: platform.vpc,
+    });
+    platform.connectFunction(fn);
+    const vars = Template.fromStack(stack).findResources('AWS::Lambda::Function')[stack.getLogicalId(fn.node.defaultChild as never)].Properties.Environment.Variables;
+    expect(Object.keys(vars)).toEqual(expect.arrayContaining(['BLOB_BUCKET_UPLOADS', 'BLOB_BUCKET_AVATARS', 'REDIS_URL', 'REDIS_AUTH_SECRET_ARN', 'DB_PRIMARY_URL']));
+    expect(vars.BLOB_BUCKET_UPLOADS).toEqual({ Ref: stack.getLogicalId(platform.blobBuckets.uploads.bucket.node.defaultChild as never) });
   });
 });

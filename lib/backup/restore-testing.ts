@@ -84,7 +84,8 @@ export interface RestoreTestingProps extends RestoreTestingOptions {
   readonly backupVaults: backup.IBackupVault[];
 }
 
-const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
+// PostgreSQL identifiers: at most 63 bytes each (NAMEDATALEN - 1), as the validator checks.
+const TABLE_NAME = /^([A-Za-z_][A-Za-z0-9_$]{0,62}\.)?[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 
 /**
  * "If you do not have a tested restore process, you do not have backups": an AWS Backup

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { appConfigFromContext, buildApp, buildStacks, CONTEXT_KEYS, stackPropsFromContext } from '../../bin/config';
-import { Profile } from '../../lib';
+import { CacheEngine, CachePurpose, Profile } from '../../lib';
 import { ROOT, shippedApp } from '../support/app';
 
 const read = (ctx: Record<string, unknown>) => (key: string) => ctx[key];
@@ -37,6 +37,19 @@ describe('stackPropsFromContext', () => {
     expect(config.primary.backup!.monthlyRetention!.toDays()).toBe(730);
     expect(config.primary.enableRestoreTesting).toBe(false);
     expect(config.drReplica).toEqual({ stackName: 'Offsite-Replica', env: { account: undefined, region: 'us-west-2' } });
+  });
+
+  test('blob buckets and the cache come from context', () => {
+    const config = appConfigFromContext(read({
+      drRegion: 'us-west-2', blobBuckets: 'uploads, avatars', corsAllowedOrigins: 'https://app.example.com',
+      cachePurpose: 'rate-limits', cacheEngine: 'valkey', cacheNodeType: 'cache.r7g.large',
+    }));
+    expect(config.dr!.blobBucketNames).toEqual(['uploads', 'avatars']);
+    expect(config.primary.blobBuckets).toEqual({
+      uploads: { corsAllowedOrigins: ['https://app.example.com'] }, avatars: { corsAllowedOrigins: ['https://app.example.com'] },
+    });
+    expect(config.primary.cache).toEqual({ purpose: CachePurpose.RATE_LIMITS, engine: CacheEngine.VALKEY, nodeType: 'cache.r7g.large' });
+    expect(appConfigFromContext(read({ drRegion: 'us-west-2', cachePurpose: 'none' })).primary.cache).toBeUndefined();
   });
 
   test('fails when production has no drRegion', () => {
@@ -92,6 +105,11 @@ describe('stackPropsFromContext', () => {
     ['drRegion', 'west', /context key 'drRegion' must be an AWS region name/],
     ['vaultLockChangeableDays', 'three', /context key 'vaultLockChangeableDays' must be a whole number/],
     ['drReplica', 'yes', /context key 'drReplica' must be 'true' or 'false'/],
+    ['blobBuckets', 'Uploads', /context key 'blobBuckets' must be a comma-separated list of bucket names/],
+    ['corsAllowedOrigins', 'app.example.com', /context key 'corsAllowedOrigins' must be a comma-separated list of origins/],
+    ['cachePurpose', 'queue', /context key 'cachePurpose' must be one of cache, sessions, rate-limits, none \(got "queue"\)/],
+    ['cacheEngine', 'memcached', /context key 'cacheEngine' must be one of redis, valkey \(got "memcached"\)/],
+    ['cacheNodeType', 'm7g.large', /context key 'cacheNodeType' must be a cache node type/],
   ])('fails when %s is malformed (%s)', (key, value, message) => {
     expect(() => stackPropsFromContext(read({ drRegion: 'us-west-2', [key]: value }))).toThrow(message);
   });
@@ -104,6 +122,7 @@ describe('buildApp', () => {
     expect(() => buildApp(shippedApp({ readReplicas: '16' }))).toThrow(/count must be an integer from 0 to 15 \(got 16\)/);
     expect(() => buildApp(shippedApp({ vaultLockChangeableDays: '2' }))).toThrow(/changeableFor must be 3 to 36500 days.*\(got 2 days\)/);
     expect(() => buildApp(shippedApp({ dailyBackupRetentionDays: '400' }))).toThrow(/dailyRetention must be an integer from 7 to 365 days \(got 400 days\)/);
+    expect(() => buildApp(shippedApp({ corsAllowedOrigins: '*' }))).toThrow(/corsAllowedOrigins must name origins in production, not wildcards/);
   });
 
   test('configures the stack from context', () => {

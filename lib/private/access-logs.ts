@@ -1,0 +1,24 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/**
+ * A bucket for S3 server access logs: private, TLS only, SSE-S3 (log delivery cannot write to
+ * SSE-KMS buckets), logs expired after a year (30 days in development).
+ */
+export function createAccessLogsBucket(scope: Construct, id: string, production: boolean): s3.Bucket {
+  const logs = new s3.Bucket(scope, id, {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    // ACLs off: BlobBucket grants log delivery through this bucket's policy.
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    enforceSSL: true,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    versioned: true,
+    lifecycleRules: [
+      { id: 'ExpireLogs', expiration: Duration.days(production ? 365 : 30), noncurrentVersionExpiration: Duration.days(7) },
+      { id: 'AbortIncompleteUploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+    ],
+    removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+  });
+  return logs;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * Bundles every Lambda handler, lambda/<name>/index.ts, with esbuild into assets/<name>/index.js
+ * (handler `index.handler`). The bundles are committed, so `cdk synth` needs no bundler; after
+ * changing a handler or a dependency it bundles, run `npm run bundle` and commit the result.
+ *
+ *   node scripts/bundle-handlers.mjs           write assets/<name>/index.js
+ *   node scripts/bundle-handlers.mjs --check   rebuild in memory, compare with the committed
+ *                                              assets, exit 1 naming each one that differs
+ *                                              (or is missing, or has no handler any more)
+ *
+ * The AWS SDK v3 is left to the Lambda runtime (Node.js 22 ships it), except the clients in
+ * BUNDLED_SDK_CLIENTS, which are bundled with everything they import.
+ */
+import * as esbuild from 'esbuild';
+import { Buffer } from 'node:buffer';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCES = path.join(ROOT, 'lambda');
+const ASSETS = path.join(ROOT, 'assets');
+
+/**
+ * SDK clients bundled into the asset instead of taken from the runtime.
+ *
+ * @aws-sdk/client-backup: the restore validator calls PutRestoreValidationResult, and AWS's
+ * restore testing guide says that operation "is not available through the Lambda SDK" (the SDK
+ * version a runtime ships lags the newest). Bundling the client, with its own @aws-sdk/core and
+ * @smithy/* (the imports of a bundled package are bundled too), makes the call independent of
+ * the runtime's SDK version. The clients the handlers use that the runtime's SDK does have
+ * (client-rds, client-secrets-manager) stay external.
+ */
+const BUNDLED_SDK_CLIENTS = new Set(['@aws-sdk/client-backup']);
+
+/** `@aws-sdk/client-rds/dist/x` → `@aws-sdk/client-rds`. */
+function packageName(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** Handler sources import @aws-sdk/* from the runtime, but for BUNDLED_SDK_CLIENTS. */
+const sdkFromRuntime = {
+  name: 'aws-sdk-from-runtime',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\// }, (args) => {
+      // An import inside node_modules comes from a package being bundled: bundle it as well.
+      if (args.importer.split(path.sep).includes('node_modules')) return undefined;
+      if (BUNDLED_SDK_CLIENTS.has(packageName(args.path))) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+/** The handler names: directories of lambda/ that hold an index.ts. */
+function handlerNames() {
+  if (!fs.existsSync(SOURCES)) return [];
+  return fs.readdirSync(SOURCES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(SOURCES, d.name, 'index.ts')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/** Bundles one handler; resolves to its index.js bytes. */
+async function bundle(name) {
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: [path.join('lambda', name, 'index.ts')],
+    outfile: path.join('assets', name, 'index.js'),
+    bundle: true,
+    write: false,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    sourcemap: false,
+    // The bundle must not change when a tsconfig.json (root or lambda/) changes: esbuild would
+    // otherwise read the nearest one; only this option affects its output.
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
+    // pg's optional native binding, loaded only by `require('pg').native`: never used here.
+    external: ['pg-native'],
+    plugins: [sdkFromRuntime],
+    logLevel: 'warning',
+  });
+  if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} files for ${name}, expected 1`);
+  return Buffer.from(result.outputFiles[0].contents);
+}
+
+function assetFile(name) {
+  return path.join(ASSETS, name, 'index.js');
+}
+
+/** Asset directories without a handler source any more. */
+function staleAssets(names) {
+  if (!fs.existsSync(ASSETS)) return [];
+  return fs.readdirSync(ASSETS, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !names.includes(d.name))
+    .map((d) => d.name)
+    .sort();
+}
+
+async function main() {
+  const check = process.argv.includes('--check');
+  const unknown = process.argv.slice(2).filter((a) => a !== '--check');
+  if (unknown.length > 0) {
+    process.stderr.write(`usage: node scripts/bundle-handlers.mjs [--check] (unknown: ${unknown.join(' ')})\n`);
+    return 2;
+  }
+  const names = handlerNames();
+  const stale = staleAssets(names);
+  const problems = [];
+  for (const name of names) {
+    const built = await bundle(name);
+    const file = assetFile(name);
+    const relative = path.relative(ROOT, file);
+    if (check) {
+      if (!fs.existsSync(file)) problems.push(`${relative} is missing`);
+      else if (!fs.readFileSync(file).equals(built)) problems.push(`${relative} differs from a fresh bundle of lambda/${name}/index.ts`);
+    } else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, built);
+      process.stdout.write(`${relative} (${(built.length / 1024).toFixed(0)} KiB)\n`);
+    }
+  }
+  for (const name of stale) problems.push(`assets/${name}/ has no handler source (lambda/${name}/index.ts): delete it`);
+  if (problems.length > 0) {
+    const hint = check ? '\nrun `npm run bundle` and commit assets/' : '';
+    process.stderr.write(`${problems.join('\n')}${hint}\n`);
+    return check ? 1 : 0;
+  }
+  if (check) process.stdout.write(`bundles up to date: ${names.map((n) => `assets/${n}/index.js`).join(', ') || '(no handlers)'}\n`);
+  return 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exitCode = 1;
+});
