@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import { buildStacks } from '../bin/config';
 import { shippedApp } from './support/app';
 import { acknowledgments, rawFindings, violations } from './support/nag';
@@ -122,5 +122,21 @@ describe('stateful resources keep their logical IDs', () => {
       actual[stack.stackName] = Object.fromEntries(Object.keys(expected).map((type) => [type, Object.keys(template.findResources(type)).sort()]));
     }
     expect(actual).toEqual(EXPECTED[variant]);
+  });
+});
+
+describe('HIPAA and NIST 800-53 R5 backup rule (RDSInBackupPlan)', () => {
+  test.each([['HIPAA', HIPAASecurityChecks], ['NIST 800-53 R5', NIST80053R5Checks]] as const)('%s: every database is in a backup plan', (_name, Pack) => {
+    for (const stack of stacksOf({ drReplica: 'true' })) {
+      const pack = new Pack(stack.node.root);
+      const findings = violations(pack, stack).filter((f) => f.rule.endsWith('RDSInBackupPlan'));
+      expect({ stack: stack.stackName, findings }).toEqual({ stack: stack.stackName, findings: [] });
+    }
+  });
+
+  test('the rule really fires without the backup plan (development profile)', () => {
+    const [stack] = stacksOf({ profile: 'development' });
+    const findings = violations(new HIPAASecurityChecks(stack.node.root), stack).filter((f) => f.rule.endsWith('RDSInBackupPlan'));
+    expect(findings.map((f) => f.path)).toEqual(['DataPlatform/Data/Database/Resource/Resource']);
   });
 });

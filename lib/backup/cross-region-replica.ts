@@ -133,6 +133,12 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       id: 'AwsSolutions-RDS11',
       reason: `Cross-region replica listens on port ${port} (Port is set); the rule needs Engine, which a replica inherits from its source.`,
     });
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
+      Validations.of(this.instance).acknowledge({
+        id: `${pack}-RDSInBackupPlan`,
+        reason: 'Cross-region replica: a copy of the primary, whose backups AWS Backup already copies to this region; promote it and add it to a plan.',
+      });
+    }
     Validations.of(this.instance).acknowledge({
       id: 'AwsSolutions-RDS3',
       reason: 'Cross-region replica is single-AZ: it is the standby of a region, not of an AZ; modify it to Multi-AZ when promoted.',

@@ -124,6 +124,12 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
       id: 'AwsSolutions-RDS11',
       reason: `Read replica listens on the primary's non-default port ${source.port} (Port is set); the rule needs Engine, which a replica inherits from its source.`,
     });
+    for (const pack of ['HIPAA.Security', 'NIST.800.53.R5']) {
+      Validations.of(this.instance).acknowledge({
+        id: `${pack}-RDSInBackupPlan`,
+        reason: 'Read replica: a copy of the primary, which is in the AWS Backup plan; backing up the copy would double the cost for no new data.',
+      });
+    }
     this.endpointAddress = this.instance.dbInstanceEndpointAddress;
     this.connections = new ec2.Connections({ securityGroups: source.securityGroups, defaultPort: ec2.Port.tcp(source.port) });
 
