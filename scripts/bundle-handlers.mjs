@@ -63,12 +63,19 @@ function handlerNames() {
     .sort();
 }
 
-/** Bundles one handler; resolves to its index.js bytes. */
+/**
+ * The operator CLI, cli/bin.ts, bundled with everything it imports (the AWS SDK included: an
+ * operator's machine has none) into assets/cli/db-playbook.js, the package's `bin`.
+ */
+const CLI = { name: 'cli', entry: path.join('cli', 'bin.ts'), outfile: path.join('assets', 'cli', 'db-playbook.js') };
+
+/** Bundles one handler (or the CLI, name 'cli'); resolves to its bytes. */
 async function bundle(name) {
+  const cli = name === CLI.name;
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: [path.join('lambda', name, 'index.ts')],
-    outfile: path.join('assets', name, 'index.js'),
+    entryPoints: [cli ? CLI.entry : path.join('lambda', name, 'index.ts')],
+    outfile: cli ? CLI.outfile : path.join('assets', name, 'index.js'),
     bundle: true,
     write: false,
     platform: 'node',
@@ -82,7 +89,7 @@ async function bundle(name) {
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
     // pg's optional native binding, loaded only by `require('pg').native`: never used here.
     external: ['pg-native'],
-    plugins: [sdkFromRuntime],
+    plugins: cli ? [] : [sdkFromRuntime],
     logLevel: 'warning',
   });
   if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} files for ${name}, expected 1`);
@@ -90,14 +97,14 @@ async function bundle(name) {
 }
 
 function assetFile(name) {
-  return path.join(ASSETS, name, 'index.js');
+  return name === CLI.name ? path.join(ROOT, CLI.outfile) : path.join(ASSETS, name, 'index.js');
 }
 
 /** Asset directories without a handler source any more. */
 function staleAssets(names) {
   if (!fs.existsSync(ASSETS)) return [];
   return fs.readdirSync(ASSETS, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !names.includes(d.name))
+    .filter((d) => d.isDirectory() && !names.includes(d.name) && d.name !== CLI.name)
     .map((d) => d.name)
     .sort();
 }
@@ -109,7 +116,7 @@ async function main() {
     process.stderr.write(`usage: node scripts/bundle-handlers.mjs [--check] (unknown: ${unknown.join(' ')})\n`);
     return 2;
   }
-  const names = handlerNames();
+  const names = [...handlerNames(), CLI.name];
   const stale = staleAssets(names);
   const problems = [];
   for (const name of names) {
@@ -121,7 +128,7 @@ async function main() {
       else if (!fs.readFileSync(file).equals(built)) problems.push(`${relative} differs from a fresh bundle of lambda/${name}/index.ts`);
     } else {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, built);
+      fs.writeFileSync(file, built, { mode: name === CLI.name ? 0o755 : 0o644 });
       process.stdout.write(`${relative} (${(built.length / 1024).toFixed(0)} KiB)\n`);
     }
   }
@@ -131,7 +138,7 @@ async function main() {
     process.stderr.write(`${problems.join('\n')}${hint}\n`);
     return check ? 1 : 0;
   }
-  if (check) process.stdout.write(`bundles up to date: ${names.map((n) => `assets/${n}/index.js`).join(', ') || '(no handlers)'}\n`);
+  if (check) process.stdout.write(`bundles up to date: ${names.map((n) => path.relative(ROOT, assetFile(n))).join(', ')}\n`);
   return 0;
 }
 

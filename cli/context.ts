@@ -1,0 +1,48 @@
+import { fromIni } from '@aws-sdk/credential-providers';
+
+/** Where the CLI writes, and the process environment it reads: injectable for tests. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Whether stdout is a terminal (live progress lines) or not (one line per change). */
+  readonly isTty: boolean;
+  /** The clock, in milliseconds (tests move it). */
+  readonly now: () => number;
+  /** Waits, in milliseconds (tests make it instant). */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    isTty: Boolean(process.stdout.isTTY),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+}
+
+/** Options every command takes. */
+export interface GlobalOptions {
+  readonly region?: string;
+  readonly profile?: string;
+}
+
+/**
+ * The configuration of an AWS SDK v3 client: the standard credential chain (AWS_PROFILE,
+ * environment, SSO, instance roles) unless --profile names one, the region from --region or
+ * AWS_REGION / AWS_DEFAULT_REGION / the profile, and AWS_ENDPOINT_URL honoured by the SDK itself.
+ */
+export function clientConfig(options: GlobalOptions, io: Io, region?: string): {
+  region?: string; credentials?: ReturnType<typeof fromIni>; endpoint?: string; maxAttempts: number;
+} {
+  return {
+    region: region ?? options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    credentials: options.profile ? fromIni({ profile: options.profile }) : undefined,
+    // The SDK reads AWS_ENDPOINT_URL from process.env; pass it on explicitly so injected test envs work too.
+    endpoint: io.env.AWS_ENDPOINT_URL,
+    maxAttempts: 3,
+  };
+}

@@ -1,0 +1,57 @@
+import { Command, CommanderError } from 'commander';
+import { registerDoctor } from './commands/doctor';
+import { registerRecoveryPoints } from './commands/recovery-points';
+import { registerRestore } from './commands/restore';
+import { GlobalOptions, Io } from './context';
+import { EXIT, UsageError } from './errors';
+
+/** The version printed by --version (kept in step with package.json by a test). */
+export const VERSION = '0.1.0';
+
+/**
+ * Runs db-playbook with `argv` (without `node` and the script) and resolves to the exit code.
+ * Never calls process.exit: the bin file does, so tests can run commands in-process.
+ */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const program = new Command('db-playbook')
+    .description('Operate a cdk-db-playbook deployment: restore to a point in time, audit against the playbook, list and copy recovery points.')
+    .version(VERSION)
+    .option('--region <region>', 'AWS region (default: AWS_REGION / AWS_DEFAULT_REGION / the profile)')
+    .option('--profile <name>', 'AWS shared-config profile (default: the standard credential chain, AWS_PROFILE)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  let code: number = EXIT.OK;
+  const setCode = (c: number) => { code = c; };
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  registerRestore(program, { io, globals, setCode });
+  registerDoctor(program, { io, globals, setCode });
+  registerRecoveryPoints(program, { io, globals, setCode });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exitCode 0; parse errors (unknown option, missing argument) with 1.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (e instanceof UsageError) {
+      io.stderr(`db-playbook: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
+    const err = e as Error & { name?: string; $metadata?: { httpStatusCode?: number } };
+    io.stderr(`db-playbook: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`);
+    return EXIT.FAILURE;
+  }
+}
+
+/** What each command module gets. */
+export interface CommandContext {
+  readonly io: Io;
+  /** The global options (--region, --profile), read when the command runs. */
+  readonly globals: () => GlobalOptions;
+  /** Sets the process exit code (e.g. doctor's CHECK_FAILED) without throwing. */
+  readonly setCode: (code: number) => void;
+}
