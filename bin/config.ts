@@ -14,7 +14,7 @@ export const CONTEXT_KEYS = [
   'vpcCidr', 'maxAzs', 'readReplicas', 'connectionPool', 'zoneName', 'removeLaggingReplicas',
   'drRegion', 'drStackName', 'replicatedBackupRetentionDays', 'dailyBackupRetentionDays', 'monthlyBackupRetentionDays',
   'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting', 'drReplica',
-  'blobBuckets', 'corsAllowedOrigins', 'cachePurpose', 'cacheEngine', 'cacheNodeType',
+  'blobBuckets', 'corsAllowedOrigins', 'cachePurpose', 'cacheEngine', 'cacheNodeType', 'alarmEmails',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -130,6 +130,7 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
   }
   const cacheNodeType = str(read, 'cacheNodeType', /^cache\.[a-z0-9]+\.[a-z0-9]+$/, "must be a cache node type such as 'cache.m7g.large'");
   const purpose = PURPOSES[purposeName];
+  const alarmEmails = list(read, 'alarmEmails', /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/, "must be a comma-separated list of e-mail addresses");
   const dr = useDr ? {
     stackName: drStackName,
     blobBucketNames,
@@ -153,6 +154,7 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
     enableRestoreTesting: useDr ? bool(read, 'restoreTesting') : undefined,
     blobBuckets: blobBucketNames.length === 0 ? undefined
       : Object.fromEntries(blobBucketNames.map((n) => [n, { corsAllowedOrigins: corsAllowedOrigins.length ? corsAllowedOrigins : undefined }])),
+    monitoring: alarmEmails.length > 0 ? { emails: alarmEmails } : undefined,
     cache: purpose === undefined ? undefined : {
       purpose,
       engine: typeof engineName === 'string' ? ENGINES[engineName] : undefined,

@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cd
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,6 +14,9 @@ import { ConnectOptions, DatabaseEndpoints, DatabaseEndpointsOptions } from './d
 import { PostgresDatabase, PostgresDatabaseOptions } from './database/postgres-database';
 import { ReadReplicas, ReadReplicasOptions } from './database/read-replicas';
 import type { DisasterRecoveryTarget } from './disaster-recovery-stack';
+import { AlarmOverride, PlatformAlarms } from './monitoring/platform-alarms';
+import { PlatformDashboard } from './monitoring/platform-dashboard';
+import { PostgresMetrics, PostgresMetricsOptions } from './monitoring/postgres-metrics';
 import { BlobBucket, BlobBucketOptions } from './storage/blob-bucket';
 import { createAccessLogsBucket } from './private/access-logs';
 import { PlaybookValidationError, validateIntegerRange } from './private/validation';
@@ -131,6 +135,74 @@ export interface DataPlatformProps {
    * @default - no cache
    */
   readonly cache?: RedisCacheOptions;
+
+  /**
+   * Alarms, the dashboard and the in-database metrics collector.
+   *
+   * @default - all on, a new KMS-encrypted SNS topic, no e-mail subscriptions
+   */
+  readonly monitoring?: MonitoringOptions;
+}
+
+/**
+ * Options of the platform's monitoring.
+ */
+export interface MonitoringOptions {
+  /**
+   * Create alarms (and the topic).
+   *
+   * @default true
+   */
+  readonly enableAlarms?: boolean;
+
+  /**
+   * An existing SNS topic for every alarm.
+   *
+   * @default - a new KMS-encrypted topic
+   */
+  readonly topic?: sns.ITopic;
+
+  /**
+   * E-mail addresses subscribed to the alarm topic.
+   *
+   * @default - none
+   */
+  readonly emails?: string[];
+
+  /**
+   * Per-alarm threshold changes or `enabled: false`, by alarm id.
+   *
+   * @default - none
+   */
+  readonly alarmOverrides?: { [alarmId: string]: AlarmOverride };
+
+  /**
+   * max_connections when the parameter group sets it.
+   *
+   * @default - RDS's default for the instance class
+   */
+  readonly maxConnections?: number;
+
+  /**
+   * Run the PostgresMetrics collector (buffer cache hit ratio, queries over 5 s, ...).
+   *
+   * @default true
+   */
+  readonly enablePostgresMetrics?: boolean;
+
+  /**
+   * Options of the collector.
+   *
+   * @default - every minute
+   */
+  readonly postgresMetrics?: PostgresMetricsOptions;
+
+  /**
+   * Create the CloudWatch dashboard.
+   *
+   * @default true
+   */
+  readonly enableDashboard?: boolean;
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -161,6 +233,12 @@ export class DataPlatform extends Construct {
   public readonly blobBuckets: { [name: string]: BlobBucket };
   /** The cache, when configured. */
   public readonly cache?: RedisCache;
+  /** The in-database metrics collector, when enabled. */
+  public readonly postgresMetrics?: PostgresMetrics;
+  /** The alarms, when enabled. */
+  public readonly alarms?: PlatformAlarms;
+  /** The dashboard, when enabled. */
+  public readonly dashboard?: PlatformDashboard;
 
   constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
     super(scope, id);
@@ -262,6 +340,36 @@ export class DataPlatform extends Construct {
         profile: this.profile,
         vpc: this.vpc,
         vpcSubnets: props.cache.vpcSubnets ?? databaseSubnets,
+      });
+    }
+
+    const monitoring = props.monitoring ?? {};
+    if (monitoring.enablePostgresMetrics ?? true) {
+      this.postgresMetrics = new PostgresMetrics(this, 'PostgresMetrics', { ...monitoring.postgresMetrics, database: this.database });
+    }
+    if (monitoring.enableAlarms ?? true) {
+      this.alarms = new PlatformAlarms(this, 'Alarms', {
+        database: this.database,
+        replicas: this.readReplicas.replicas,
+        pool: this.connectionPool,
+        cache: this.cache,
+        backup: this.backup,
+        restoreTesting: this.restoreTesting,
+        postgresMetrics: this.postgresMetrics,
+        topic: monitoring.topic,
+        emails: monitoring.emails,
+        overrides: monitoring.alarmOverrides,
+        maxConnections: monitoring.maxConnections,
+      });
+    }
+    if (monitoring.enableDashboard ?? true) {
+      this.dashboard = new PlatformDashboard(this, 'Dashboard', {
+        database: this.database,
+        replicas: this.readReplicas.replicas,
+        pool: this.connectionPool,
+        cache: this.cache,
+        postgresMetrics: this.postgresMetrics,
+        alarms: this.alarms,
       });
     }
   }

@@ -12,3 +12,6 @@ export * from './backup/cross-region-replica';
 export * from './disaster-recovery-stack';
 export * from './storage/blob-bucket';
 export * from './cache/redis-cache';
+export * from './monitoring/platform-alarms';
+export * from './monitoring/postgres-metrics';
+export * from './monitoring/platform-dashboard';

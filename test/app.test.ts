@@ -65,7 +65,7 @@ describe('stateful resources keep their logical IDs', () => {
   // If this test fails, do not update the list: restore the construct IDs.
   const PRIMARY_COMMON: Record<string, string[]> = {
     'AWS::RDS::DBInstance': ['DataDatabase0D65E61D'],
-    'AWS::KMS::Key': ['DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
+    'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
     'AWS::SecretsManager::Secret': ['DataCacheAuthTokenEA966268', 'DataDatabaseSecret56D68720'],
     // A replaced bucket is a new, empty bucket; a replaced cache loses its data and endpoint.
     'AWS::S3::Bucket': ['DataBlobAccessLogs0C60BA0F', 'DataBlobuploads92B8F1CF'],
@@ -86,7 +86,7 @@ describe('stateful resources keep their logical IDs', () => {
       'DataPlatform': {
         ...PRIMARY_COMMON,
         'AWS::RDS::DBInstance': ['DataDatabase0D65E61D', 'DataReplicasReplica16E5CFF9A'],
-        'AWS::KMS::Key': ['DataBackupVaultKey820DFED0', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
+        'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBackupVaultKey820DFED0', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
         'AWS::RDS::DBParameterGroup': ['DataDatabaseParameterGroupD38767B7', 'DataReplicasParameterGroup3F7DDFDB'],
         'AWS::RDS::DBSubnetGroup': ['DataDatabaseSubnetGroup803E997C', 'DataReplicasReplica1SubnetGroupA0D5549C'],
         // A replaced proxy drops every pooled connection and gets a new endpoint.

@@ -180,3 +180,26 @@ describe('DataPlatform blobs and cache', () => {
     expect(vars.BLOB_BUCKET_UPLOADS).toEqual({ Ref: stack.getLogicalId(platform.blobBuckets.uploads.bucket.node.defaultChild as never) });
   });
 });
+
+describe('DataPlatform monitoring', () => {
+  test('creates the collector, the alarms (with the restore and backup alarms) and one dashboard by default', () => {
+    const stack = new Stack(new App(), 'M');
+    const platform = new DataPlatform(stack, 'Data');
+    expect(platform.postgresMetrics).toBeDefined();
+    expect(Object.keys(platform.alarms!.alarms)).toEqual(expect.arrayContaining(['DatabaseCpu', 'SlowQueries', 'BufferCacheHitRatio', 'LongRunningQueries', 'Replica1Lag', 'ProxyAvailability']));
+    Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  test('monitoring options turn parts off and pass e-mails and overrides', () => {
+    const stack = new Stack(new App(), 'M');
+    const platform = new DataPlatform(stack, 'Data', {
+      monitoring: { enablePostgresMetrics: false, enableDashboard: false, emails: ['oncall@example.com'], alarmOverrides: { DatabaseCpu: { threshold: 70 } } },
+    });
+    expect(platform.postgresMetrics).toBeUndefined();
+    expect(platform.alarms!.alarms.BufferCacheHitRatio).toBeUndefined();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'oncall@example.com', Protocol: 'email' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 70, Namespace: 'AWS/RDS' });
+  });
+});

@@ -239,6 +239,8 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   public readonly instanceType: ec2.InstanceType;
   /** The PostgreSQL version. */
   public readonly engineVersion: rds.PostgresEngineVersion;
+  /** The allocated storage at creation, GiB (autoscaling may grow it). */
+  public readonly allocatedStorage: number;
   /** The ceiling of storage autoscaling, GiB. */
   public readonly maxAllocatedStorage: number;
   /** Days of automated backups (the point-in-time recovery window). */
@@ -290,6 +292,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     this.instanceType = props.instanceType ?? defaults.instanceType;
     this.engineVersion = props.engineVersion ?? DEFAULT_POSTGRES_VERSION;
     this.maxAllocatedStorage = maxAllocatedStorage;
+    this.allocatedStorage = allocatedStorage;
     this.backupRetentionDays = backupRetention.toDays();
     this.masterUsername = props.masterUsername ?? 'dbadmin';
     const engineVersion = this.engineVersion;

@@ -50,6 +50,8 @@ describe('stackPropsFromContext', () => {
     });
     expect(config.primary.cache).toEqual({ purpose: CachePurpose.RATE_LIMITS, engine: CacheEngine.VALKEY, nodeType: 'cache.r7g.large' });
     expect(appConfigFromContext(read({ drRegion: 'us-west-2', cachePurpose: 'none' })).primary.cache).toBeUndefined();
+    expect(appConfigFromContext(read({ drRegion: 'us-west-2', alarmEmails: 'a@example.com,b@example.com' })).primary.monitoring)
+      .toEqual({ emails: ['a@example.com', 'b@example.com'] });
   });
 
   test('fails when production has no drRegion', () => {
@@ -110,6 +112,7 @@ describe('stackPropsFromContext', () => {
     ['cachePurpose', 'queue', /context key 'cachePurpose' must be one of cache, sessions, rate-limits, none \(got "queue"\)/],
     ['cacheEngine', 'memcached', /context key 'cacheEngine' must be one of redis, valkey \(got "memcached"\)/],
     ['cacheNodeType', 'm7g.large', /context key 'cacheNodeType' must be a cache node type/],
+    ['alarmEmails', 'oncall', /context key 'alarmEmails' must be a comma-separated list of e-mail addresses/],
   ])('fails when %s is malformed (%s)', (key, value, message) => {
     expect(() => stackPropsFromContext(read({ drRegion: 'us-west-2', [key]: value }))).toThrow(message);
   });

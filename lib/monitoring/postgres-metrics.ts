@@ -1,0 +1,117 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { PostgresDatabase } from '../database/postgres-database';
+import { handlerAssetDir } from '../private/assets';
+import { validateIntegerRange } from '../private/validation';
+
+/**
+ * Options of PostgresMetrics.
+ */
+export interface PostgresMetricsOptions {
+  /**
+   * How often the collector runs (1-60 minutes).
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+
+  /**
+   * Subnets of the collector (they need a path to Secrets Manager and CloudWatch Logs).
+   *
+   * @default - the database's subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+}
+
+/**
+ * Properties of PostgresMetrics.
+ */
+export interface PostgresMetricsProps extends PostgresMetricsOptions {
+  /** The database to read. */
+  readonly database: PostgresDatabase;
+}
+
+/**
+ * Publishes what CloudWatch does not have, from inside PostgreSQL, every minute: the buffer
+ * cache hit ratio (the playbook's query), queries running longer than 5 s, idle-in-transaction
+ * sessions, connections by state and as a share of max_connections, the oldest transaction-id
+ * age, the dead-tuple ratio of the worst tables and replication-slot lag — as CloudWatch
+ * embedded-metric-format logs of a small function in the VPC.
+ */
+export class PostgresMetrics extends Construct {
+  /** The namespace of the metrics. */
+  public static readonly NAMESPACE = 'CdkDbPlaybook/PostgreSQL';
+
+  /** The collector function. */
+  public readonly collector: lambda.Function;
+  private readonly instanceId: string;
+
+  constructor(scope: Construct, id: string, props: PostgresMetricsProps) {
+    super(scope, id);
+    const db = props.database;
+    const interval = props.interval ?? Duration.minutes(1);
+    if (!interval.isUnresolved()) validateIntegerRange(this, 'interval', interval.toMinutes({ integral: false }), 1, 60, 'minutes');
+    this.instanceId = db.instance.instanceIdentifier;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: db.vpc,
+      description: `PostgreSQL metrics collector of ${db.node.path}: to the database and HTTPS only`,
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.ipv4(db.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints');
+    db.connections.allowDefaultPortFrom(securityGroup, 'PostgreSQL metrics collector');
+
+    this.collector = new lambda.Function(this, 'Collector', {
+      description: `Publishes PostgreSQL internals of ${db.node.path} as CloudWatch metrics`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(handlerAssetDir('postgres-metrics')),
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      vpc: db.vpc,
+      vpcSubnets: props.vpcSubnets ?? db.vpcSubnets,
+      securityGroups: [securityGroup],
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
+      environment: {
+        SECRET_ARN: db.secret.secretArn,
+        DB_NAME: db.databaseName,
+        DB_INSTANCE_ID: this.instanceId,
+        METRIC_NAMESPACE: PostgresMetrics.NAMESPACE,
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+    });
+    db.secret.grantRead(this.collector);
+    new events.Rule(this, 'Schedule', {
+      description: 'Collect PostgreSQL internals',
+      schedule: events.Schedule.rate(interval),
+      targets: [new targets.LambdaFunction(this.collector, { retryAttempts: 0 })],
+    });
+
+    const role = this.collector.role!;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'Metrics collector: writes its own log group only (its metrics are embedded-metric-format log lines).',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'Metrics collector runs in the VPC to reach the database: ENI management policy AWS documents for VPC functions.',
+    });
+  }
+
+  /** A metric the collector publishes (`BufferCacheHitRatio`, `LongRunningQueries`, ...). */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: PostgresMetrics.NAMESPACE,
+      metricName,
+      dimensionsMap: { DBInstanceIdentifier: this.instanceId },
+      ...props,
+    });
+  }
+}
