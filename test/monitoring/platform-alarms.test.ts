@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  CachePurpose, ConnectionPool, PlatformAlarms, PlatformAlarmsProps, PostgresDatabase, ReadReplicas, RedisCache,
+  CachePurpose, ConnectionPool, DataPlatform, DisasterRecoveryStack, PlatformAlarms, PlatformAlarmsProps, PostgresDatabase, ReadReplicas, RedisCache,
 } from '../../lib';
 
 function build(props: Partial<PlatformAlarmsProps> | ((stack: Stack) => Partial<PlatformAlarmsProps>) = {}, instanceType = ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)) {
@@ -145,5 +145,29 @@ describe('PlatformAlarms options', () => {
 
   test('fails when the instance class is unknown and maxConnections is not given', () => {
     expect(() => build({}, new ec2.InstanceType('z1d.large'))).toThrow(/maxConnections is needed: the memory of instance class 'z1d.large' is not known/);
+  });
+});
+
+describe('PlatformAlarms: backups, restore tests and the collector', () => {
+  const app = new App();
+  const dr = new DisasterRecoveryStack(app, 'Dr', { env: { region: 'us-west-2' }, crossRegionReferences: true });
+  const stack = new Stack(app, 'Primary', { env: { region: 'us-east-1' }, crossRegionReferences: true });
+  const platform = new DataPlatform(stack, 'Data', { disasterRecovery: dr.target });
+  const template = Template.fromStack(stack);
+  const alarm = (alarmId: string) => template.findResources('AWS::CloudWatch::Alarm')[stack.getLogicalId(platform.alarms!.alarms[alarmId].node.defaultChild as never)].Properties;
+  const topic = { Ref: stack.getLogicalId(platform.alarms!.topic.node.defaultChild as never) };
+
+  test.each([
+    ['BackupJobsFailed', 'AWS/Backup', 'NumberOfBackupJobsFailed', 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+    ['CopyJobsFailed', 'AWS/Backup', 'NumberOfCopyJobsFailed', 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+    ['RestoreValidationFailed', 'CdkDbPlaybook/RestoreTesting', 'ValidationFailed', 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+    ['BufferCacheHitRatio', 'CdkDbPlaybook/PostgreSQL', 'BufferCacheHitRatio', 99, 'LessThanThreshold', 'notBreaching'],
+    ['LongRunningQueries', 'CdkDbPlaybook/PostgreSQL', 'LongRunningQueries', 1, 'GreaterThanOrEqualToThreshold', 'notBreaching'],
+    ['CollectorErrors', 'CdkDbPlaybook/PostgreSQL', 'CollectorError', 3, 'GreaterThanOrEqualToThreshold', 'breaching'],
+  ])('%s: %s %s vs %d, missing data %s-ish, ALARM and OK to the topic', (alarmId, ns, metric, threshold, op, missing) => {
+    expect(alarm(alarmId)).toMatchObject({
+      Namespace: ns, MetricName: metric, Threshold: threshold, ComparisonOperator: op, TreatMissingData: missing,
+      AlarmActions: [topic], OKActions: [topic],
+    });
   });
 });
