@@ -5,6 +5,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../bin/config';
 import { ExistingAppStack } from '../examples/existing-app/app';
+import { MinimalDevStack } from '../examples/minimal-dev/app';
 import { productionApp } from '../examples/production-dr/app';
 import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { shippedApp } from './support/app';
@@ -44,6 +45,7 @@ const APPS: Array<[string, () => App]> = [
   ['shipped-development', () => { const app = shippedApp({ profile: 'development' }); buildApp(app); return app; }],
   ['shipped-with-account', () => { const app = shippedApp({ account: '123456789012' }); buildApp(app); return app; }],
   ['example-existing-app', () => { const app = new App(); new ExistingAppStack(app, 'ExistingApp'); return app; }],
+  ['example-minimal-dev', () => { const app = new App(); new MinimalDevStack(app, 'MinimalDev'); return app; }],
   ['example-production-dr', () => { const app = new App(); productionApp(app); return app; }],
   ['example-read-write-split', () => { const app = new App(); new ReadWriteSplitStack(app, 'ReadWriteSplit'); return app; }],
 ];

@@ -2,10 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingAppStack } from '../examples/existing-app/app';
+import { MinimalDevStack } from '../examples/minimal-dev/app';
 import { productionApp } from '../examples/production-dr/app';
 import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { ROOT } from './support/app';
+import { violations } from './support/nag';
 
 /** The lines between `// <readme:NAME>` and `// </readme:NAME>`, without their indentation. */
 function markedSnippet(file: string, name: string): string {
@@ -53,7 +57,7 @@ describe('examples/read-write-split', () => {
     expect(variables.DB_PRIMARY_URL).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
     expect(variables.DB_REPLICA_URL).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
     expect(Object.keys(template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'reader.db.internal.' } }))).toHaveLength(2);
-    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });
 });
 
@@ -74,5 +78,41 @@ describe('examples/production-dr', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ CHECKS: JSON.stringify({ tables: [{ name: 'public.orders', minRows: 1000 }] }) }) },
     });
+  });
+});
+
+describe('examples/minimal-dev', () => {
+  test('README shows exactly the type-checked snippet of the example', () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain('```ts\n' + markedSnippet('examples/minimal-dev/app.ts', 'minimal-dev') + '\n```');
+  });
+
+  test('is the cheapest thing that works: one micro instance, no replica, proxy or copies, destroyable', () => {
+    const template = Template.fromStack(new MinimalDevStack(new App(), 'MinimalDev'));
+    template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    template.hasResource('AWS::RDS::DBInstance', { Properties: Match.objectLike({ DBInstanceClass: 'db.t4g.micro', MultiAZ: false }), DeletionPolicy: 'Delete' });
+    for (const type of ['AWS::RDS::DBProxy', 'AWS::Backup::BackupPlan', 'AWS::CloudWatch::Dashboard', 'AWS::ElastiCache::ReplicationGroup']) {
+      template.resourceCountIs(type, 0);
+    }
+  });
+});
+
+describe('every example', () => {
+  const EXAMPLES: Array<[string, () => Stack[]]> = [
+    ['existing-app', () => [new ExistingAppStack(new App(), 'ExistingApp')]],
+    ['minimal-dev', () => [new MinimalDevStack(new App(), 'MinimalDev')]],
+    ['production-dr', () => { const { dr, primary } = productionApp(new App()); return [dr, primary]; }],
+    ['read-write-split', () => [new ReadWriteSplitStack(new App(), 'ReadWriteSplit')]],
+  ];
+
+  test.each(EXAMPLES)('%s has zero unacknowledged AwsSolutions findings', (_name, make) => {
+    for (const stack of make()) {
+      expect({ stack: stack.stackName, violations: violations(new AwsSolutionsChecks(stack.node.root), stack) })
+        .toEqual({ stack: stack.stackName, violations: [] });
+    }
+  });
+
+  test.each(EXAMPLES)('%s matches its reviewed snapshot (asset hashes stripped)', (_name, make) => {
+    for (const stack of make()) expect(Template.fromStack(stack).toJSON()).toMatchSnapshot(stack.stackName);
   });
 });

@@ -1,12 +1,13 @@
 // An existing CDK app that brings its own VPC and key and adds one construct of the library.
 // README.md's "Use PostgresDatabase in an existing app" snippet is the part between the markers,
 // and test/examples.test.ts checks the two stay the same.
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DatabaseEndpoints, PostgresDatabase } from '../../lib';
+import { DatabaseEndpoints, PlatformAlarms, PostgresDatabase } from '../../lib';
 
 export class ExistingAppStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -16,14 +17,26 @@ export class ExistingAppStack extends Stack {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+      flowLogs: { All: { trafficType: ec2.FlowLogTrafficType.ALL } },
     });
     const key = new kms.Key(this, 'AppKey', { enableKeyRotation: true });
+    const opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: key, enforceSSL: true });
+    const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', { vpc, description: 'The application tier' });
     const api = new lambda.Function(this, 'Api', {
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({ statusCode: 200 });'),
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [appSecurityGroup],
+    });
+    Validations.of(api.role!).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'Example API function: writes its own log group only.',
+    });
+    Validations.of(api.role!).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'Example API function runs in the VPC next to the database: the ENI policy AWS documents for VPC functions.',
     });
 
     // <readme:existing-app>
@@ -45,6 +58,9 @@ export class ExistingAppStack extends Stack {
     const names = new DatabaseEndpoints(this, 'Names', { database: db, pool, replicas: readers.replicas });
     names.connectFunction(api); // DB_PRIMARY_URL / DB_REPLICA_URL, grants, security groups
     // </readme:building-blocks>
+
+    // The app's own topic receives the database alarms.
+    new PlatformAlarms(this, 'OrdersAlarms', { database: db, replicas: readers.replicas, pool, topic: opsTopic });
   }
 }
 
