@@ -183,7 +183,7 @@ export class RestoreTesting extends Construct {
         deletionProtection: 'false',
       },
     });
-    selection.addDependency(this.plan);
+    selection.addResourceDependency(this.plan);
 
     const logGroup = new logs.LogGroup(this, 'ValidatorLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     const metricNamespace = 'CdkDbPlaybook/RestoreTesting';

@@ -1,0 +1,76 @@
+/**
+ * Packaging: `npm pack`, then the tarball installed (offline, from npm's cache) into a fresh CDK
+ * app outside the repository. The app synthesizes with the prebundled handler assets inside the
+ * package, and the package's `db-playbook` bin runs. `npm test` builds (jsii) before jest runs.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ROOT } from './support/app';
+
+jest.setTimeout(180_000);
+
+const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the npm package', () => {
+  let dir: string;
+  let app: string;
+
+  beforeAll(() => {
+    if (!fs.existsSync(path.join(ROOT, 'build', 'lib', 'index.js'))) throw new Error('build/lib is missing: run `npm run build` (npm test does)');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-'));
+    npm(['pack', '--pack-destination', dir], ROOT);
+    const tarball = fs.readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    app = path.join(dir, 'app');
+    fs.mkdirSync(app);
+    const rootPkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+      name: 'fresh-app', version: '1.0.0', private: true,
+      dependencies: {
+        'aws-cdk-lib': rootPkg.devDependencies['aws-cdk-lib'],
+        'constructs': rootPkg.devDependencies.constructs,
+        'cdk-db-playbook': `file:${path.join(dir, tarball)}`,
+      },
+    }));
+    fs.writeFileSync(path.join(app, 'app.js'), `
+      const { App, Stack } = require('aws-cdk-lib');
+      const { DataPlatform, DisasterRecoveryStack } = require('cdk-db-playbook');
+      const app = new App({ outdir: 'cdk.out' });
+      const dr = new DisasterRecoveryStack(app, 'Dr', { env: { region: 'us-west-2' }, crossRegionReferences: true });
+      const stack = new Stack(app, 'Fresh', { env: { region: 'us-east-1' }, crossRegionReferences: true });
+      new DataPlatform(stack, 'Data', { disasterRecovery: dr.target });
+      app.synth();
+    `);
+    // npm ci of this repository put aws-cdk-lib and constructs in npm's cache: no network needed.
+    npm(['install', '--offline', '--no-audit', '--no-fund'], app);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('holds the compiled library, the jsii assembly, the handler bundles and the CLI, not the sources', () => {
+    const files = execFileSync('tar', ['tzf', fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dir, f))[0]], { encoding: 'utf8' }).split('\n');
+    expect(files).toEqual(expect.arrayContaining([
+      'package/build/lib/index.js', 'package/build/lib/index.d.ts', 'package/.jsii',
+      'package/assets/restore-validator/index.js', 'package/assets/postgres-metrics/index.js', 'package/assets/cli/db-playbook.js',
+    ]));
+    expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('package/test/') || f.startsWith('package/node_modules/'))).toEqual([]);
+  });
+
+  test('a fresh CDK app outside the repository synthesizes with the handler assets', () => {
+    const run = spawnSync('node', ['app.js'], { cwd: app, encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: 'false' } });
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ status: 0, stderr: '' });
+    const out = path.join(app, 'cdk.out');
+    const assets = fs.readdirSync(out).filter((f) => f.startsWith('asset.') && fs.statSync(path.join(out, f)).isDirectory());
+    const bodies = assets.map((a) => fs.readFileSync(path.join(out, a, fs.readdirSync(path.join(out, a))[0]), 'utf8'));
+    expect(bodies.some((b) => b.includes('PutRestoreValidationResult'))).toBe(true);
+    expect(bodies.some((b) => b.includes('pg_statio_user_tables'))).toBe(true);
+  });
+
+  test('npx db-playbook --help works in that app', () => {
+    const run = spawnSync('npx', ['--offline', 'db-playbook', '--help'], { cwd: app, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Usage: db-playbook/);
+    expect(run.stdout).toMatch(/restore/);
+  });
+});
