@@ -14,7 +14,7 @@ export const CONTEXT_KEYS = [
   'vpcCidr', 'maxAzs', 'readReplicas', 'connectionPool', 'zoneName', 'removeLaggingReplicas',
   'drRegion', 'drStackName', 'replicatedBackupRetentionDays', 'dailyBackupRetentionDays', 'monthlyBackupRetentionDays',
   'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting', 'drReplica',
-  'blobBuckets', 'corsAllowedOrigins', 'cachePurpose', 'cacheEngine', 'cacheNodeType', 'alarmEmails',
+  'blobBuckets', 'corsAllowedOrigins', 'cachePurpose', 'cacheEngine', 'cacheNodeType', 'alarmEmails', 'compliance',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];

@@ -1,5 +1,6 @@
 import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -19,6 +20,8 @@ import { PlatformDashboard } from './monitoring/platform-dashboard';
 import { PostgresMetrics, PostgresMetricsOptions } from './monitoring/postgres-metrics';
 import { BlobBucket, BlobBucketOptions } from './storage/blob-bucket';
 import { createAccessLogsBucket } from './private/access-logs';
+import { grantLogsEncryption } from './private/logs';
+import { acknowledgeInlinePolicy } from './private/nag';
 import { PlaybookValidationError, validateIntegerRange } from './private/validation';
 import { Profile } from './profile';
 
@@ -407,16 +410,26 @@ export class DataPlatform extends Construct {
         { name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
         { name: 'Functions', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
       ],
-      restrictDefaultSecurityGroup: false,
+      // Nothing uses the default security group: strip its rules (an aws-cdk-lib custom resource).
+      restrictDefaultSecurityGroup: true,
     });
+    const flowLogsKey = new kms.Key(this, 'FlowLogsKey', {
+      description: `Encrypts the VPC flow logs of ${this.node.path}`,
+      enableKeyRotation: true,
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    grantLogsEncryption(flowLogsKey, this);
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      encryptionKey: flowLogsKey,
       retention: production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_WEEK,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    vpc.addFlowLog('FlowLog', {
+    const flowLog = vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    const flowLogRole = flowLog.node.tryFindChild('IAMRole');
+    if (flowLogRole) acknowledgeInlinePolicy(flowLogRole, 'VPC flow-log delivery role (its log group only)');
     // In-VPC functions (secret rotation now; metrics collector and restore validator later)
     // reach AWS APIs through these, with private DNS so the SDK's default endpoints resolve here.
     vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });

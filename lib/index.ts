@@ -15,3 +15,4 @@ export * from './cache/redis-cache';
 export * from './monitoring/platform-alarms';
 export * from './monitoring/postgres-metrics';
 export * from './monitoring/platform-dashboard';
+export * from './compliance';

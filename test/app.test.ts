@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { buildStacks } from '../bin/config';
 import { shippedApp } from './support/app';
 import { acknowledgments, rawFindings, violations } from './support/nag';
@@ -65,7 +65,7 @@ describe('stateful resources keep their logical IDs', () => {
   // If this test fails, do not update the list: restore the construct IDs.
   const PRIMARY_COMMON: Record<string, string[]> = {
     'AWS::RDS::DBInstance': ['DataDatabase0D65E61D'],
-    'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
+    'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787', 'DataFlowLogsKey6C1BE062'],
     'AWS::SecretsManager::Secret': ['DataCacheAuthTokenEA966268', 'DataDatabaseSecret56D68720'],
     // A replaced bucket is a new, empty bucket; a replaced cache loses its data and endpoint.
     'AWS::S3::Bucket': ['DataBlobAccessLogs0C60BA0F', 'DataBlobuploads92B8F1CF'],
@@ -86,7 +86,7 @@ describe('stateful resources keep their logical IDs', () => {
       'DataPlatform': {
         ...PRIMARY_COMMON,
         'AWS::RDS::DBInstance': ['DataDatabase0D65E61D', 'DataReplicasReplica16E5CFF9A'],
-        'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBackupVaultKey820DFED0', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787'],
+        'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBackupVaultKey820DFED0', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787', 'DataFlowLogsKey6C1BE062'],
         'AWS::RDS::DBParameterGroup': ['DataDatabaseParameterGroupD38767B7', 'DataReplicasParameterGroup3F7DDFDB'],
         'AWS::RDS::DBSubnetGroup': ['DataDatabaseSubnetGroup803E997C', 'DataReplicasReplica1SubnetGroupA0D5549C'],
         // A replaced proxy drops every pooled connection and gets a new endpoint.
@@ -122,6 +122,34 @@ describe('stateful resources keep their logical IDs', () => {
       actual[stack.stackName] = Object.fromEntries(Object.keys(expected).map((type) => [type, Object.keys(template.findResources(type)).sort()]));
     }
     expect(actual).toEqual(EXPECTED[variant]);
+  });
+});
+
+describe.each([
+  ['HIPAA Security', 'HIPAA.Security-', HIPAASecurityChecks],
+  ['NIST 800-53 R5', 'NIST.800.53.R5-', NIST80053R5Checks],
+  ['PCI DSS 3.2.1', 'PCI.DSS.321-', PCIDSS321Checks],
+] as const)('compliance pack %s on the shipped production app', (_name, prefix, Pack) => {
+  test('has zero unacknowledged findings in every stack', () => {
+    for (const stack of stacksOf({ drReplica: 'true' })) {
+      expect({ stack: stack.stackName, violations: violations(new Pack(stack.node.root), stack) }).toEqual({ stack: stack.stackName, violations: [] });
+    }
+  });
+
+  test('acknowledges on the narrowest construct, with a specific reason, only real findings', () => {
+    let count = 0;
+    for (const stack of stacksOf({ drReplica: 'true' })) {
+      const raw = rawFindings(new Pack(stack.node.root), stack);
+      for (const ack of acknowledgments(stack, prefix)) {
+        expect({ ack, onStack: ack.onStack }).toEqual({ ack, onStack: false });
+        expect(ack.reason.length).toBeGreaterThanOrEqual(40);
+        count++;
+      }
+      // Every finding the pack would report is hidden by an acknowledgment in this stack.
+      const hiddenRules = new Set(acknowledgments(stack, prefix).map((a) => a.rule));
+      for (const f of raw) expect({ finding: f, acknowledged: hiddenRules.has(f.rule) }).toEqual({ finding: f, acknowledged: true });
+    }
+    expect(count).toBeGreaterThan(0);
   });
 });
 

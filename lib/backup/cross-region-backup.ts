@@ -6,6 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
+import { acknowledgeInlinePolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 
@@ -126,6 +127,7 @@ export class CrossRegionBackup extends Construct {
       description: `AWS Backup snapshots and cross-region copies of ${database.node.path} only`,
     });
     this.grantBackup(database, props);
+    acknowledgeInlinePolicy(this.role, 'AWS Backup role of this one database (snapshots, copies to the DR vault)');
 
     this.plan = new backup.BackupPlan(this, 'Plan', {
       // Unique in the account and region (the L2's default is the construct id).

@@ -1,12 +1,15 @@
 import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { TunedParameterGroup } from '../database/tuned-parameter-group';
 import { DEFAULT_POSTGRES_VERSION, REPLICA_PARAMETERS } from '../private/defaults';
+import { grantLogsEncryption } from '../private/logs';
+import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -81,7 +84,7 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       throw new PlaybookValidationError(this, `sourceRegion must be an AWS region name such as us-east-1 (got '${props.sourceRegion}')`);
     }
 
-    this.vpc = props.vpc ?? this.createVpc();
+    this.vpc = props.vpc ?? this.createVpc(props.encryptionKey);
     const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
       vpc: this.vpc,
       description: `Cross-region replica ${this.node.path}`,
@@ -100,6 +103,14 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       parameters: { ...REPLICA_PARAMETERS },
     });
 
+    const monitoringRole = new iam.Role(this, 'MonitoringRole', {
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+    });
+    Validations.of(monitoringRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+      reason: 'Cross-region replica enhanced monitoring: the policy RDS documents; it writes only the RDSOSMetrics log group.',
+    });
     this.instance = new rds.CfnDBInstance(this, 'Resource', {
       sourceDbInstanceIdentifier: props.sourceInstanceArn,
       sourceRegion: props.sourceRegion,
@@ -116,6 +127,8 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       enableIamDatabaseAuthentication: true,
       enablePerformanceInsights: true,
       performanceInsightsKmsKeyId: props.encryptionKey.keyArn,
+      monitoringInterval: 60,
+      monitoringRoleArn: monitoringRole.roleArn,
       enableCloudwatchLogsExports: ['postgresql'],
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
@@ -139,6 +152,10 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
         reason: 'Cross-region replica: a copy of the primary, whose backups AWS Backup already copies to this region; promote it and add it to a plan.',
       });
     }
+    acknowledgeCompliance(this.instance, 'RDSMultiAZSupport',
+      'Cross-region replica: the standby of a region, not of an AZ; modify it to Multi-AZ when it is promoted.');
+    acknowledgeCompliance(this.instance, 'RDSStorageEncrypted',
+      'Encrypted with the DR-region KmsKeyId; CloudFormation does not allow StorageEncrypted next to SourceDBInstanceIdentifier.');
     Validations.of(this.instance).acknowledge({
       id: 'AwsSolutions-RDS3',
       reason: 'Cross-region replica is single-AZ: it is the standby of a region, not of an AZ; modify it to Multi-AZ when promoted.',
@@ -156,16 +173,19 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
     });
   }
 
-  private createVpc(): ec2.Vpc {
+  private createVpc(logsKey: kms.IKey): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr('10.41.0.0/16'),
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      restrictDefaultSecurityGroup: false,
+      restrictDefaultSecurityGroup: true,
     });
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN });
-    vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
+    grantLogsEncryption(logsKey, this);
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: logs.RetentionDays.ONE_YEAR, removalPolicy: RemovalPolicy.RETAIN, encryptionKey: logsKey });
+    const flowLog = vpc.addFlowLog('FlowLog', { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.ALL });
+    const flowLogRole = flowLog.node.tryFindChild('IAMRole');
+    if (flowLogRole) acknowledgeInlinePolicy(flowLogRole, 'VPC flow-log delivery role (its log group only)');
     return vpc;
   }
 }

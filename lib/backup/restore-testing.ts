@@ -10,6 +10,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
+import { grantLogsEncryption } from '../private/logs';
+import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -185,7 +187,8 @@ export class RestoreTesting extends Construct {
     });
     selection.addResourceDependency(this.plan);
 
-    const logGroup = new logs.LogGroup(this, 'ValidatorLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const logGroup = new logs.LogGroup(this, 'ValidatorLogs', { retention: logs.RetentionDays.THREE_MONTHS, encryptionKey: database.encryptionKey });
+    grantLogsEncryption(database.encryptionKey, this);
     const metricNamespace = 'CdkDbPlaybook/RestoreTesting';
     this.validator = new lambda.Function(this, 'Validator', {
       description: `Validates restore tests of ${database.node.path} and reports to AWS Backup`,
@@ -195,6 +198,8 @@ export class RestoreTesting extends Construct {
       code: lambda.Code.fromAsset(handlerAssetDir('restore-validator')),
       timeout: Duration.minutes(2),
       memorySize: 256,
+      // One restore test a month: two at once is already more than ever needed.
+      reservedConcurrentExecutions: 2,
       vpc: database.vpc,
       vpcSubnets: props.vpcSubnets ?? database.vpcSubnets,
       securityGroups: [validatorSecurityGroup],
@@ -246,6 +251,10 @@ export class RestoreTesting extends Construct {
 
   private acknowledgeValidatorFindings(): void {
     const role = this.validator.role!;
+    acknowledgeInlinePolicy(role, 'Restore validator (the database secret, its restore job, DescribeDBInstances)');
+    acknowledgeInlinePolicy(this.node.findChild('RestoreRole'), 'AWS Backup restore-test role (the database key)');
+    acknowledgeCompliance(this.validator, 'LambdaDLQ',
+      'Invoked by EventBridge with 2 retries; a validation that cannot run is reported FAILED to AWS Backup and raises the ValidationFailed alarm: nothing to replay.');
     // cdk-nag names an unresolved region <AWS::Region>.
     const region = Token.isUnresolved(Stack.of(this).region) ? '<AWS::Region>' : Stack.of(this).region;
     Validations.of(role).acknowledge({

@@ -8,6 +8,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { grantLogsEncryption } from '../private/logs';
+import { acknowledgeCompliance } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 
@@ -209,6 +211,8 @@ export class RedisCache extends Construct implements ec2.IConnectable {
       generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'token', passwordLength: 64, excludePunctuation: true },
       removalPolicy,
     });
+    acknowledgeCompliance(this.authSecret, 'SecretsManagerRotationEnabled',
+      'The Redis AUTH token changes only with a coordinated ModifyReplicationGroup (AuthTokenUpdateStrategy ROTATE), not on a Secrets Manager schedule.');
     Validations.of(this.authSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: 'The Redis AUTH token changes only with a coordinated ModifyReplicationGroup (AuthTokenUpdateStrategy ROTATE); rotate it with the cache, not on a schedule.',
@@ -230,7 +234,9 @@ export class RedisCache extends Construct implements ec2.IConnectable {
       description: `${purpose} parameters of ${this.node.path}`,
       properties: this.parameters,
     });
+    grantLogsEncryption(this.encryptionKey, this);
     this.slowLog = new logs.LogGroup(this, 'SlowLog', {
+      encryptionKey: this.encryptionKey,
       retention: production ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.ONE_WEEK,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });

@@ -6,6 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from './postgres-database';
 import { POOL_DEFAULTS, PROXY_POSTGRES_PORT } from '../private/defaults';
+import { acknowledgeDatabaseIngress, acknowledgeInlinePolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -141,6 +142,9 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
       debugLogging: props.debugLogging ?? false,
     });
     this.endpoint = this.proxy.endpoint;
+    acknowledgeDatabaseIngress(database.securityGroups, this.securityGroup, 'RDS Proxy');
+    const proxyRole = this.proxy.node.tryFindChild('IAMRole');
+    if (proxyRole) acknowledgeInlinePolicy(proxyRole, 'RDS Proxy role (reads the database secret only)');
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(this.port) });
   }
 

@@ -11,6 +11,7 @@ import { ConnectionPool, ConnectionPoolOptions } from './connection-pool';
 import { ReadReplica, ReadReplicaOptions, ReadReplicas, ReadReplicasOptions } from './read-replicas';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, DEFAULT_POSTGRES_VERSION } from '../private/defaults';
+import { acknowledgeDatabaseIngress, acknowledgeInlinePolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 
@@ -365,7 +366,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     this.connections = new ec2.Connections({ securityGroups: this.securityGroups, defaultPort: ec2.Port.tcp(this.port) });
     this.endpointAddress = this.instance.dbInstanceEndpointAddress;
 
-    this.instance.addRotationSingleUser({ automaticallyAfter: rotation, vpcSubnets: props.vpcSubnets });
+    const rotationFn = this.instance.addRotationSingleUser({ automaticallyAfter: rotation, vpcSubnets: props.vpcSubnets });
+    const rotationSg = rotationFn.node.tryFindChild('SecurityGroup');
+    if (rotationSg) acknowledgeDatabaseIngress(this.securityGroups, rotationSg, 'secret-rotation function');
 
     this.acknowledgeFindings(production);
   }
@@ -483,6 +486,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason: 'aws-cdk-lib LogRetention function (sets retention on the RDS-created log groups): basic execution role writes its own logs only.',
       });
+      acknowledgeInlinePolicy(logRetention, 'aws-cdk-lib LogRetention function (sets retention on the RDS log groups)');
       Validations.of(logRetention).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'aws-cdk-lib LogRetention function: logs:PutRetentionPolicy/DeleteRetentionPolicy on log groups RDS names at deploy time, so no ARN is known at synth.',

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { PostgresDatabase } from './postgres-database';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, REPLICA_PARAMETERS } from '../private/defaults';
+import { acknowledgeCompliance } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 
@@ -141,6 +142,8 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
       });
     }
     if (!(props.multiAz ?? false)) {
+      acknowledgeCompliance(this.instance, 'RDSMultiAZSupport',
+        'Read replica: single-AZ by default; the reader name spreads reads over replicas and a failed one is recreated from the Multi-AZ primary.');
       Validations.of(this.instance).acknowledge({
         id: 'AwsSolutions-RDS3',
         reason: 'Read replica: single-AZ by default; the reader name spreads reads over replicas and a failed one is recreated from the primary.',

@@ -8,6 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
+import { grantLogsEncryption } from '../private/logs';
+import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
 import { validateIntegerRange } from '../private/validation';
 
 /**
@@ -78,7 +80,9 @@ export class PostgresMetrics extends Construct {
       vpc: db.vpc,
       vpcSubnets: props.vpcSubnets ?? db.vpcSubnets,
       securityGroups: [securityGroup],
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, encryptionKey: db.encryptionKey }),
+      // One run a minute: never two at once.
+      reservedConcurrentExecutions: 1,
       environment: {
         SECRET_ARN: db.secret.secretArn,
         DB_NAME: db.databaseName,
@@ -94,7 +98,11 @@ export class PostgresMetrics extends Construct {
       targets: [new targets.LambdaFunction(this.collector, { retryAttempts: 0 })],
     });
 
+    grantLogsEncryption(db.encryptionKey, this);
     const role = this.collector.role!;
+    acknowledgeInlinePolicy(role, 'Metrics collector (reads the database secret only)');
+    acknowledgeCompliance(this.collector, 'LambdaDLQ',
+      'Scheduled every minute without retries: a missed run is not worth replaying, and failures raise the CollectorErrors alarm.');
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'Metrics collector: writes its own log group only (its metrics are embedded-metric-format log lines).',

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { acknowledgeCompliance } from './nag';
 import { Construct } from 'constructs';
 
 /**
@@ -20,5 +21,9 @@ export function createAccessLogsBucket(scope: Construct, id: string, production:
     ],
     removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
   });
+  acknowledgeCompliance(logs, 'S3BucketReplicationEnabled',
+    'Server access logs of the blob buckets: an audit trail of this region, kept 1 year; the objects themselves are replicated.');
+  acknowledgeCompliance(logs, 'S3DefaultEncryptionKMS',
+    'S3 server access log delivery writes only to SSE-S3 (AES-256) buckets, not SSE-KMS.');
   return logs;
 }

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { createAccessLogsBucket } from '../private/access-logs';
-import { nagResource } from '../private/nag';
+import { acknowledgeCompliance, acknowledgeInlinePolicy, nagResource } from '../private/nag';
 import { PlaybookValidationError } from '../private/validation';
 import { Profile } from '../profile';
 
@@ -184,6 +184,12 @@ export class BlobBucket extends Construct {
       removalPolicy,
     });
     this.enableAccessLogs();
+    if (props.isReplica) {
+      acknowledgeCompliance(this.bucket, 'S3BucketReplicationEnabled',
+        'This bucket is itself the DR-region replica of a blob bucket: replicating it again would copy the copy.');
+    }
+    const role = this.bucket.node.tryFindChild('ReplicationRole');
+    if (role) acknowledgeInlinePolicy(role, 'S3 replication role of this bucket');
     if (props.replicationDestination) this.acknowledgeReplicationFindings(props.replicationDestination);
     if (!props.replicationDestination && !props.isReplica && production) {
       Annotations.of(this).addWarningV2('cdk-db-playbook:noBlobReplica',
