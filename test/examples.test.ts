@@ -116,3 +116,158 @@ describe('every example', () => {
     for (const stack of make()) expect(Template.fromStack(stack).toJSON()).toMatchSnapshot(stack.stackName);
   });
 });
+
+describe('stateful resources of the examples keep their logical IDs', () => {
+  // Listed when each example was written. If this fails, restore the construct IDs: a new
+  // logical ID replaces the database, key, secret, bucket or cache of everyone who copied it.
+  const EXPECTED: Record<string, Record<string, string[]>> = {
+    'ExistingApp': {
+      'AWS::RDS::DBInstance': [
+        'Orders2A43276C',
+        'OrdersReadersReplica1F9A45BDC',
+        'OrdersReadersReplica2BCC2E6D0'
+      ],
+      'AWS::KMS::Key': [
+        'AppKey51DFC408'
+      ],
+      'AWS::SecretsManager::Secret': [
+        'OrdersSecret93AA201F'
+      ],
+      'AWS::RDS::DBParameterGroup': [
+        'OrdersParameterGroup6F967BFE',
+        'OrdersReadersParameterGroup6DC2B093'
+      ],
+      'AWS::RDS::DBSubnetGroup': [
+        'OrdersReadersReplica1SubnetGroupFA607450',
+        'OrdersReadersReplica2SubnetGroupC9826B28',
+        'OrdersSubnetGroup47519492'
+      ],
+      'AWS::EC2::VPC': [
+        'AppVpc80F1F7F9'
+      ],
+      'AWS::Route53::HostedZone': [
+        'NamesZone7D60C791'
+      ],
+      'AWS::RDS::DBProxy': [
+        'OrdersPool37B5512A'
+      ]
+    },
+    'MinimalDev': {
+      'AWS::RDS::DBInstance': [
+        'DataDatabase0D65E61D'
+      ],
+      'AWS::KMS::Key': [
+        'DataAlarmsTopicKeyA7517838',
+        'DataDatabaseKeyB8979787',
+        'DataFlowLogsKey6C1BE062'
+      ],
+      'AWS::SecretsManager::Secret': [
+        'DataDatabaseSecret56D68720'
+      ],
+      'AWS::RDS::DBParameterGroup': [
+        'DataDatabaseParameterGroupD38767B7'
+      ],
+      'AWS::RDS::DBSubnetGroup': [
+        'DataDatabaseSubnetGroup803E997C'
+      ],
+      'AWS::EC2::VPC': [
+        'DataVpcEE187D0A'
+      ],
+      'AWS::Route53::HostedZone': [
+        'DataEndpointsZone6BD9FFD1'
+      ]
+    },
+    'ReadWriteSplit': {
+      'AWS::RDS::DBInstance': [
+        'DataDatabase0D65E61D',
+        'DataReplicasReplica16E5CFF9A',
+        'DataReplicasReplica221114A18'
+      ],
+      'AWS::KMS::Key': [
+        'DataAlarmsTopicKeyA7517838',
+        'DataDatabaseKeyB8979787',
+        'DataFlowLogsKey6C1BE062'
+      ],
+      'AWS::SecretsManager::Secret': [
+        'DataDatabaseSecret56D68720'
+      ],
+      'AWS::RDS::DBParameterGroup': [
+        'DataDatabaseParameterGroupD38767B7',
+        'DataReplicasParameterGroup3F7DDFDB'
+      ],
+      'AWS::RDS::DBSubnetGroup': [
+        'DataDatabaseSubnetGroup803E997C',
+        'DataReplicasReplica1SubnetGroupA0D5549C',
+        'DataReplicasReplica2SubnetGroup03688FFB'
+      ],
+      'AWS::EC2::VPC': [
+        'DataVpcEE187D0A'
+      ],
+      'AWS::Route53::HostedZone': [
+        'DataEndpointsZone6BD9FFD1'
+      ],
+      'AWS::RDS::DBProxy': [
+        'DataPool580D1334'
+      ]
+    },
+    'ProductionDr': {
+      'AWS::KMS::Key': [
+        'RecoveryKeyF0CE256A'
+      ],
+      'AWS::Backup::BackupVault': [
+        'RecoveryVault36CA333C'
+      ]
+    },
+    'Production': {
+      'AWS::RDS::DBInstance': [
+        'DataDatabase0D65E61D',
+        'DataReplicasReplica16E5CFF9A'
+      ],
+      'AWS::KMS::Key': [
+        'DataAlarmsTopicKeyA7517838',
+        'DataBackupVaultKey820DFED0',
+        'DataDatabaseKeyB8979787',
+        'DataFlowLogsKey6C1BE062'
+      ],
+      'AWS::SecretsManager::Secret': [
+        'DataDatabaseSecret56D68720'
+      ],
+      'AWS::RDS::DBParameterGroup': [
+        'DataDatabaseParameterGroupD38767B7',
+        'DataReplicasParameterGroup3F7DDFDB'
+      ],
+      'AWS::RDS::DBSubnetGroup': [
+        'DataDatabaseSubnetGroup803E997C',
+        'DataReplicasReplica1SubnetGroupA0D5549C'
+      ],
+      'AWS::EC2::VPC': [
+        'DataVpcEE187D0A'
+      ],
+      'AWS::Route53::HostedZone': [
+        'DataEndpointsZone6BD9FFD1'
+      ],
+      'AWS::RDS::DBProxy': [
+        'DataPool580D1334'
+      ],
+      'AWS::Backup::BackupVault': [
+        'DataBackupVault7EE20BF7'
+      ]
+    }
+  };
+  const TYPES = [...new Set(Object.values(EXPECTED).flatMap((byType) => Object.keys(byType)))];
+  const stacks = (): Stack[] => [
+    new ExistingAppStack(new App(), 'ExistingApp'), new MinimalDevStack(new App(), 'MinimalDev'),
+    new ReadWriteSplitStack(new App(), 'ReadWriteSplit'), ...Object.values(productionApp(new App())),
+  ];
+
+  test.each(Object.keys(EXPECTED))('%s', (name) => {
+    const stack = stacks().find((s) => s.stackName === name)!;
+    const template = Template.fromStack(stack);
+    const actual: Record<string, string[]> = {};
+    for (const type of TYPES) {
+      const found = Object.keys(template.findResources(type)).sort();
+      if (found.length) actual[type] = found;
+    }
+    expect(actual).toEqual(EXPECTED[name]);
+  });
+});
