@@ -162,3 +162,7 @@ test('the DR stack deploys before the primary, the replica stack after it', () =
   expect(dependsOn(primary.stackName)).toContain(dr!.artifactId);
   expect(dependsOn(drReplica!.stackName)).toContain(primary.artifactId);
 });
+
+test('README has no unfilled placeholders', () => {
+  expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).not.toMatch(/\b[A-Z]+_RESULTS\b/);
+});
