@@ -24,6 +24,13 @@ export function processIo(): Io {
   };
 }
 
+/** Credentials given as values (from the environment). */
+export interface StaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
 /** Options every command takes. */
 export interface GlobalOptions {
   readonly region?: string;
@@ -36,13 +43,23 @@ export interface GlobalOptions {
  * AWS_REGION / AWS_DEFAULT_REGION / the profile, and AWS_ENDPOINT_URL honoured by the SDK itself.
  */
 export function clientConfig(options: GlobalOptions, io: Io, region?: string): {
-  region?: string; credentials?: ReturnType<typeof fromIni>; endpoint?: string; maxAttempts: number;
+  region?: string; credentials?: ReturnType<typeof fromIni> | StaticCredentials; endpoint?: string; maxAttempts: number;
 } {
   return {
     region: region ?? options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
-    credentials: options.profile ? fromIni({ profile: options.profile }) : undefined,
+    credentials: options.profile ? fromIni({ profile: options.profile }) : envCredentials(io.env),
     // The SDK reads AWS_ENDPOINT_URL from process.env; pass it on explicitly so injected test envs work too.
     endpoint: io.env.AWS_ENDPOINT_URL,
     maxAttempts: 3,
   };
+}
+
+/**
+ * Credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN) in `env`, the
+ * first step of the standard chain, read from the injected env (tests) rather than process.env;
+ * undefined (the SDK's own chain: AWS_PROFILE, SSO, instance roles) when they are not set.
+ */
+function envCredentials(env: NodeJS.ProcessEnv): StaticCredentials | undefined {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
+  return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN };
 }

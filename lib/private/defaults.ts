@@ -4,54 +4,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Profile } from '../profile';
 
+export { PLAYBOOK_PARAMETERS, REPLICA_PARAMETERS, STATIC_PARAMETERS } from '../../shared/playbook-parameters';
+
 /**
  * The PostgreSQL engine every construct defaults to: the newest PostgreSQL 17 minor
  * version aws-cdk-lib knows; RDS applies later minors itself (auto minor upgrades are on).
  */
 export const DEFAULT_POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
-
-/**
- * The playbook's parameters (section 5 "Automated Vacuuming" and "Long-Running Queries"),
- * in the units RDS uses for each parameter (which are PostgreSQL's base units).
- */
-export const PLAYBOOK_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
-  // The playbook's postgresql.conf: vacuum after 5 % of a table changed, analyze after 2 %
-  // (PostgreSQL's defaults of 20 % / 10 % let big tables bloat).
-  autovacuum_vacuum_scale_factor: '0.05',
-  autovacuum_analyze_scale_factor: '0.02',
-  // Insert-only tables (logs, events) get vacuumed (visibility map, freezing) at the same 5 %.
-  autovacuum_vacuum_insert_scale_factor: '0.05',
-  // Let autovacuum do 10x the default work per cost cycle: gp3 handles it, bloat does not wait.
-  autovacuum_vacuum_cost_limit: '2000',
-  // Seconds between autovacuum launcher runs per database (default 60).
-  autovacuum_naptime: '15',
-  // Milliseconds: log every autovacuum run that takes longer than 1 s.
-  log_autovacuum_min_duration: '1000',
-  // Milliseconds: "any query running longer than 5 seconds" is logged (and alarmed on).
-  log_min_duration_statement: '5000',
-  // Static: takes effect after a reboot. pg_stat_statements finds missing indexes and
-  // N+1 queries; auto_explain logs the plan of every slow statement.
-  shared_preload_libraries: 'pg_stat_statements,auto_explain',
-  // Milliseconds: plans of statements slower than 5 s.
-  'auto_explain.log_min_duration': '5000',
-  // I/O timing in EXPLAIN (ANALYZE, BUFFERS) and pg_stat_statements; cheap on Graviton.
-  track_io_timing: '1',
-  // SSD storage: random reads cost almost what sequential ones do, so indexes get used.
-  random_page_cost: '1.1',
-  // Log waits on locks longer than deadlock_timeout (1 s).
-  log_lock_waits: '1',
-  // Milliseconds: end sessions idle inside a transaction for 5 min (they block vacuum).
-  idle_in_transaction_session_timeout: '300000',
-  // Megabytes: a stuck replication slot may hold at most 20 GiB of WAL, not the whole disk.
-  max_slot_wal_keep_size: '20480',
-  // RDS only: refuse connections that are not TLS.
-  'rds.force_ssl': '1',
-});
-
-/**
- * Parameters of PLAYBOOK_PARAMETERS that only take effect after the instance reboots.
- */
-export const STATIC_PARAMETERS: readonly string[] = ['shared_preload_libraries'];
 
 /** Database defaults per profile. */
 export interface DatabaseDefaults {
@@ -101,20 +60,6 @@ export function databaseDefaults(profile: Profile): DatabaseDefaults {
     logRetention: logs.RetentionDays.THREE_MONTHS,
   };
 }
-
-/**
- * Parameters a read replica adds over the playbook's: a replica serves reads without
- * harming the primary, and never falls far behind it.
- */
-export const REPLICA_PARAMETERS: Readonly<Record<string, string>> = Object.freeze({
-  // Off: with feedback on, a long query on a replica holds back vacuum on the primary
-  // (the primary keeps dead tuples the replica might still read): replica reads bloat the primary.
-  hot_standby_feedback: '0',
-  // Milliseconds: a replica query that conflicts with WAL replay is cancelled after 30 s
-  // instead of letting replay (and so ReplicaLag) wait without bound.
-  max_standby_streaming_delay: '30000',
-  max_standby_archive_delay: '30000',
-});
 
 /** RDS Proxy defaults (DESIGN.md "ConnectionPool"). */
 export const POOL_DEFAULTS = Object.freeze({
