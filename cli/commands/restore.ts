@@ -1,8 +1,406 @@
-import { Command } from 'commander';
+/**
+ * `db-playbook restore`: the playbook's restore runbook as one command. Restores a DB instance
+ * to a point in time as a NEW instance carrying the source's configuration, waits for it,
+ * optionally verifies it with SQL and re-points an RDS Proxy to it. The source is only read.
+ *
+ * Order of events, each refusing before anything is created: the time parses (explicit offset),
+ * the target identifier is valid, the source exists, the target id is free (or is this same
+ * restore already under way: then it resumes waiting), the time lies in the restorable window,
+ * the proxy exists. Only then RestoreDBInstanceToPointInTime.
+ */
+import {
+  DBInstance,
+  RDSClient,
+  RestoreDBInstanceToPointInTimeCommand,
+  RestoreDBInstanceToPointInTimeCommandInput,
+  Tag,
+} from '@aws-sdk/client-rds';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { clientConfig } from '../context';
+import { UsageError } from '../errors';
 import type { CommandContext } from '../program';
+import { formatDuration, iso } from '../rds/format';
+import { instanceIdentifierProblem } from '../rds/identifiers';
+import {
+  findInstance,
+  portOf,
+  restorableWindow,
+  RESTORE_STARTED_TAG,
+  RESTORE_TIME_TAG,
+  RESTORED_FROM_TAG,
+  RestoreWindow,
+  tagsOf,
+} from '../rds/instances';
+import { findProxy, proxyInstanceTargets, repointProxy } from '../rds/proxy';
+import { parseIsoTime } from '../rds/time';
+import { runVerifySql, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
+import { FAILED_INSTANCE_STATES, waitFor } from '../rds/wait';
 
-/** Registers the `restore` command (work in progress). */
+/** Default --timeout: large instances take hours to restore; the wait can always be resumed. */
+export const DEFAULT_TIMEOUT_MINUTES = 120;
+
+interface RestoreOptions {
+  readonly source: string;
+  readonly to?: string;
+  readonly latest?: boolean;
+  readonly target: string;
+  readonly dryRun?: boolean;
+  readonly verifySql?: string;
+  readonly verifyUrl?: string;
+  readonly cutoverProxy?: string;
+  readonly timeout: number;
+  readonly json?: boolean;
+}
+
+/** Settings RestoreDBInstanceToPointInTime cannot carry over: the operator (or the stack) sets them afterwards. */
+const NOT_CARRIED = [
+  'Performance Insights (EnablePerformanceInsights, its KMS key and retention)',
+  'enhanced monitoring (MonitoringInterval, MonitoringRoleArn)',
+  'automated-backup replication to another region',
+  'the database secret and its rotation (the restored instance has the passwords of the restore time)',
+];
+
+function positiveMinutes(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of minutes greater than 0');
+  return n;
+}
+
+/** Registers the `restore` command. */
 export function registerRestore(program: Command, ctx: CommandContext): void {
-  void ctx;
-  program.command('restore').description('(not built yet)');
+  program.command('restore')
+    .description('Restore a DB instance to a point in time as a NEW instance with the source\'s configuration (the source is never modified), wait for it, verify it, optionally re-point an RDS Proxy to it.')
+    .requiredOption('--source <id>', 'the DB instance to restore from (only read)')
+    .addOption(new Option('--to <time>', 'the time to restore to: ISO-8601 with an explicit offset, e.g. 2026-03-14T13:44:59Z or 2026-03-14T14:44:59+01:00').conflicts('latest'))
+    .option('--latest', 'restore to the latest restorable time (RDS trails the present by up to 5 minutes)')
+    .requiredOption('--target <new-id>', 'identifier of the new instance (1-63 letters, digits, hyphens; starts with a letter)')
+    .option('--dry-run', 'print the plan (source, time, target, every copied setting) and change nothing')
+    .option('--verify-sql <sql>', 'SQL to run on the restored instance, read-only, once it is available (e.g. "SELECT count(*) FROM orders"); a failure exits 1 and skips --cutover-proxy')
+    .option('--verify-url <postgres-url>', 'credentials for --verify-sql: postgresql://user:password@RESTORED/dbname[?sslmode=...]; host RESTORED = the restored endpoint (default: PGUSER, PGPASSWORD, PGDATABASE)')
+    .option('--cutover-proxy <name>', 're-point this RDS Proxy\'s default target group from its current instance to the restored one (after --verify-sql passed)')
+    .option('--timeout <minutes>', `how long to wait for the restored instance (default ${DEFAULT_TIMEOUT_MINUTES}); re-run the same command to resume`, positiveMinutes, DEFAULT_TIMEOUT_MINUTES)
+    .option('--json', 'print the plan or the result as JSON on stdout (progress goes to stderr)')
+    .addHelpText('after', `
+What is copied from the source: instance class, Multi-AZ, DB subnet group, VPC security groups,
+parameter group, option group (unless default), port, IAM database authentication, storage type,
+size and autoscaling limit (and IOPS/throughput where RDS allows them), backup retention and
+window, deletion protection, copy-tags-to-snapshot, public accessibility, minor-upgrade setting,
+log exports, CA certificate, and the tags (except aws:*), plus the tags ${RESTORED_FROM_TAG},
+${RESTORE_TIME_TAG} and ${RESTORE_STARTED_TAG}. The KMS key follows the source's: RDS restores
+in-region with the source's key. Not carried by RestoreDBInstanceToPointInTime: Performance
+Insights, enhanced monitoring, automated-backup replication.
+
+Restore window: LatestRestorableTime from DescribeDBInstances; the earliest time from
+DescribeDBInstanceAutomatedBackups RestoreWindow, else the oldest automated snapshot.
+
+Resuming: if --target exists and is tagged ${RESTORED_FROM_TAG}=<source> (and the same
+restore time), the command waits for it instead of failing: re-run it after an interruption.
+
+--verify-sql credentials: --verify-url, else PGUSER / PGPASSWORD / PGDATABASE (PGHOST and
+PGPORT are ignored). TLS: sslmode from the URL or PGSSLMODE, default verify-full against
+PGSSLROOTCERT (e.g. the RDS global-bundle.pem); sslmode=require skips the certificate check.
+The SQL runs in a READ ONLY transaction that is rolled back.
+
+Exit codes: 0 restored (or dry run); 1 an AWS call, the wait (timeout, failed state) or
+--verify-sql failed; 2 bad input or a refused check (nothing was created).
+
+Example (the bad query ran at 13:45 UTC):
+  db-playbook restore --source prod-db --to 2026-03-14T13:44:59Z --target prod-db-0314 \\
+    --verify-sql 'SELECT count(*) FROM orders' --verify-url 'postgresql://app@RESTORED/app' \\
+    --cutover-proxy prod-proxy
+`)
+    .action(async (opts: RestoreOptions) => {
+      await runRestore(opts, ctx);
+    });
+}
+
+function tagValue(time: Date | 'latest'): string {
+  return time === 'latest' ? 'latest' : time.toISOString();
+}
+
+/** The restore time in a sentence. */
+function timeText(time: Date | 'latest'): string {
+  return time === 'latest' ? 'the latest restorable time' : time.toISOString();
+}
+
+/** The tags of the restored instance: the source's (except aws:* and earlier db-playbook:*) plus db-playbook's own. */
+function restoredTags(source: DBInstance, time: Date | 'latest', startedAt: Date): Tag[] {
+  const copied = (source.TagList ?? []).filter((t) => t.Key && !t.Key.startsWith('aws:') && !t.Key.startsWith('db-playbook:'));
+  return [
+    ...copied,
+    { Key: RESTORED_FROM_TAG, Value: source.DBInstanceIdentifier },
+    { Key: RESTORE_TIME_TAG, Value: tagValue(time) },
+    { Key: RESTORE_STARTED_TAG, Value: startedAt.toISOString() },
+  ];
+}
+
+/**
+ * The RestoreDBInstanceToPointInTime request that recreates `source`'s configuration.
+ * Exported for tests.
+ */
+export function restoreRequest(source: DBInstance, target: string, time: Date | 'latest', startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
+  const storageType = source.StorageType;
+  const storage = source.AllocatedStorage ?? 0;
+  // gp3 below 400 GiB (PostgreSQL) has fixed baseline IOPS/throughput: RDS refuses explicit values there.
+  const provisionedIops = storageType === 'io1' || storageType === 'io2' || (storageType === 'gp3' && storage >= 400);
+  const optionGroup = source.OptionGroupMemberships?.[0]?.OptionGroupName;
+  const logExports = source.EnabledCloudwatchLogsExports ?? [];
+  const request: RestoreDBInstanceToPointInTimeCommandInput = {
+    SourceDBInstanceIdentifier: source.DBInstanceIdentifier,
+    TargetDBInstanceIdentifier: target,
+    ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
+    DBInstanceClass: source.DBInstanceClass,
+    MultiAZ: source.MultiAZ,
+    DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
+    VpcSecurityGroupIds: source.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId!).filter(Boolean),
+    DBParameterGroupName: source.DBParameterGroups?.[0]?.DBParameterGroupName,
+    OptionGroupName: optionGroup && !optionGroup.startsWith('default:') ? optionGroup : undefined,
+    Port: portOf(source),
+    EnableIAMDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled,
+    StorageType: storageType,
+    AllocatedStorage: source.AllocatedStorage,
+    MaxAllocatedStorage: source.MaxAllocatedStorage,
+    Iops: provisionedIops ? source.Iops : undefined,
+    StorageThroughput: provisionedIops && storageType === 'gp3' ? source.StorageThroughput : undefined,
+    BackupRetentionPeriod: source.BackupRetentionPeriod,
+    PreferredBackupWindow: source.PreferredBackupWindow,
+    DeletionProtection: source.DeletionProtection,
+    CopyTagsToSnapshot: source.CopyTagsToSnapshot,
+    PubliclyAccessible: source.PubliclyAccessible,
+    AutoMinorVersionUpgrade: source.AutoMinorVersionUpgrade,
+    EnableCloudwatchLogsExports: logExports.length > 0 ? logExports : undefined,
+    CACertificateIdentifier: source.CACertificateIdentifier,
+    NetworkType: source.NetworkType,
+    Tags: restoredTags(source, time, startedAt),
+  };
+  for (const key of Object.keys(request) as (keyof typeof request)[]) {
+    if (request[key] === undefined) delete request[key];
+  }
+  return request;
+}
+
+/** The copied settings, for the plan: name → printable value. */
+function copiedSettings(request: RestoreDBInstanceToPointInTimeCommandInput): [string, string][] {
+  const skip = new Set(['SourceDBInstanceIdentifier', 'TargetDBInstanceIdentifier', 'RestoreTime', 'UseLatestRestorableTime', 'Tags']);
+  const rows: [string, string][] = [];
+  for (const [key, value] of Object.entries(request)) {
+    if (skip.has(key)) continue;
+    rows.push([key, Array.isArray(value) ? value.join(', ') : String(value)]);
+  }
+  rows.push(['Tags', (request.Tags ?? []).map((t) => `${t.Key}=${t.Value}`).join(', ')]);
+  return rows;
+}
+
+interface Resolved {
+  readonly rds: RDSClient;
+  readonly region: string;
+  readonly source: DBInstance;
+  readonly target: string;
+  readonly time: Date | 'latest';
+  /** The existing restore to resume, if any. */
+  readonly resume?: DBInstance;
+  readonly window?: RestoreWindow;
+  readonly proxyTargets?: string[];
+  readonly verify?: VerifyTarget;
+}
+
+/** Every check before anything is created; throws UsageError when one refuses. */
+async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient, region: string): Promise<Resolved> {
+  if (!opts.to && !opts.latest) throw new UsageError('give the time to restore to: --to <ISO-8601 time> or --latest');
+  let time: Date | 'latest' = 'latest';
+  if (opts.to) {
+    const parsed = parseIsoTime(opts.to);
+    if (typeof parsed === 'string') throw new UsageError(`--to: ${parsed}`);
+    time = parsed;
+  }
+  const targetProblem = instanceIdentifierProblem(opts.target);
+  if (targetProblem) throw new UsageError(`--target '${opts.target}' is not a valid DB instance identifier: it ${targetProblem}`);
+  const target = opts.target.toLowerCase();
+  const verify = opts.verifySql !== undefined ? verifyTarget(opts.verifyUrl, ctx.io.env) : undefined;
+  if (opts.verifyUrl !== undefined && opts.verifySql === undefined) throw new UsageError('--verify-url is only used with --verify-sql');
+
+  const source = await findInstance(rds, opts.source);
+  if (!source) throw new UsageError(`no DB instance '${opts.source}' in ${region}: check --source and --region`);
+  if (target === source.DBInstanceIdentifier) throw new UsageError(`--target '${target}' is the source itself: a restore always creates a new instance`);
+
+  let resume: DBInstance | undefined;
+  const existing = await findInstance(rds, target);
+  if (existing) {
+    const tags = tagsOf(existing);
+    if (tags[RESTORED_FROM_TAG] !== source.DBInstanceIdentifier) {
+      throw new UsageError(`--target '${target}' is taken: an instance with that identifier exists in ${region} and is not a db-playbook restore of '${source.DBInstanceIdentifier}'. Choose another --target`);
+    }
+    if (tags[RESTORE_TIME_TAG] !== tagValue(time)) {
+      throw new UsageError(`--target '${target}' is taken: it is a restore of '${source.DBInstanceIdentifier}' to ${tags[RESTORE_TIME_TAG] ?? '(unknown time)'}, not to ${tagValue(time)}. Choose another --target, or re-run with the same time to resume`);
+    }
+    resume = existing;
+  }
+
+  let window: RestoreWindow | undefined;
+  if (!resume) {
+    if (!source.BackupRetentionPeriod) {
+      throw new UsageError(`automated backups are off on '${source.DBInstanceIdentifier}' (BackupRetentionPeriod 0): there is no point in time to restore to; list snapshots with db-playbook recovery-points`);
+    }
+    window = await restorableWindow(rds, source);
+    if (time !== 'latest') {
+      const span = `the restorable window of '${source.DBInstanceIdentifier}' is ${iso(window.earliest)} to ${iso(window.latest)}`;
+      if (window.earliest && time < window.earliest) {
+        throw new UsageError(`--to ${time.toISOString()} is before the earliest restorable time: ${span} (earliest from ${window.earliestFrom})`);
+      }
+      if (!window.latest) throw new UsageError(`'${source.DBInstanceIdentifier}' has no LatestRestorableTime yet (a new instance, or backups just enabled): try --latest later`);
+      if (time > window.latest) {
+        throw new UsageError(`--to ${time.toISOString()} is after the latest restorable time: ${span} (RDS trails the present by up to 5 minutes: use an earlier time or --latest)`);
+      }
+    } else if (!window.latest) {
+      throw new UsageError(`'${source.DBInstanceIdentifier}' has no LatestRestorableTime yet (a new instance, or backups just enabled): try again in a few minutes`);
+    }
+  }
+
+  let proxyTargets: string[] | undefined;
+  if (opts.cutoverProxy !== undefined) {
+    const proxy = await findProxy(rds, opts.cutoverProxy);
+    if (!proxy) throw new UsageError(`--cutover-proxy: no RDS Proxy '${opts.cutoverProxy}' in ${region}`);
+    if (proxy.EngineFamily && proxy.EngineFamily !== 'POSTGRESQL' && source.Engine?.includes('postgres')) {
+      throw new UsageError(`--cutover-proxy: proxy '${opts.cutoverProxy}' is for ${proxy.EngineFamily}, not PostgreSQL`);
+    }
+    proxyTargets = await proxyInstanceTargets(rds, opts.cutoverProxy);
+  }
+  return { rds, region, source, target, time, resume, window, proxyTargets, verify };
+}
+
+function followUp(source: string, target: string, proxy: string | undefined): string[] {
+  const lines = [
+    `The source '${source}' is untouched: keep it until the restored data is confirmed (its deletion protection stays as it was).`,
+    `Apps that use the instance endpoint directly (not a proxy) still reach '${source}': point them at '${target}'.`,
+    `Re-enable what a point-in-time restore does not carry: Performance Insights, enhanced monitoring, automated-backup replication to the DR region (aws rds modify-db-instance / start-db-instance-automated-backups-replication).`,
+  ];
+  if (proxy) {
+    lines.unshift(
+      `The CDK stack still names '${source}' as the database and as the target of proxy '${proxy}' (AWS::RDS::DBProxyTargetGroup DBInstanceIdentifiers): the next \`cdk deploy\` would point the proxy back to '${source}'. Do not deploy the stack until it names '${target}': change the app to use the restored instance (e.g. import it with \`cdk import\`, or reference it with rds.DatabaseInstance.fromDatabaseInstanceAttributes for the proxy target), check that \`cdk diff\` shows no change to the proxy target, then \`cdk deploy\`.`,
+      `Alarms, dashboards and read replicas still watch and follow '${source}': replicas of '${target}' must be created anew.`,
+    );
+  }
+  return lines;
+}
+
+async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  const globals = ctx.globals();
+  const config = clientConfig(globals, io);
+  if (!config.region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
+  const rds = new RDSClient(config);
+  try {
+    const r = await resolve(opts, ctx, rds, config.region);
+    const out = io.stdout;
+    const progress = opts.json ? io.stderr : io.stdout;
+    const startedAt = new Date(io.now());
+    const request = restoreRequest(r.source, r.target, r.time, startedAt);
+    const plan = {
+      dryRun: Boolean(opts.dryRun),
+      action: r.resume ? 'resume' : 'restore',
+      region: r.region,
+      source: { id: r.source.DBInstanceIdentifier, arn: r.source.DBInstanceArn, engine: r.source.Engine, engineVersion: r.source.EngineVersion, status: r.source.DBInstanceStatus },
+      restoreTime: tagValue(r.time),
+      target: r.target,
+      window: r.window ? { earliest: r.window.earliest?.toISOString(), latest: r.window.latest?.toISOString(), earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom } : undefined,
+      kmsKeyId: r.source.StorageEncrypted ? r.source.KmsKeyId : undefined,
+      request: r.resume ? undefined : { ...request, RestoreTime: request.RestoreTime?.toISOString() },
+      notCarried: NOT_CARRIED,
+      cutover: opts.cutoverProxy ? { proxy: opts.cutoverProxy, deregister: (r.proxyTargets ?? []).filter((t) => t !== r.target), register: r.target } : undefined,
+    };
+
+    if (opts.dryRun) {
+      if (opts.json) {
+        out(`${JSON.stringify(plan, null, 2)}\n`);
+        return;
+      }
+      out(`Restore plan (dry run: nothing is created or changed)\n`);
+      out(`  source        ${r.source.DBInstanceIdentifier} (${r.region}, ${r.source.Engine} ${r.source.EngineVersion}, ${r.source.DBInstanceStatus})\n`);
+      out(`  restore time  ${tagValue(r.time)}\n`);
+      if (r.window) out(`  window        ${iso(r.window.earliest)} to ${iso(r.window.latest)}\n`);
+      out(`  target        ${r.target}${r.resume ? ` (exists: a restore already under way, state ${r.resume.DBInstanceStatus}: would resume waiting)` : ' (new instance)'}\n`);
+      out(`  KMS key       ${r.source.StorageEncrypted ? `${r.source.KmsKeyId} (the source's: RDS restores in-region with the source's key)` : 'none (the source is not encrypted)'}\n`);
+      if (!r.resume) {
+        out(`  settings copied from the source:\n`);
+        for (const [name, value] of copiedSettings(request)) out(`    ${name.padEnd(32)} ${value}\n`);
+        out(`  not carried by RestoreDBInstanceToPointInTime:\n`);
+        for (const item of NOT_CARRIED) out(`    - ${item}\n`);
+      }
+      if (plan.cutover) out(`  cutover       proxy ${plan.cutover.proxy}: deregister ${plan.cutover.deregister.join(', ') || '(no target)'}, register ${plan.cutover.register}\n`);
+      return;
+    }
+
+    let restoreStart = startedAt.getTime();
+    if (r.resume) {
+      const tagged = Date.parse(tagsOf(r.resume)[RESTORE_STARTED_TAG] ?? '');
+      if (Number.isFinite(tagged)) restoreStart = tagged;
+      if (!opts.json) out(`Resuming: '${r.target}' is already a restore of '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} (state ${r.resume.DBInstanceStatus}); waiting for it.\n`);
+    } else {
+      await rds.send(new RestoreDBInstanceToPointInTimeCommand(request));
+      if (!opts.json) out(`Restoring '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' (${r.region}).\n`);
+    }
+
+    const resumeHint = `The restore goes on in AWS: re-run the same command to resume waiting.`;
+    const restored = await waitFor<DBInstance>({
+      io,
+      write: progress,
+      tty: io.isTty && !opts.json,
+      label: r.target,
+      startedAt: restoreStart,
+      timeoutMs: opts.timeout * 60_000,
+      resumeHint,
+      isDone: (state) => state === 'available',
+      isFailed: (state) => FAILED_INSTANCE_STATES.includes(state),
+      poll: async () => {
+        const instance = await findInstance(rds, r.target);
+        if (!instance) throw new Error(`'${r.target}' disappeared while waiting for it (deleted?)`);
+        return { state: instance.DBInstanceStatus ?? 'unknown', value: instance };
+      },
+    });
+    const restoreMs = io.now() - restoreStart;
+    const endpoint = { address: restored.Endpoint?.Address ?? '', port: portOf(restored) ?? 5432 };
+
+    let verify: VerifyResult | undefined;
+    if (opts.verifySql !== undefined && r.verify) {
+      verify = await runVerifySql(opts.verifySql, r.verify, endpoint);
+    }
+    let cutover: { proxy: string; before: string[]; after: string[] } | undefined;
+    if (opts.cutoverProxy && (!verify || verify.ok)) {
+      cutover = { proxy: opts.cutoverProxy, ...(await repointProxy(rds, opts.cutoverProxy, r.target)) };
+    }
+    const followUps = followUp(r.source.DBInstanceIdentifier!, r.target, cutover?.proxy);
+
+    if (opts.json) {
+      out(`${JSON.stringify({
+        source: r.source.DBInstanceIdentifier,
+        target: r.target,
+        region: r.region,
+        restoreTime: tagValue(r.time),
+        resumed: Boolean(r.resume),
+        status: restored.DBInstanceStatus,
+        endpoint,
+        kmsKeyId: restored.KmsKeyId,
+        restoreSeconds: Math.round(restoreMs / 1000),
+        verify,
+        cutover,
+        followUp: followUps,
+      }, null, 2)}\n`);
+    } else {
+      out(`Restored '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
+      out(`  endpoint  ${endpoint.address}:${endpoint.port}\n`);
+      if (verify) {
+        out(verify.ok
+          ? `  verify    ok on ${verify.target}: ${verify.rowCount ?? 0} row(s)${verify.firstRow ? `, first ${JSON.stringify(verify.firstRow)}` : ''}\n`
+          : `  verify    FAILED on ${verify.target}: ${verify.error}\n`);
+      }
+      if (cutover) out(`  cutover   proxy '${cutover.proxy}' now targets ${cutover.after.join(', ')} (was ${cutover.before.join(', ') || 'no target'})\n`);
+      else if (opts.cutoverProxy) out(`  cutover   not done: --verify-sql failed, proxy '${opts.cutoverProxy}' still targets ${(r.proxyTargets ?? []).join(', ')}\n`);
+      out(`Follow-up:\n${followUps.map((l) => `  - ${l}\n`).join('')}`);
+    }
+    if (verify && !verify.ok) {
+      throw new Error(`--verify-sql failed on '${r.target}' (${verify.target}): ${verify.error}. The restored instance is kept${opts.cutoverProxy ? '; the proxy was not re-pointed' : ''}`);
+    }
+  } finally {
+    rds.destroy();
+  }
 }

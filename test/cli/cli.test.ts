@@ -1,0 +1,135 @@
+/**
+ * The db-playbook program as an operator meets it: --help for every command, exit codes for
+ * mistakes, where the region comes from, and the committed bin (assets/cli/db-playbook.js,
+ * built by `npm run bundle`) running under plain node.
+ */
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { clientConfig } from '../../cli/context';
+import { main, VERSION } from '../../cli/program';
+import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
+import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; io: FakeIo }> {
+  const io = fakeIo(env);
+  return { code: await main(argv, io), io };
+}
+
+describe('--help', () => {
+  test('the program lists every command and the global options', async () => {
+    const { code, io } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(io.out()).toMatch(/^Usage: db-playbook \[options\] \[command\]/);
+    for (const word of ['restore', 'doctor', 'recovery-points', 'copy', '--region <region>', '--profile <name>', '--version']) {
+      expect(io.out()).toContain(word);
+    }
+  });
+
+  test.each([
+    ['restore', ['--source <id>', '--to <time>', '--latest', '--target <new-id>', '--dry-run', '--verify-sql <sql>', '--verify-url <postgres-url>',
+      '--cutover-proxy <name>', '--timeout <minutes>', '--json', 'PGUSER', 'PGSSLROOTCERT', 'Exit codes', 'db-playbook:restored-from']],
+    ['recovery-points', ['--source <id>', '--regions <a,b>', '--json', 'replicated-automated-backup', 'cross-region-copy', 'Exit codes']],
+    ['copy', ['--snapshot <id-or-arn>', '--to-region <region>', '--kms-key <arn-or-alias>', '--target-id <id>', '--wait', '--timeout <minutes>', '--json', 'Exit codes']],
+    ['doctor', []],
+  ])('%s --help exits 0 and describes its options', async (command, words) => {
+    const { code, io } = await run([command, '--help']);
+    expect(code).toBe(0);
+    expect(io.out()).toContain(`Usage: db-playbook ${command} [options]`);
+    for (const word of words) expect(io.out()).toContain(word);
+  });
+
+  test('help <command> works too', async () => {
+    const { code, io } = await run(['help', 'copy']);
+    expect(code).toBe(0);
+    expect(io.out()).toContain('Usage: db-playbook copy [options]');
+  });
+});
+
+test('--version prints the package version', async () => {
+  const { code, io } = await run(['--version']);
+  expect(code).toBe(0);
+  expect(io.out()).toBe(`${PACKAGE_VERSION}\n`);
+  expect(VERSION).toBe(PACKAGE_VERSION);
+});
+
+describe('mistakes exit 2 with the reason on stderr', () => {
+  test.each([
+    ['fails on an unknown command', ['restroe'], /error: unknown command 'restroe'/],
+    ['fails on an unknown option', ['restore', '--source', 'db', '--latest', '--target', 't', '--bogus'], /error: unknown option '--bogus'/],
+    ['fails on an unknown global option', ['--bogus', 'restore'], /error: unknown option '--bogus'/],
+    ['fails on a missing required option', ['restore', '--latest', '--target', 't'], /error: required option '--source <id>' not specified/],
+    ['fails on a missing option argument', ['copy', '--snapshot'], /error: option '--snapshot <id-or-arn>' argument missing/],
+  ])('%s', async (_name, argv, message) => {
+    const { code, io } = await run(argv);
+    expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+    expect(io.err()).toMatch(message);
+    expect(io.err()).toContain('(run with --help for usage)');
+  });
+
+  test('fails when no region is known, before any AWS call', async () => {
+    const { code, io } = await run(['restore', '--source', 'db', '--latest', '--target', 't'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    expect(code).toBe(2);
+    expect(io.err()).toBe('db-playbook: no AWS region: pass --region or set AWS_REGION\n');
+  });
+});
+
+describe('region and credentials', () => {
+  test('--region beats AWS_REGION, which beats AWS_DEFAULT_REGION', () => {
+    const io = fakeIo({ AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-central-1' });
+    expect(clientConfig({ region: 'eu-west-1' }, io).region).toBe('eu-west-1');
+    expect(clientConfig({}, io).region).toBe('us-east-1');
+    expect(clientConfig({}, fakeIo({ AWS_DEFAULT_REGION: 'eu-central-1' })).region).toBe('eu-central-1');
+    // A command's own region (e.g. copy's destination) beats them all.
+    expect(clientConfig({ region: 'eu-west-1' }, io, 'ap-south-1').region).toBe('ap-south-1');
+  });
+
+  test('AWS_ENDPOINT_URL and credentials come from the environment the command is given', () => {
+    const config = clientConfig({}, fakeIo({ AWS_ENDPOINT_URL: 'http://127.0.0.1:1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_SESSION_TOKEN: 'c' }));
+    expect(config).toMatchObject({ endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'a', secretAccessKey: 'b', sessionToken: 'c' } });
+    // Without them, the SDK's own chain (AWS_PROFILE, SSO, instance roles) decides.
+    expect(clientConfig({}, fakeIo({})).credentials).toBeUndefined();
+  });
+
+  describe('against moto', () => {
+    let moto: MotoServer;
+    beforeAll(async () => {
+      moto = await startMoto();
+      const rds = new RDSClient(awsClientConfig(moto.endpoint, 'us-west-2'));
+      await rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: 'west-db', Engine: 'postgres', EngineVersion: '17.9', DBInstanceClass: 'db.t4g.micro',
+        AllocatedStorage: 20, MasterUsername: 'postgres', MasterUserPassword: 'password-0123', BackupRetentionPeriod: 1,
+      }));
+      rds.destroy();
+    });
+    afterAll(async () => {
+      await moto?.stop();
+    });
+
+    test.each([
+      ['before the command', ['--region', 'us-west-2', 'recovery-points', '--source', 'west-db']],
+      ['after the command', ['recovery-points', '--source', 'west-db', '--region', 'us-west-2']],
+    ])('--region %s beats AWS_REGION', async (_where, argv) => {
+      const { code, io } = await run(argv, motoEnv(moto.endpoint, 'us-east-1'));
+      expect({ code, err: io.err() }).toEqual({ code: 0, err: '' });
+      expect(io.out()).toContain(`Recovery points of 'west-db' (us-west-2)`);
+    });
+
+    test('AWS_REGION is used without --region', async () => {
+      const { code, io } = await run(['recovery-points', '--source', 'west-db'], motoEnv(moto.endpoint, 'us-east-1'));
+      expect(code).toBe(2);
+      expect(io.err()).toBe(`db-playbook: no DB instance 'west-db' in us-east-1: check --source and --region\n`);
+    });
+  });
+});
+
+// Passes once assets/cli/db-playbook.js has been rebuilt (`npm run bundle`) from these sources.
+test('the committed bin runs under node and prints the package version', () => {
+  const bin = path.join(ROOT, 'assets', 'cli', 'db-playbook.js');
+  const result = spawnSync(process.execPath, [bin, '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `${PACKAGE_VERSION}\n` });
+});

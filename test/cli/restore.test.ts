@@ -1,0 +1,449 @@
+/**
+ * `db-playbook restore` end to end against moto's AWS server (RDS, EC2, KMS, Secrets Manager),
+ * seeded with a realistic deployment, run in-process through main(argv, io).
+ *
+ * moto's RestoreDBInstanceToPointInTime copies every attribute of the source into the new
+ * instance whatever the request says (except log exports), so describing the restored instance
+ * alone cannot show that the CLI asked for the source's configuration: the tests also record
+ * the request the real RDS client sent (a pass-through spy on RDSClient.send, nothing mocked).
+ *
+ * moto implements RegisterDBProxyTargets and DeregisterDBProxyTargets, so --cutover-proxy runs
+ * against moto too. moto makes instances 'available' at once; the progress line is covered by
+ * unit tests of waitFor with scripted states.
+ */
+import {
+  DBInstance,
+  DescribeDBInstancesCommand,
+  DescribeDBProxyTargetsCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+  RestoreDBInstanceToPointInTimeCommand,
+  RestoreDBInstanceToPointInTimeCommandInput,
+  StopDBInstanceCommand,
+} from '@aws-sdk/client-rds';
+import { main } from '../../cli/program';
+import { restoreRequest } from '../../cli/commands/restore';
+import { RESTORE_STARTED_TAG, RESTORE_TIME_TAG, RESTORED_FROM_TAG } from '../../cli/rds/instances';
+import { waitFor, WaitTimeoutError } from '../../cli/rds/wait';
+import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
+import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
+import { startPostgres } from '../support/postgres-server';
+import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
+
+let moto: MotoServer;
+let seeded: SeededDeployment;
+let rds: RDSClient;
+let rdsDr: RDSClient;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  seeded = await seedDeployment(moto.endpoint);
+  rds = new RDSClient(awsClientConfig(moto.endpoint, 'us-east-1'));
+  rdsDr = new RDSClient(awsClientConfig(moto.endpoint, 'us-west-2'));
+});
+
+afterAll(async () => {
+  rds?.destroy();
+  rdsDr?.destroy();
+  await moto?.stop();
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+async function run(argv: string[], io: FakeIo = fakeIo(motoEnv(moto.endpoint))): Promise<{ code: number; io: FakeIo }> {
+  const code = await main(argv, io);
+  return { code, io };
+}
+
+async function describe1(id: string): Promise<DBInstance> {
+  const { DBInstances } = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
+  return DBInstances![0];
+}
+
+/** The source as the tests compare it before and after: all of it but LatestRestorableTime, which moves on its own. */
+async function describeSource(): Promise<DBInstance> {
+  const { LatestRestorableTime, ...rest } = await describe1(seeded.primary.id);
+  expect(LatestRestorableTime).toBeInstanceOf(Date);
+  return rest;
+}
+
+/** What a command could have changed: every instance, snapshot (both regions) and proxy target. */
+async function accountState() {
+  const { DBInstances = [] } = await rds.send(new DescribeDBInstancesCommand({}));
+  const snapshots = async (client: RDSClient) => ((await client.send(new DescribeDBSnapshotsCommand({}))).DBSnapshots ?? []).map((s) => s.DBSnapshotIdentifier).sort();
+  const { Targets = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+  return {
+    instances: DBInstances.map((i) => `${i.DBInstanceIdentifier} ${i.DBInstanceStatus}`).sort(),
+    snapshots: await snapshots(rds),
+    drSnapshots: await snapshots(rdsDr),
+    proxyTargets: Targets.map((t) => t.RdsResourceId).sort(),
+  };
+}
+
+interface SentCommand { name: string; input: Record<string, unknown> }
+
+/** Records every command an RDS client sends, and sends it on unchanged. */
+function recordRdsCommands(): SentCommand[] {
+  const sent: SentCommand[] = [];
+  const original = RDSClient.prototype.send;
+  jest.spyOn(RDSClient.prototype, 'send').mockImplementation(function (this: RDSClient, command: unknown, ...rest: unknown[]) {
+    const c = command as { constructor: { name: string }; input: Record<string, unknown> };
+    sent.push({ name: c.constructor.name, input: c.input });
+    return (original as (...a: unknown[]) => Promise<unknown>).call(this, command, ...rest);
+  } as never);
+  return sent;
+}
+
+/** A time inside the primary's restore window (after its oldest automated snapshot, before now). */
+async function timeInWindow(): Promise<Date> {
+  const { DBSnapshots = [] } = await rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: seeded.primary.id, SnapshotType: 'automated' }));
+  const oldest = Math.min(...DBSnapshots.map((s) => s.SnapshotCreateTime!.getTime()));
+  return new Date(Math.floor((oldest + Date.now()) / 2));
+}
+
+// --- end to end ----------------------------------------------------------------------------------
+
+test('restores to a new instance with the source\'s configuration and never modifies the source', async () => {
+  // GIVEN
+  const sourceBefore = await describeSource();
+  const to = await timeInWindow();
+  const sent = recordRdsCommands();
+
+  // WHEN
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-restored']);
+
+  // THEN
+  expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: '' });
+  const restored = await describe1('playbook-db-restored');
+  expect(restored).toMatchObject({
+    DBInstanceStatus: 'available',
+    Engine: 'postgres',
+    DBInstanceClass: 'db.m7g.large',
+    MultiAZ: true,
+    DBSubnetGroup: expect.objectContaining({ DBSubnetGroupName: seeded.network.dbSubnetGroupName }),
+    VpcSecurityGroups: [expect.objectContaining({ VpcSecurityGroupId: seeded.network.securityGroupId })],
+    DBParameterGroups: [expect.objectContaining({ DBParameterGroupName: seeded.parameterGroupName })],
+    Endpoint: expect.objectContaining({ Port: 5433 }),
+    IAMDatabaseAuthenticationEnabled: true,
+    DeletionProtection: true,
+    CopyTagsToSnapshot: true,
+    StorageType: 'gp3',
+    AllocatedStorage: 100,
+    BackupRetentionPeriod: 14,
+    EnabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+    CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+    // The key follows the source's: RestoreDBInstanceToPointInTime has no KmsKeyId for instances.
+    StorageEncrypted: true,
+    KmsKeyId: seeded.kms.primary.arn,
+  });
+  const tags = Object.fromEntries((restored.TagList ?? []).map((t) => [t.Key, t.Value]));
+  expect(tags).toEqual({
+    'project': 'cdk-db-playbook',
+    'environment': 'production',
+    [RESTORED_FROM_TAG]: seeded.primary.id,
+    [RESTORE_TIME_TAG]: to.toISOString(),
+    [RESTORE_STARTED_TAG]: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+  });
+
+  // The request itself (moto would copy the source's attributes even if the CLI asked for none).
+  const requests = sent.filter((c) => c.name === RestoreDBInstanceToPointInTimeCommand.name);
+  expect(requests).toHaveLength(1);
+  const request = requests[0].input as unknown as RestoreDBInstanceToPointInTimeCommandInput;
+  expect(request).toMatchObject({
+    SourceDBInstanceIdentifier: seeded.primary.id,
+    TargetDBInstanceIdentifier: 'playbook-db-restored',
+    RestoreTime: to,
+    DBInstanceClass: 'db.m7g.large',
+    MultiAZ: true,
+    DBSubnetGroupName: seeded.network.dbSubnetGroupName,
+    VpcSecurityGroupIds: [seeded.network.securityGroupId],
+    DBParameterGroupName: seeded.parameterGroupName,
+    Port: 5433,
+    EnableIAMDatabaseAuthentication: true,
+    DeletionProtection: true,
+    CopyTagsToSnapshot: true,
+    StorageType: 'gp3',
+    AllocatedStorage: 100,
+    MaxAllocatedStorage: 1024,
+    BackupRetentionPeriod: 14,
+    PubliclyAccessible: false,
+    AutoMinorVersionUpgrade: true,
+  });
+  expect(request).not.toHaveProperty('KmsKeyId');
+  // gp3 at 100 GiB has fixed baseline IOPS: RDS refuses explicit ones.
+  expect(request).not.toHaveProperty('Iops');
+  expect(request.Tags).not.toContainEqual(expect.objectContaining({ Key: 'aws:cloudformation:stack-name' }));
+
+  // Nothing but reads went to the source.
+  const writes = sent.filter((c) => !/^Describe/.test(c.name));
+  expect(writes.map((c) => c.name)).toEqual([RestoreDBInstanceToPointInTimeCommand.name]);
+  expect(await describeSource()).toEqual(sourceBefore);
+
+  expect(io.out()).toContain(`Restoring '${seeded.primary.id}' to ${to.toISOString()} as 'playbook-db-restored'`);
+  expect(io.out()).toMatch(/Restored 'playbook-db' to .* as 'playbook-db-restored' in 0s\./);
+  expect(io.out()).toContain(`endpoint  ${restored.Endpoint!.Address}:5433`);
+});
+
+test('--dry-run prints the plan with every copied setting and changes nothing', async () => {
+  const before = await accountState();
+  const sent = recordRdsCommands();
+  const to = await timeInWindow();
+
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-dry', '--dry-run', '--cutover-proxy', seeded.proxy!.name]);
+
+  expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: '' });
+  expect(sent.map((c) => c.name).filter((n) => !n.startsWith('Describe'))).toEqual([]);
+  expect(await accountState()).toEqual(before);
+  const out = io.out();
+  expect(out).toContain('Restore plan (dry run: nothing is created or changed)');
+  expect(out).toContain(`source        ${seeded.primary.id} (us-east-1, postgres 17.9, available)`);
+  expect(out).toContain(`restore time  ${to.toISOString()}`);
+  expect(out).toContain('target        playbook-db-dry (new instance)');
+  expect(out).toContain(`KMS key       ${seeded.kms.primary.arn} (the source's`);
+  for (const [name, value] of [
+    ['DBInstanceClass', 'db.m7g.large'], ['MultiAZ', 'true'], ['DBSubnetGroupName', seeded.network.dbSubnetGroupName],
+    ['VpcSecurityGroupIds', seeded.network.securityGroupId], ['DBParameterGroupName', seeded.parameterGroupName], ['Port', '5433'],
+    ['EnableIAMDatabaseAuthentication', 'true'], ['StorageType', 'gp3'], ['DeletionProtection', 'true'], ['CopyTagsToSnapshot', 'true'],
+    ['BackupRetentionPeriod', '14'], ['EnableCloudwatchLogsExports', 'postgresql, upgrade'],
+  ]) {
+    expect(out).toMatch(new RegExp(`\\n {4}${name} +${value.replace(/[.]/g, '\\.')}\\n`));
+  }
+  expect(out).toMatch(/\n {4}Tags +project=cdk-db-playbook, environment=production, db-playbook:restored-from=playbook-db, db-playbook:restore-time=/);
+  expect(out).toContain('Performance Insights');
+  expect(out).toContain(`cutover       proxy ${seeded.proxy!.name}: deregister ${seeded.primary.id}, register playbook-db-dry`);
+});
+
+test('--dry-run --json prints the plan as JSON', async () => {
+  const before = await accountState();
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-dry-json', '--dry-run', '--json']);
+  expect(code).toBe(0);
+  const plan = JSON.parse(io.out());
+  expect(plan).toMatchObject({
+    dryRun: true,
+    action: 'restore',
+    restoreTime: 'latest',
+    target: 'playbook-db-dry-json',
+    kmsKeyId: seeded.kms.primary.arn,
+    window: { earliestFrom: expect.stringContaining('automated snapshot'), latestFrom: 'DescribeDBInstances LatestRestorableTime' },
+    request: { UseLatestRestorableTime: true, DBParameterGroupName: seeded.parameterGroupName, Port: 5433 },
+  });
+  expect(await accountState()).toEqual(before);
+});
+
+// --- refusals ------------------------------------------------------------------------------------
+
+describe('refuses with exit 2, a clear message and nothing created', () => {
+  const future = () => new Date(Date.now() + 86_400_000).toISOString();
+  const cases: [string, () => string[], RegExp][] = [
+    ['fails when the time has no offset', () => ['--to', '2026-03-14T13:44:59', '--target', 'x-restored'], /--to: '2026-03-14T13:44:59' is not an ISO-8601 time with an explicit offset \(add Z for UTC/],
+    ['fails when the time is malformed', () => ['--to', 'yesterday 13:44', '--target', 'x-restored'], /--to: 'yesterday 13:44' is not an ISO-8601 time with an explicit offset: e\.g\. 2026-03-14T13:44:59Z/],
+    ['fails when the date does not exist', () => ['--to', '2026-02-30T10:00:00Z', '--target', 'x-restored'], /'2026-02-30T10:00:00Z' is not a valid date and time/],
+    ['fails when the time is before the window', () => ['--to', '2001-01-01T00:00:00Z', '--target', 'x-restored'], /--to 2001-01-01T00:00:00\.000Z is before the earliest restorable time: the restorable window of 'playbook-db' is \S+ to \S+/],
+    ['fails when the time is after the window', () => ['--to', future(), '--target', 'x-restored'], /is after the latest restorable time: .*use an earlier time or --latest/],
+    ['fails when the source does not exist', () => ['--source', 'no-such-db', '--latest', '--target', 'x-restored'], /no DB instance 'no-such-db' in us-east-1: check --source and --region/],
+    ['fails when the target id is taken', () => ['--latest', '--target', seeded.replicas[0].id], /--target 'playbook-db-replica-1' is taken: an instance with that identifier exists in us-east-1 and is not a db-playbook restore of 'playbook-db'/],
+    ['fails when the target is the source', () => ['--latest', '--target', seeded.primary.id], /is the source itself/],
+    ['fails when the target id is invalid', () => ['--latest', '--target', 'db--restored'], /--target 'db--restored' is not a valid DB instance identifier: it must not contain two consecutive hyphens/],
+    ['fails when the target id starts with a digit', () => ['--latest', '--target', '1db'], /it must start with a letter/],
+    ['fails when neither --to nor --latest is given', () => ['--target', 'x-restored'], /give the time to restore to: --to <ISO-8601 time> or --latest/],
+    ['fails when both --to and --latest are given', () => ['--to', '2026-03-14T13:44:59Z', '--latest', '--target', 'x-restored'], /option '--to <time>' cannot be used with option '--latest'/],
+    ['fails when the proxy does not exist', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', 'no-such-proxy'], /--cutover-proxy: no RDS Proxy 'no-such-proxy' in us-east-1/],
+    ['fails when --verify-sql has no user', () => ['--latest', '--target', 'x-restored', '--verify-sql', 'SELECT 1'], /--verify-sql needs a database user/],
+    ['fails when --timeout is not a number', () => ['--latest', '--target', 'x-restored', '--timeout', 'soon'], /--timeout <minutes>' argument 'soon' is invalid\. must be a number of minutes/],
+  ];
+  test.each(cases)('%s', async (_name, args, message) => {
+    const before = await accountState();
+    const argv = args();
+    const full = argv.includes('--source') ? ['restore', ...argv] : ['restore', '--source', seeded.primary.id, ...argv];
+    const { code, io } = await run(full);
+    expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+    expect(io.err()).toMatch(message);
+    expect(await accountState()).toEqual(before);
+  });
+});
+
+// --- resume --------------------------------------------------------------------------------------
+
+test('re-running after an interruption resumes waiting instead of failing', async () => {
+  const to = await timeInWindow();
+  const argv = ['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-resumed'];
+  const io = fakeIo(motoEnv(moto.endpoint));
+
+  // GIVEN a first run whose connection drops right after RDS accepted the restore
+  // (fault injection: the first DescribeDBInstances of the target after the restore call fails).
+  const original = RDSClient.prototype.send;
+  let restoreSent = false;
+  jest.spyOn(RDSClient.prototype, 'send').mockImplementation(function (this: RDSClient, command: unknown, ...rest: unknown[]) {
+    if (command instanceof RestoreDBInstanceToPointInTimeCommand) restoreSent = true;
+    else if (restoreSent && command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === 'playbook-db-resumed') {
+      return Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    }
+    return (original as (...a: unknown[]) => Promise<unknown>).call(this, command, ...rest);
+  } as never);
+  expect(await main(argv, io)).toBe(1);
+  expect(io.err()).toContain('db-playbook: socket hang up');
+  jest.restoreAllMocks();
+  expect(tagsOf(await describe1('playbook-db-resumed'))).toMatchObject({ [RESTORED_FROM_TAG]: seeded.primary.id, [RESTORE_TIME_TAG]: to.toISOString() });
+
+  // WHEN the operator runs the same command again, 7 minutes later
+  io.advance(7 * 60_000);
+  const sent = recordRdsCommands();
+  const again = await run(argv, io);
+
+  // THEN it waits for the restore under way: no second restore, one instance, time measured from the first run
+  expect(again.code).toBe(0);
+  expect(sent.filter((c) => c.name === RestoreDBInstanceToPointInTimeCommand.name)).toEqual([]);
+  expect(io.out()).toContain(`Resuming: 'playbook-db-resumed' is already a restore of '${seeded.primary.id}' to ${to.toISOString()} (state available); waiting for it.`);
+  expect(io.out()).toContain(`as 'playbook-db-resumed' in 7m 0s (measured from the first run).`);
+  const { DBInstances = [] } = await rds.send(new DescribeDBInstancesCommand({}));
+  expect(DBInstances.filter((i) => i.DBInstanceIdentifier === 'playbook-db-resumed')).toHaveLength(1);
+});
+
+test('fails when the target is a restore of the same source to another time', async () => {
+  const before = await accountState();
+  const other = new Date((await timeInWindow()).getTime() - 1).toISOString();
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', other, '--target', 'playbook-db-restored']);
+  expect(code).toBe(2);
+  expect(io.err()).toMatch(/--target 'playbook-db-restored' is taken: it is a restore of 'playbook-db' to \S+, not to \S+\. Choose another --target/);
+  expect(await accountState()).toEqual(before);
+});
+
+test('fails with exit 1 when the restored instance ends in a state it will not leave', async () => {
+  await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-stopped']);
+  await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'playbook-db-stopped' }));
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-stopped']);
+  expect(code).toBe(1);
+  expect(io.err()).toContain(`db-playbook: playbook-db-stopped is 'stopped': waiting will not make it available. The restore goes on in AWS: re-run the same command to resume waiting.`);
+});
+
+// --- verify and cutover --------------------------------------------------------------------------
+
+describe('--verify-sql and --cutover-proxy', () => {
+  test('runs the SQL read-only on the restored database (a real PostgreSQL behind --verify-url), then re-points the proxy', async () => {
+    const pg = await startPostgres();
+    try {
+      const sourceBefore = await describeSource();
+      const url = `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
+      const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-cutover',
+        '--verify-sql', 'SELECT 41 + 1 AS answer', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name, '--json']);
+      expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-cutover: available (elapsed 0s)\n' });
+      const result = JSON.parse(io.out());
+      expect(result).toMatchObject({
+        source: seeded.primary.id,
+        target: 'playbook-db-cutover',
+        restoreTime: 'latest',
+        resumed: false,
+        status: 'available',
+        endpoint: { address: expect.stringContaining('playbook-db-cutover'), port: 5433 },
+        kmsKeyId: seeded.kms.primary.arn,
+        restoreSeconds: 0,
+        verify: { ok: true, target: `127.0.0.1:${pg.port}/postgres`, rowCount: 1, firstRow: { answer: 42 } },
+        cutover: { proxy: seeded.proxy!.name, before: [seeded.primary.id], after: ['playbook-db-cutover'] },
+      });
+      expect(result.followUp.join('\n')).toMatch(/The CDK stack still names 'playbook-db' as the database and as the target of proxy 'playbook-proxy'.*the next `cdk deploy` would point the proxy back/);
+      const { Targets = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+      expect(Targets.map((t) => t.RdsResourceId)).toEqual(['playbook-db-cutover']);
+      expect(await describeSource()).toEqual(sourceBefore);
+    } finally {
+      await pg.stop();
+    }
+  });
+
+  test('fails with exit 1 when the verification SQL fails, keeps the instance and does not cut over', async () => {
+    const pg = await startPostgres();
+    try {
+      const { Targets: before = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+      const url = `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
+      // A write: the verification transaction is READ ONLY.
+      const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-unverified',
+        '--verify-sql', 'CREATE TABLE scratch (i int)', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name]);
+      expect(code).toBe(1);
+      expect(io.out()).toContain(`verify    FAILED on 127.0.0.1:${pg.port}/postgres: 25006: cannot execute CREATE TABLE in a read-only transaction`);
+      expect(io.out()).toContain(`cutover   not done: --verify-sql failed, proxy '${seeded.proxy!.name}' still targets`);
+      expect(io.err()).toContain(`db-playbook: --verify-sql failed on 'playbook-db-unverified'`);
+      const { Targets: after = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+      expect(after).toEqual(before);
+      expect((await describe1('playbook-db-unverified')).DBInstanceStatus).toBe('available');
+    } finally {
+      await pg.stop();
+    }
+  });
+});
+
+// --- the request, and the progress line ----------------------------------------------------------
+
+test('asks for provisioned IOPS and throughput only where RDS accepts them', () => {
+  const base: DBInstance = { DBInstanceIdentifier: 'src', StorageType: 'gp3', AllocatedStorage: 100, Iops: 3000, StorageThroughput: 125 };
+  const started = new Date('2026-03-14T14:00:00Z');
+  expect(restoreRequest(base, 't', 'latest', started)).not.toHaveProperty('Iops');
+  expect(restoreRequest({ ...base, AllocatedStorage: 400, Iops: 12000, StorageThroughput: 500 }, 't', 'latest', started)).toMatchObject({ Iops: 12000, StorageThroughput: 500 });
+  expect(restoreRequest({ ...base, StorageType: 'io2', Iops: 8000 }, 't', 'latest', started)).toMatchObject({ Iops: 8000 });
+  expect(restoreRequest({ ...base, StorageType: 'io2', Iops: 8000 }, 't', 'latest', started)).not.toHaveProperty('StorageThroughput');
+  expect(restoreRequest({ ...base, OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-17' }] }, 't', 'latest', started)).not.toHaveProperty('OptionGroupName');
+});
+
+describe('waitFor', () => {
+  function scripted(states: string[]) {
+    let i = 0;
+    return async () => {
+      // A wait that ignores its timeout would poll forever: fail fast instead.
+      if (i > 1000) throw new Error('polled more than 1000 times: the timeout is not enforced');
+      const state = states[Math.min(i++, states.length - 1)];
+      return { state, value: state };
+    };
+  }
+  const base = { label: 'db-r', isDone: (s: string) => s === 'available', isFailed: (s: string) => s === 'failed', resumeHint: 'Re-run to resume.', pollMs: 15_000 };
+
+  test('prints one line per state change when stdout is not a terminal', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await waitFor({ ...base, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 3_600_000, poll: scripted(['creating', 'creating', 'backing-up', 'backing-up', 'available']) });
+    expect(io.out()).toBe('db-r: creating (elapsed 0s)\ndb-r: backing-up (elapsed 30s)\ndb-r: available (elapsed 1m 0s)\n');
+    expect(io.sleeps).toEqual([15_000, 15_000, 15_000, 15_000]);
+  });
+
+  test('rewrites one line with \\r on a terminal', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await waitFor({ ...base, io, write: io.stdout, tty: true, startedAt: -125_000, timeoutMs: 3_600_000, poll: scripted(['creating', 'backing-up', 'available']) });
+    expect(io.out()).toBe('\rdb-r: creating (elapsed 2m 5s)\rdb-r: backing-up (elapsed 2m 20s)\rdb-r: available (elapsed 2m 35s) \n');
+    expect(io.out().split('\n')).toHaveLength(2);
+  });
+
+  test('fails when the timeout passes, saying how to resume', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await expect(waitFor({ ...base, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 60_000, poll: scripted(['creating']) }))
+      .rejects.toThrow(new WaitTimeoutError('timed out after 1m 0s waiting for db-r (state: creating). Re-run to resume.'));
+    expect(io.now()).toBe(60_000);
+  });
+
+  test('fails at once on a state that will not become available', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await expect(waitFor({ ...base, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 60_000, poll: scripted(['creating', 'failed']) }))
+      .rejects.toThrow("db-r is 'failed': waiting will not make it available. Re-run to resume.");
+  });
+});
+
+test('--timeout ends the wait with exit 1 and the resume hint', async () => {
+  // moto's restored instance is 'available' at once: hold it 'creating' by answering the target's
+  // DescribeDBInstances from a copy with that state (the restore call itself goes to moto).
+  const original = RDSClient.prototype.send;
+  let polls = 0;
+  jest.spyOn(RDSClient.prototype, 'send').mockImplementation(async function (this: RDSClient, command: unknown, ...rest: unknown[]) {
+    // A wait that ignores --timeout would poll forever: fail fast instead.
+    if (++polls > 1000) throw new Error('polled more than 1000 times: --timeout is not enforced');
+    const result = await (original as (...a: unknown[]) => Promise<{ DBInstances?: DBInstance[] }>).call(this, command, ...rest);
+    if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === 'playbook-db-slow' && result.DBInstances) {
+      return { ...result, DBInstances: result.DBInstances.map((i) => ({ ...i, DBInstanceStatus: 'creating' })) };
+    }
+    return result;
+  } as never);
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-slow', '--timeout', '1']);
+  expect(code).toBe(1);
+  expect(io.out()).toContain('playbook-db-slow: creating (elapsed 0s)\n');
+  expect(io.err()).toBe('db-playbook: WaitTimeout: timed out after 1m 0s waiting for playbook-db-slow (state: creating). The restore goes on in AWS: re-run the same command to resume waiting.\n');
+});
+
+function tagsOf(instance: DBInstance): Record<string, string> {
+  return Object.fromEntries((instance.TagList ?? []).map((t) => [t.Key!, t.Value!]));
+}
