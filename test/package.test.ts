@@ -74,3 +74,15 @@ describe('the npm package', () => {
     expect(run.stdout).toMatch(/restore/);
   });
 });
+
+test('API.md is generated from the current jsii assembly (npm run build && npm run docgen)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docgen-'));
+  try {
+    execFileSync('npx', ['jsii-docgen', '-o', path.join(dir, 'API.md')], { cwd: ROOT, stdio: 'ignore' });
+    const fresh = fs.readFileSync(path.join(dir, 'API.md'), 'utf8');
+    const committed = fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8');
+    expect(committed === fresh ? 'current' : 'API.md is stale: run `npm run build && npm run docgen`').toBe('current');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
