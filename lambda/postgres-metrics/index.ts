@@ -53,9 +53,10 @@
  * handler `index.handler`.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Client, ClientConfig } from 'pg';
+import { ClientConfig } from 'pg';
 import { pgErrorCode, pgErrorReason } from '../../shared/pg-health';
 import { Collection, CollectionError, collectSnapshot, DEFAULT_METRIC_NAMESPACE, metricLine } from './metrics';
+import { boundedClient } from '../../shared/pg-client';
 
 export { DEFAULT_METRIC_NAMESPACE } from './metrics';
 
@@ -162,16 +163,7 @@ function failure(reason: string): Collection {
  */
 async function connectAndCollect(connection: ClientConfig, timeoutMs: number): Promise<{ collection: Collection; code?: string }> {
   const target = `${connection.host}:${connection.port}/${connection.database}`;
-  const client = new Client({
-    application_name: 'postgres-metrics',
-    ...connection,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    // The client-side limit catches a server that stops answering (no statement_timeout then).
-    query_timeout: timeoutMs + 1000,
-  });
-  // An idle client whose server goes away emits 'error'; unhandled, that would crash the function.
-  client.on('error', () => undefined);
+  const client = boundedClient(connection, 'postgres-metrics', timeoutMs);
   try {
     try {
       await client.connect();

@@ -9,6 +9,7 @@
  * result whose message says why.
  */
 import { Client, ClientConfig, escapeIdentifier } from 'pg';
+import { boundedClient } from '../../shared/pg-client';
 
 /** One table that must exist (and be readable) with at least `minRows` rows. */
 export interface TableCheckConfig {
@@ -207,16 +208,7 @@ export async function runChecks(connection: ClientConfig, config: CheckConfig, t
     checks,
   });
 
-  const client = new Client({
-    application_name: 'restore-validator',
-    ...connection,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    // The client-side limit catches a server that stops answering (no statement_timeout then).
-    query_timeout: timeoutMs + 1000,
-  });
-  // An idle client whose server goes away emits 'error'; unhandled, that would crash the function.
-  client.on('error', () => undefined);
+  const client = boundedClient(connection, 'restore-validator', timeoutMs);
   try {
     try {
       await client.connect();

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
 import { grantLogsEncryption } from '../private/logs';
-import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
+import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeVpcFunctionRole } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -257,14 +257,7 @@ export class RestoreTesting extends Construct {
       'Invoked by EventBridge with 2 retries; a validation that cannot run is reported FAILED to AWS Backup and raises the ValidationFailed alarm: nothing to replay.');
     // cdk-nag names an unresolved region <AWS::Region>.
     const region = Token.isUnresolved(Stack.of(this).region) ? '<AWS::Region>' : Stack.of(this).region;
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'Restore validator: writes its own log group only (basic execution role).',
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason: 'Restore validator runs in the VPC to reach the restored instance: ENI management policy AWS documents for VPC functions.',
-    });
+    acknowledgeVpcFunctionRole(role, 'Restore validator');
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${region}:<AWS::AccountId>:restore-job:*]`,
       reason: 'Restore job ids are created by each monthly test; the validator reports on the one in its event.',

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
 import { grantLogsEncryption } from '../private/logs';
-import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
+import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeVpcFunctionRole } from '../private/nag';
 import { validateIntegerRange } from '../private/validation';
 
 /**
@@ -103,14 +103,7 @@ export class PostgresMetrics extends Construct {
     acknowledgeInlinePolicy(role, 'Metrics collector (reads the database secret only)');
     acknowledgeCompliance(this.collector, 'LambdaDLQ',
       'Scheduled every minute without retries: a missed run is not worth replaying, and failures raise the CollectorErrors alarm.');
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'Metrics collector: writes its own log group only (its metrics are embedded-metric-format log lines).',
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason: 'Metrics collector runs in the VPC to reach the database: ENI management policy AWS documents for VPC functions.',
-    });
+    acknowledgeVpcFunctionRole(role, 'Metrics collector');
   }
 
   /** A metric the collector publishes (`BufferCacheHitRatio`, `LongRunningQueries`, ...). */

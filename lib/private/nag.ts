@@ -59,3 +59,18 @@ export function acknowledgeDatabaseIngress(databaseGroups: IConstruct[], source:
   }
 }
 
+
+/**
+ * AwsSolutions-IAM4 on the role of a function of this library that runs in the VPC: the
+ * basic-execution and VPC-access managed policies AWS documents for such functions.
+ */
+export function acknowledgeVpcFunctionRole(role: IConstruct, purpose: string): void {
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: `${purpose}: writes its own log group only (basic execution role).`,
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    reason: `${purpose} runs in the VPC to reach the database: the ENI management policy AWS documents for VPC functions.`,
+  });
+}
