@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerDoctor } from './commands/doctor';
+import { registerInspect } from './commands/inspect';
 import { registerRecoveryPoints } from './commands/recovery-points';
 import { registerRestore } from './commands/restore';
 import { GlobalOptions, Io } from './context';
@@ -28,6 +29,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerRestore(program, { io, globals, setCode });
   registerDoctor(program, { io, globals, setCode });
   registerRecoveryPoints(program, { io, globals, setCode });
+  registerInspect(program, { io, globals, setCode });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -372,3 +372,246 @@ export function pgErrorReason(e: unknown, timeoutMs?: number): string {
   }
   return code ? `${message} (${code})` : message;
 }
+
+// --- table and index activity -----------------------------------------------------------------
+
+/**
+ * User tables of the connected database: how they are read (sequential against index scans,
+ * since the statistics were reset), their size, dead tuples and (auto)vacuum / analyze times.
+ * pg_relation_size is the main fork (the heap) only; pg_indexes_size all the table's indexes.
+ */
+export const TABLE_ACTIVITY_SQL = `SELECT schemaname, relname, seq_scan, seq_tup_read, idx_scan, idx_tup_fetch,
+  n_live_tup, n_dead_tup, last_vacuum, last_autovacuum, last_analyze, last_autoanalyze,
+  pg_relation_size(relid) AS table_bytes, pg_indexes_size(relid) AS index_bytes
+FROM pg_stat_user_tables
+ORDER BY schemaname, relname`;
+
+/** How one user table is read (pg_stat_user_tables counters and estimates). */
+export interface TableActivity {
+  readonly schema: string;
+  readonly table: string;
+  /** `schema.table` */
+  readonly name: string;
+  /** Sequential scans started on the table. */
+  readonly seqScans: number;
+  /** Rows those sequential scans returned. */
+  readonly seqTuplesRead: number;
+  /** Index scans on any of its indexes; null when the table has no index. */
+  readonly indexScans: number | null;
+  readonly indexTuplesFetched: number | null;
+  readonly liveTuples: number;
+  readonly deadTuples: number;
+  /** The heap's size; null when the table went away while being read. */
+  readonly tableBytes: number | null;
+  /** All its indexes together. */
+  readonly indexBytes: number | null;
+  readonly lastVacuum: Date | null;
+  readonly lastAutovacuum: Date | null;
+  readonly lastAnalyze: Date | null;
+  readonly lastAutoanalyze: Date | null;
+}
+
+/** Every user table of the connected database with its scan counters, sizes and vacuum times. */
+export async function tableActivity(db: PgQueryable): Promise<TableActivity[]> {
+  return (await rowsOf(db, TABLE_ACTIVITY_SQL)).map((row) => ({
+    schema: String(row.schemaname),
+    table: String(row.relname),
+    name: `${row.schemaname}.${row.relname}`,
+    seqScans: toNumber(row.seq_scan) ?? 0,
+    seqTuplesRead: toNumber(row.seq_tup_read) ?? 0,
+    indexScans: toNumber(row.idx_scan),
+    indexTuplesFetched: toNumber(row.idx_tup_fetch),
+    liveTuples: toNumber(row.n_live_tup) ?? 0,
+    deadTuples: toNumber(row.n_dead_tup) ?? 0,
+    tableBytes: toNumber(row.table_bytes),
+    indexBytes: toNumber(row.index_bytes),
+    lastVacuum: toDate(row.last_vacuum),
+    lastAutovacuum: toDate(row.last_autovacuum),
+    lastAnalyze: toDate(row.last_analyze),
+    lastAutoanalyze: toDate(row.last_autoanalyze),
+  }));
+}
+
+/**
+ * Every index on a user table of the connected database: how often it was scanned, its size,
+ * what it enforces (a primary key, unique or exclusion constraint; a unique index) and its
+ * shape (access method, key columns or expressions as pg_get_indexdef prints them, INCLUDE
+ * columns, operator classes, collations, per-column options, the predicate of a partial index).
+ */
+export const INDEX_USAGE_SQL = `SELECT s.schemaname, s.relname, s.indexrelname, s.idx_scan,
+  pg_relation_size(s.indexrelid) AS index_bytes,
+  am.amname, i.indisunique, i.indisprimary, i.indisvalid, i.indisreplident,
+  c.contype, c.conname,
+  ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts::int) k ORDER BY k) AS key_columns,
+  ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(i.indnkeyatts::int + 1, i.indnatts::int) k ORDER BY k) AS include_columns,
+  i.indclass::text AS opclasses, i.indcollation::text AS collations, i.indoption::text AS options,
+  pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+  pg_get_indexdef(i.indexrelid) AS definition
+FROM pg_stat_user_indexes s
+JOIN pg_index i ON i.indexrelid = s.indexrelid
+JOIN pg_class ic ON ic.oid = s.indexrelid
+JOIN pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_constraint c ON c.conindid = s.indexrelid AND c.contype IN ('p', 'u', 'x')
+ORDER BY s.schemaname, s.relname, s.indexrelname`;
+
+/** One index of a user table (pg_stat_user_indexes, pg_index, pg_constraint). */
+export interface IndexUsage {
+  readonly schema: string;
+  readonly table: string;
+  /** The index's name (unqualified: it lives in the table's schema). */
+  readonly index: string;
+  /** Index scans since the statistics were reset (on this instance only: replicas count their own). */
+  readonly scans: number;
+  readonly bytes: number | null;
+  /** The access method: btree, hash, gin, gist, brin ... */
+  readonly method: string;
+  readonly unique: boolean;
+  readonly primary: boolean;
+  /** False for an index whose CREATE INDEX CONCURRENTLY failed: maintained on writes, never used. */
+  readonly valid: boolean;
+  /** The table's REPLICA IDENTITY index (logical replication needs it). */
+  readonly replicaIdentity: boolean;
+  /** The constraint it backs: `p` primary key, `u` unique, `x` exclusion; null for none. */
+  readonly constraintType: string | null;
+  readonly constraintName: string | null;
+  /** Key columns (names, or expressions such as `lower(email)`), in order. */
+  readonly keyColumns: string[];
+  /** INCLUDE columns. */
+  readonly includeColumns: string[];
+  /** Operator class OIDs, one per key column (space-separated, as pg_index.indclass prints). */
+  readonly opclasses: string;
+  readonly collations: string;
+  /** Per-column flags (DESC, NULLS FIRST), as pg_index.indoption prints. */
+  readonly options: string;
+  /** The WHERE of a partial index; null for a full one. */
+  readonly predicate: string | null;
+  /** The CREATE INDEX statement that would recreate it. */
+  readonly definition: string;
+}
+
+function toTextArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/** Every index on the connected database's user tables, with its use, size and shape. */
+export async function indexUsage(db: PgQueryable): Promise<IndexUsage[]> {
+  return (await rowsOf(db, INDEX_USAGE_SQL)).map((row) => ({
+    schema: String(row.schemaname),
+    table: String(row.relname),
+    index: String(row.indexrelname),
+    scans: toNumber(row.idx_scan) ?? 0,
+    bytes: toNumber(row.index_bytes),
+    method: String(row.amname),
+    unique: row.indisunique === true,
+    primary: row.indisprimary === true,
+    valid: row.indisvalid === true,
+    replicaIdentity: row.indisreplident === true,
+    constraintType: toText(row.contype),
+    constraintName: toText(row.conname),
+    keyColumns: toTextArray(row.key_columns),
+    includeColumns: toTextArray(row.include_columns),
+    opclasses: String(row.opclasses ?? ''),
+    collations: String(row.collations ?? ''),
+    options: String(row.options ?? ''),
+    predicate: toText(row.predicate),
+    definition: String(row.definition),
+  }));
+}
+
+// --- pg_stat_statements -----------------------------------------------------------------------
+
+/**
+ * Whether pg_stat_statements can answer here: the library preloaded (shared_preload_libraries,
+ * readable by superusers and pg_read_all_settings / pg_monitor; pg_stat_statements.track exists
+ * in pg_settings only when the library is loaded at server start), and the extension created in
+ * the connected database (in which schema).
+ */
+export const PG_STAT_STATEMENTS_STATUS_SQL = `SELECT
+  (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') AS preload_libraries,
+  (SELECT setting FROM pg_settings WHERE name = 'pg_stat_statements.track') AS track,
+  (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements') AS extension_schema,
+  (SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements') AS extension_version`;
+
+/** pg_stat_statements' state in the connected database. */
+export interface PgStatStatementsStatus {
+  /** Loaded at server start; null when the role may not read shared_preload_libraries and the library is not loaded. */
+  readonly preloaded: boolean | null;
+  /** pg_stat_statements.track (`top`, `all` or `none`); null when the library is not loaded. */
+  readonly track: string | null;
+  /** The schema of the extension in this database; null when `CREATE EXTENSION pg_stat_statements` was not run here. */
+  readonly schema: string | null;
+  readonly version: string | null;
+}
+
+/** Whether pg_stat_statements is preloaded and created in the connected database. */
+export async function pgStatStatementsStatus(db: PgQueryable): Promise<PgStatStatementsStatus> {
+  const [row] = await rowsOf(db, PG_STAT_STATEMENTS_STATUS_SQL);
+  const track = toText(row?.track);
+  const libraries = toText(row?.preload_libraries);
+  const listed = libraries === null ? null
+    : libraries.split(',').map((l) => l.trim().replace(/^"|"$/g, '')).includes('pg_stat_statements');
+  return {
+    preloaded: track !== null || listed === true ? true : listed,
+    track,
+    schema: toText(row?.extension_schema),
+    version: toText(row?.extension_version),
+  };
+}
+
+/** An identifier as SQL text, double-quoted (quotes doubled). */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The statements of the connected database recorded by pg_stat_statements (the view in
+ * `schema`), summed over roles and nesting levels per queryid, most total execution time
+ * first, at most $1. Times in milliseconds; query text normalized (constants as $n) and cut at
+ * 4000 characters. A role without pg_read_all_stats sees other roles' text as
+ * `<insufficient privilege>`.
+ */
+export function statementStatsSql(schema: string): string {
+  return `SELECT s.queryid::text AS queryid, min(s.query) AS query,
+  sum(s.calls)::int8 AS calls, sum(s.total_exec_time)::float8 AS total_ms,
+  (sum(s.total_exec_time) / nullif(sum(s.calls), 0))::float8 AS mean_ms, sum(s.rows)::int8 AS rows,
+  sum(s.shared_blks_hit)::int8 AS shared_blks_hit, sum(s.shared_blks_read)::int8 AS shared_blks_read
+FROM ${quoteIdentifier(schema)}.pg_stat_statements s
+WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND s.queryid IS NOT NULL
+GROUP BY s.queryid
+ORDER BY total_ms DESC, s.queryid
+LIMIT $1`;
+}
+
+/** One normalized statement's execution statistics (pg_stat_statements). */
+export interface StatementStats {
+  /** pg_stat_statements' queryid, as text (a 64-bit integer). */
+  readonly queryId: string;
+  /** The normalized text (constants as $1, $2 ...), at most 4000 characters. */
+  readonly query: string;
+  readonly calls: number;
+  readonly totalMs: number;
+  readonly meanMs: number;
+  /** Rows returned or affected, over all calls. */
+  readonly rows: number;
+  readonly sharedBlocksHit: number;
+  readonly sharedBlocksRead: number;
+}
+
+/**
+ * The `limit` statements of the connected database with the most total execution time (see
+ * statementStatsSql). Fails (55000) when the extension exists but the library is not preloaded.
+ */
+export async function statementStats(db: PgQueryable, schema = 'public', limit = 1000): Promise<StatementStats[]> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`limit must be an integer >= 1 (got ${limit})`);
+  return (await rowsOf(db, statementStatsSql(schema), [limit])).map((row) => ({
+    queryId: String(row.queryid),
+    query: String(row.query ?? ''),
+    calls: toNumber(row.calls) ?? 0,
+    totalMs: toNumber(row.total_ms) ?? 0,
+    meanMs: toNumber(row.mean_ms) ?? 0,
+    rows: toNumber(row.rows) ?? 0,
+    sharedBlocksHit: toNumber(row.shared_blks_hit) ?? 0,
+    sharedBlocksRead: toNumber(row.shared_blks_read) ?? 0,
+  }));
+}

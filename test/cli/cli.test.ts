@@ -25,7 +25,7 @@ describe('--help', () => {
     const { code, io } = await run(['--help']);
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^Usage: db-playbook \[options\] \[command\]/);
-    for (const word of ['restore', 'doctor', 'recovery-points', 'copy', '--region <region>', '--profile <name>', '--version']) {
+    for (const word of ['restore', 'doctor', 'recovery-points', 'copy', 'inspect', '--region <region>', '--profile <name>', '--version']) {
       expect(io.out()).toContain(word);
     }
   });
@@ -35,7 +35,8 @@ describe('--help', () => {
       '--cutover-proxy <name>', '--timeout <minutes>', '--json', 'PGUSER', 'PGSSLROOTCERT', 'Exit codes', 'db-playbook:restored-from']],
     ['recovery-points', ['--source <id>', '--regions <a,b>', '--json', 'replicated-automated-backup', 'cross-region-copy', 'Exit codes']],
     ['copy', ['--snapshot <id-or-arn>', '--to-region <region>', '--kms-key <arn-or-alias>', '--target-id <id>', '--wait', '--timeout <minutes>', '--json', 'Exit codes']],
-    ['doctor', []],
+    ['doctor', ['--instance <id>', '--buckets <names>', '--proxy <name>', '--dr-region <region>', '--json']],
+    ['inspect', ['--url <postgres-url>', '--secret-arn <arn>', '--sslmode <mode>', '--min-rows <n>', '--n1-min-calls <n>', '--fail-on <rules>', '--json']],
   ])('%s --help exits 0 and describes its options', async (command, words) => {
     const { code, io } = await run([command, '--help']);
     expect(code).toBe(0);

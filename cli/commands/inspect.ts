@@ -1,0 +1,664 @@
+/**
+ * `db-playbook inspect`: the playbook's query-health section as a command. Asks PostgreSQL's
+ * own statistics (pg_stat_user_tables / _indexes, pg_stat_statements, pg_stat_activity) which
+ * tables lack an index, which indexes are unused or redundant, which statements cost the most,
+ * which look like N+1 queries, and how the cache, vacuum and sessions are doing; prints each
+ * finding with its rule id and the fix (cli/query-health.ts judges, shared/pg-health.ts holds the
+ * SQL the PostgresMetrics collector shares).
+ *
+ * Connection (never written to the output with its password):
+ * - `--url postgresql://user:password@host:port/dbname?sslmode=...`, or
+ * - `--secret-arn`: the Secrets Manager secret's JSON `username`, `password`, `host`, `port`,
+ *   `dbname` (as RDS writes it), or
+ * - the standard variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE,
+ *   PGSSLROOTCERT, which also fill in what the URL leaves out;
+ * `--host`, `--port` and `--dbname` override any of them (an SSH tunnel to a secret's instance).
+ * TLS as libpq's sslmode: `disable`, `allow` / `prefer` (TLS if the server offers it), `require`
+ * (TLS, certificate not checked), `verify-ca`, `verify-full` (checked against PGSSLROOTCERT /
+ * sslrootcert, else Node's CAs and NODE_EXTRA_CA_CERTS). Default: verify-full for a remote host,
+ * prefer for localhost / 127.0.0.1 / ::1 / a Unix socket.
+ *
+ * Read-only: one session, application_name `db-playbook inspect`, every statement inside
+ * `BEGIN TRANSACTION READ ONLY` (rolled back), with statement_timeout (`--statement-timeout`).
+ * The role needs pg_monitor (RDS's master user has it) to see other roles' sessions and statements.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Command, InvalidArgumentError } from 'commander';
+import * as fs from 'fs';
+import { Client, ClientConfig } from 'pg';
+import {
+  cacheHitRatio,
+  CacheHitRatio,
+  deadTupleRatios,
+  DeadTupleRatio,
+  idleInTransaction,
+  indexUsage,
+  IndexUsage,
+  LONG_RUNNING_SECONDS,
+  longRunningQueries,
+  pgErrorReason,
+  pgStatStatementsStatus,
+  PgStatStatementsStatus,
+  QueryFunction,
+  SessionInfo,
+  statementStats,
+  StatementStats,
+  tableActivity,
+  TableActivity,
+} from '../../shared/pg-health';
+import { clientConfig } from '../context';
+import { EXIT, UsageError } from '../errors';
+import type { CommandContext } from '../program';
+import {
+  analyze,
+  DEFAULT_THRESHOLDS,
+  failedRules,
+  Finding,
+  formatMs,
+  HealthAnalysis,
+  MissingIndex,
+  NPlusOneSuspect,
+  oneLine,
+  parseFailOn,
+  RULE_IDS,
+  RuleId,
+  RULES,
+  Thresholds,
+  topStatements,
+} from '../query-health';
+
+/** Options of `db-playbook inspect`. */
+export interface InspectOptions {
+  readonly url?: string;
+  readonly secretArn?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly dbname?: string;
+  readonly sslmode?: string;
+  readonly minRows: number;
+  readonly n1MinCalls: number;
+  readonly n1MaxMeanMs: number;
+  readonly top: number;
+  readonly statementTimeout: number;
+  readonly failOn?: string;
+  readonly json?: boolean;
+}
+
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = typeof SSL_MODES[number];
+
+/** How many pg_stat_statements rows (most total time first) inspect reads. */
+const STATEMENT_LIMIT = 5000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
+const DEFAULT_TOP = 10;
+
+const HELP_AFTER = `
+Connection: --url, or --secret-arn (JSON username/password/host/port/dbname), or PGHOST, PGPORT,
+PGUSER, PGPASSWORD, PGDATABASE; --host/--port/--dbname override them. TLS: --sslmode (or the
+URL's sslmode, or PGSSLMODE): disable, allow, prefer, require, verify-ca, verify-full; default
+verify-full for a remote host (PGSSLROOTCERT: the RDS CA bundle), prefer for a local one.
+Everything runs in one READ ONLY transaction: inspect never changes the database.
+
+Rules (--fail-on takes their ids, comma-separated, or all):
+${RULE_IDS.map((id) => `  ${id.padEnd(28)}${RULES[id]}`).join('\n')}
+
+Statement-level rules need pg_stat_statements (preloaded by the library's TunedParameterGroup;
+then CREATE EXTENSION pg_stat_statements; in the database). Scan counters are since the
+statistics were reset, and per instance: a read replica counts its own.
+
+Exit codes: 0 done (findings allowed), 3 a --fail-on rule has a finding, 2 bad input,
+1 the connection or a query failed.
+
+Examples:
+  db-playbook inspect --url postgresql://app@db.example.internal/shop
+  db-playbook inspect --secret-arn arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod-db --json
+  db-playbook inspect --fail-on missing-index,n-plus-one     # in CI, against a staging database
+`;
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''} (got '${value}')`);
+    }
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0 (got '${value}')`);
+  return n;
+}
+
+/** Registers `db-playbook inspect`. */
+export function registerInspect(program: Command, ctx: CommandContext): void {
+  program
+    .command('inspect')
+    .description("Query health from PostgreSQL's own statistics: missing, unused and duplicate indexes, top and N+1 statements, cache hit ratio, dead tuples, long-running and idle-in-transaction sessions.")
+    .option('--url <postgres-url>', 'postgresql://user:password@host:port/dbname[?sslmode=...] (default: the PG* variables)')
+    .option('--secret-arn <arn>', 'read username, password, host, port and dbname from this Secrets Manager secret')
+    .option('--host <host>', 'connect to this host (or Unix socket directory) instead')
+    .option('--port <port>', 'connect to this port instead', integer(1, 65535))
+    .option('--dbname <name>', 'inspect this database instead')
+    .option('--sslmode <mode>', `TLS: ${SSL_MODES.join(', ')} (default: verify-full, prefer for a local host)`)
+    .option('--min-rows <n>', 'missing-index: live rows that make a table large', integer(0), DEFAULT_THRESHOLDS.minRows)
+    .option('--n1-min-calls <n>', 'n-plus-one: calls that make a statement suspect', integer(1), DEFAULT_THRESHOLDS.n1MinCalls)
+    .option('--n1-max-mean-ms <ms>', 'n-plus-one: mean execution time below which it is suspect', positiveNumber, DEFAULT_THRESHOLDS.n1MaxMeanMs)
+    .option('--top <n>', 'statements and tables listed per section', integer(1, 1000), DEFAULT_TOP)
+    .option('--statement-timeout <ms>', 'limit for connecting and for each statement', integer(100), DEFAULT_STATEMENT_TIMEOUT_MS)
+    .option('--fail-on <rules>', 'exit 3 when any of these rules (comma-separated ids, or all) has a finding')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', HELP_AFTER)
+    .action(async (opts: InspectOptions) => {
+      const report = await runInspect(opts, ctx);
+      if (report.failed.length > 0) ctx.setCode(EXIT.CHECK_FAILED);
+    });
+}
+
+// --- where to connect -------------------------------------------------------------------------
+
+/** Where and how inspect connects. */
+export interface ConnectionTarget {
+  /** A host name, an IP address, or a Unix socket directory (starts with `/`). */
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string;
+  readonly database: string;
+  readonly sslmode: SslMode;
+  /** A CA bundle file for verify-ca / verify-full. */
+  readonly sslRootCert?: string;
+}
+
+/** Credentials and endpoint from a Secrets Manager secret. */
+export interface DbSecret {
+  readonly username: string;
+  readonly password: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly dbname?: string;
+}
+
+/** What a host is: a loopback address, localhost or a Unix socket directory. */
+export function isLocalHost(host: string): boolean {
+  return host.startsWith('/') || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+}
+
+const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'host', 'port', 'user', 'password', 'dbname', 'application_name', 'connect_timeout']);
+
+function sslModeOf(value: string, from: string): SslMode {
+  if (!(SSL_MODES as readonly string[]).includes(value)) throw new UsageError(`${from}: sslmode '${value}' is not one of ${SSL_MODES.join(', ')}`);
+  return value as SslMode;
+}
+
+function portOf(value: string, from: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new UsageError(`${from}: port must be 1-65535 (got '${value}')`);
+  return port;
+}
+
+/**
+ * Where to connect: the PG* variables, under the secret (when read), under the URL, under
+ * --host / --port / --dbname / --sslmode. Throws a UsageError for an unusable URL or value.
+ */
+export function connectionTarget(
+  opts: Pick<InspectOptions, 'url' | 'host' | 'port' | 'dbname' | 'sslmode'>,
+  env: NodeJS.ProcessEnv,
+  secret?: DbSecret,
+): ConnectionTarget {
+  let host = env.PGHOST || undefined;
+  let port = env.PGPORT ? portOf(env.PGPORT, 'PGPORT') : undefined;
+  let user = env.PGUSER || undefined;
+  let password = env.PGPASSWORD || undefined;
+  let database = env.PGDATABASE || undefined;
+  let sslmode = env.PGSSLMODE ? sslModeOf(env.PGSSLMODE, 'PGSSLMODE') : undefined;
+  let sslRootCert = env.PGSSLROOTCERT || undefined;
+  if (secret) {
+    user = secret.username;
+    password = secret.password;
+    host = secret.host ?? host;
+    port = secret.port ?? port;
+    database = secret.dbname ?? 'postgres';
+  }
+  if (opts.url !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(opts.url);
+    } catch {
+      throw new UsageError('--url is not a URL: expected postgresql://user:password@host:port/dbname[?sslmode=verify-full]');
+    }
+    if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
+      throw new UsageError(`--url must start with postgresql:// (got ${parsed.protocol}//)`);
+    }
+    if (parsed.hostname.includes(',')) throw new UsageError('--url: several hosts are not supported; name one');
+    if (parsed.hostname) host = decodeURIComponent(parsed.hostname).replace(/^\[|\]$/g, '');
+    if (parsed.port) port = portOf(parsed.port, '--url');
+    if (parsed.username) user = decodeURIComponent(parsed.username);
+    if (parsed.password) password = decodeURIComponent(parsed.password);
+    const db = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+    if (db) database = db;
+    for (const [name, value] of parsed.searchParams) {
+      if (!URL_PARAMETERS.has(name)) throw new UsageError(`--url: parameter '${name}' is not supported (use ${[...URL_PARAMETERS].join(', ')})`);
+      if (name === 'sslmode') sslmode = sslModeOf(value, '--url');
+      if (name === 'sslrootcert') sslRootCert = value;
+      if (name === 'host') host = value;
+      if (name === 'port') port = portOf(value, '--url');
+      if (name === 'user') user = value;
+      if (name === 'password') password = value;
+      if (name === 'dbname') database = value;
+    }
+  }
+  if (opts.host !== undefined) host = opts.host;
+  if (opts.port !== undefined) port = opts.port;
+  if (opts.dbname !== undefined) database = opts.dbname;
+  if (opts.sslmode !== undefined) sslmode = sslModeOf(opts.sslmode, '--sslmode');
+  host ??= 'localhost';
+  user ??= env.USER;
+  if (!user) throw new UsageError('no database user: give --url postgresql://user@host/dbname, --secret-arn, or set PGUSER');
+  return {
+    host,
+    port: port ?? 5432,
+    user,
+    password,
+    database: database ?? user,
+    sslmode: sslmode ?? (isLocalHost(host) ? 'prefer' : 'verify-full'),
+    sslRootCert,
+  };
+}
+
+/** `user@host:port/database`, never the password. */
+export function describeTarget(t: ConnectionTarget): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `${t.user}@${host}:${t.port}/${t.database}`;
+}
+
+/** Reads a secret's JSON (RDS-generated, or any with `username` and `password`). */
+export function parseSecret(secretString: string | undefined, secretArn: string): DbSecret {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString ?? '');
+  } catch {
+    throw new UsageError(`secret ${secretArn} is not a JSON object with username and password`);
+  }
+  const { username, password, host, port, dbname } = (parsed ?? {}) as Record<string, unknown>;
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    throw new UsageError(`secret ${secretArn} has no string 'username' and 'password'`);
+  }
+  const portNumber = typeof port === 'number' ? port : typeof port === 'string' && port.trim() ? Number(port) : undefined;
+  return {
+    username,
+    password,
+    host: typeof host === 'string' && host ? host : undefined,
+    port: portNumber !== undefined && Number.isSafeInteger(portNumber) ? portNumber : undefined,
+    dbname: typeof dbname === 'string' && dbname ? dbname : undefined,
+  };
+}
+
+async function readSecret(arn: string, ctx: CommandContext): Promise<DbSecret> {
+  const parts = arn.split(':');
+  const region = parts.length > 4 && parts[0] === 'arn' && parts[3] ? parts[3] : undefined;
+  const sm = new SecretsManagerClient(clientConfig(ctx.globals(), ctx.io, region));
+  try {
+    const out = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
+    return parseSecret(out.SecretString, arn);
+  } catch (e) {
+    if ((e as Error).name === 'ResourceNotFoundException') throw new UsageError(`secret ${arn} not found (${(e as Error).message})`);
+    throw e;
+  } finally {
+    sm.destroy();
+  }
+}
+
+// --- connecting -------------------------------------------------------------------------------
+
+/** pg's `ssl` for a mode (with TLS tried: allow / prefer fall back to none when the server has no TLS). */
+function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
+  if (t.sslmode === 'disable' || t.host.startsWith('/')) return false; // libpq: no TLS over Unix sockets
+  if (t.sslmode === 'allow' || t.sslmode === 'prefer' || t.sslmode === 'require') return { rejectUnauthorized: false };
+  let ca: string | undefined;
+  if (t.sslRootCert) {
+    try {
+      ca = fs.readFileSync(t.sslRootCert, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read the CA bundle ${t.sslRootCert} (PGSSLROOTCERT / sslrootcert): ${(e as Error).message}`);
+    }
+  }
+  // verify-ca checks the chain only; verify-full the host name too.
+  return t.sslmode === 'verify-ca' ? { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } : { ca, rejectUnauthorized: true };
+}
+
+async function tryConnect(t: ConnectionTarget, ssl: ClientConfig['ssl'], timeoutMs: number): Promise<Client> {
+  const client = new Client({
+    host: t.host, port: t.port, user: t.user, password: t.password, database: t.database, ssl,
+    application_name: 'db-playbook inspect',
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    // The client-side limit catches a server that stops answering (no statement_timeout then).
+    query_timeout: timeoutMs + 1000,
+  });
+  // An idle client whose server goes away emits 'error'; unhandled, that would crash the CLI.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Connects as sslmode says; throws an Error naming the target and the reason. */
+export async function connect(t: ConnectionTarget, timeoutMs: number): Promise<Client> {
+  const ssl = sslConfig(t);
+  try {
+    try {
+      return await tryConnect(t, ssl, timeoutMs);
+    } catch (e) {
+      const noTls = /does not support SSL/i.test((e as Error).message);
+      if (noTls && (t.sslmode === 'prefer' || t.sslmode === 'allow')) return await tryConnect(t, false, timeoutMs);
+      throw e;
+    }
+  } catch (e) {
+    let reason = pgErrorReason(e, timeoutMs);
+    if (/does not support SSL/i.test(reason)) reason += ` (sslmode ${t.sslmode}; --sslmode disable only for a local server or a tunnel)`;
+    else if (/certificate|self[- ]signed|unable to verify/i.test(reason) && !/PGSSLROOTCERT|NODE_EXTRA_CA_CERTS/.test(reason)) {
+      reason += ' (set PGSSLROOTCERT to the RDS CA bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)';
+    }
+    throw new Error(`cannot connect to ${describeTarget(t)}: ${reason}`, { cause: e });
+  }
+}
+
+// --- gathering --------------------------------------------------------------------------------
+
+/** Which database and server answered (inspect-only). */
+const SERVER_SQL = `SELECT current_database() AS database, current_user AS user_name,
+  current_setting('server_version') AS version, pg_is_in_recovery() AS in_recovery, now() AS now,
+  (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()) AS stats_reset`;
+
+/** The columns of the given tables, to tell which of a statement's unqualified columns are theirs (inspect-only). */
+const TABLE_COLUMNS_SQL = `SELECT n.nspname, c.relname, array_agg(a.attname::text ORDER BY a.attnum) AS columns
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE (n.nspname, c.relname) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+GROUP BY n.nspname, c.relname`;
+
+/**
+ * Prefixed to every statement inspect runs, so that pg_stat_statements keeps its text with it
+ * (a leading comment is part of the text, not of the queryid) and inspect leaves itself out.
+ */
+const INSPECT_TAG = '/* db-playbook inspect */ ';
+
+/** Runs statements on `client` with INSPECT_TAG in front. */
+function tagged(client: Client): QueryFunction {
+  return (sql, values) => client.query(`${INSPECT_TAG}${sql}`, values);
+}
+
+/** What inspect read from the database. */
+export interface Gathered {
+  readonly database: string;
+  readonly user: string;
+  readonly serverVersion: string;
+  readonly inRecovery: boolean;
+  readonly now: Date;
+  readonly statsReset: Date | null;
+  readonly tables: TableActivity[];
+  readonly indexes: IndexUsage[];
+  readonly columns: Record<string, string[]>;
+  readonly pgStatStatements: PgStatStatementsStatus;
+  readonly statements: StatementStats[] | null;
+  readonly statementsError?: string;
+  readonly cacheHit: CacheHitRatio;
+  readonly deadTuples: DeadTupleRatio[];
+  readonly longRunning: SessionInfo[];
+  readonly idleInTransaction: SessionInfo[];
+}
+
+async function step<T>(label: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new Error(`${label} failed: ${pgErrorReason(e, timeoutMs)}`, { cause: e });
+  }
+}
+
+/** Reads everything, inside the caller's READ ONLY transaction. */
+async function gather(client: Client, opts: InspectOptions): Promise<Gathered> {
+  const t = opts.statementTimeout;
+  const db = tagged(client);
+  const server = (await step('reading the server', t, () => db(SERVER_SQL))).rows[0];
+  // Sessions first: they are about now (pg_stat_activity is read once per transaction, at its first use).
+  const longRunning = await step('long-running sessions', t, () => longRunningQueries(db, LONG_RUNNING_SECONDS));
+  const idle = (await step('idle-in-transaction sessions', t, () => idleInTransaction(db))).sessions;
+  const tables = await step('pg_stat_user_tables', t, () => tableActivity(db));
+  const indexes = await step('pg_stat_user_indexes', t, () => indexUsage(db));
+  const pgStatStatements = await step('pg_extension', t, () => pgStatStatementsStatus(db));
+  let statements: StatementStats[] | null = null;
+  let statementsError: string | undefined;
+  if (pgStatStatements.schema !== null && pgStatStatements.preloaded !== false) {
+    // A failure here (not preloaded, no privilege) must not end the transaction: the rest still gets reported.
+    await db('SAVEPOINT statements');
+    try {
+      statements = (await statementStats(db, pgStatStatements.schema, STATEMENT_LIMIT)).filter((s) => !s.query.startsWith(INSPECT_TAG));
+      await db('RELEASE SAVEPOINT statements');
+    } catch (e) {
+      statementsError = pgErrorReason(e, t);
+      await step('ROLLBACK TO SAVEPOINT', t, () => db('ROLLBACK TO SAVEPOINT statements'));
+    }
+  }
+  const large = tables.filter((tb) => tb.liveTuples >= opts.minRows);
+  const columns: Record<string, string[]> = {};
+  if (large.length > 0) {
+    const rows = (await step('pg_attribute', t, () => db(TABLE_COLUMNS_SQL, [large.map((tb) => tb.schema), large.map((tb) => tb.table)]))).rows;
+    for (const row of rows) columns[`${row.nspname}.${row.relname}`] = (row.columns as unknown[]).map(String);
+  }
+  return {
+    database: String(server.database),
+    user: String(server.user_name),
+    serverVersion: String(server.version),
+    inRecovery: server.in_recovery === true,
+    now: new Date(server.now as Date),
+    statsReset: server.stats_reset ? new Date(server.stats_reset as Date) : null,
+    tables,
+    indexes,
+    columns,
+    pgStatStatements,
+    statements,
+    statementsError,
+    cacheHit: await step('pg_statio_user_tables', t, () => cacheHitRatio(db)),
+    deadTuples: await step('dead tuples', t, () => deadTupleRatios(db, opts.top)),
+    longRunning,
+    idleInTransaction: idle,
+  };
+}
+
+// --- the report -------------------------------------------------------------------------------
+
+/** What `inspect --json` prints. */
+export interface InspectReport {
+  /** `user@host:port/database` */
+  readonly target: string;
+  readonly database: string;
+  readonly user: string;
+  readonly serverVersion: string;
+  /** Connected to a standby (a read replica): its statistics are its own. */
+  readonly inRecovery: boolean;
+  readonly generatedAt: string;
+  /** When the database's statistics were last reset; null if never. */
+  readonly statisticsSince: string | null;
+  readonly thresholds: Thresholds;
+  readonly findings: Finding[];
+  /** The --fail-on rules. */
+  readonly failOn: RuleId[];
+  /** The --fail-on rules that have findings (exit 3 when not empty). */
+  readonly failed: RuleId[];
+  readonly missingIndexes: MissingIndex[];
+  readonly unusedIndexes: IndexUsage[];
+  readonly duplicateIndexes: { index: string; table: string; keyColumns: string[]; bytes: number | null; scans: number; kind: string; coveredBy: string; coveredByColumns: string[] }[];
+  readonly nPlusOne: NPlusOneSuspect[];
+  readonly pgStatStatements: PgStatStatementsStatus & { readonly available: boolean; readonly advice: string | null };
+  /** null without pg_stat_statements. */
+  readonly topStatements: { readonly byTotalTime: StatementStats[]; readonly byMeanTime: StatementStats[] } | null;
+  /** Tables of at least minRows live rows, as the missing-index rule saw them. */
+  readonly largeTables: TableActivity[];
+  readonly health: {
+    readonly cacheHitRatio: CacheHitRatio;
+    readonly deadTuples: DeadTupleRatio[];
+    readonly longRunning: SessionInfo[];
+    readonly idleInTransaction: SessionInfo[];
+  };
+}
+
+function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, thresholds: Thresholds, failOn: RuleId[], top: number): InspectReport {
+  return {
+    target: describeTarget({ ...target, user: g.user, database: g.database }),
+    database: g.database,
+    user: g.user,
+    serverVersion: g.serverVersion,
+    inRecovery: g.inRecovery,
+    generatedAt: g.now.toISOString(),
+    statisticsSince: g.statsReset ? g.statsReset.toISOString() : null,
+    thresholds,
+    findings: a.findings,
+    failOn,
+    failed: failedRules(a.findings, failOn),
+    missingIndexes: a.missingIndexes,
+    unusedIndexes: a.unusedIndexes,
+    duplicateIndexes: a.redundantIndexes.map((r) => ({
+      index: `${r.index.schema}.${r.index.index}`,
+      table: `${r.index.schema}.${r.index.table}`,
+      keyColumns: r.index.keyColumns,
+      bytes: r.index.bytes,
+      scans: r.index.scans,
+      kind: r.kind,
+      coveredBy: `${r.coveredBy.schema}.${r.coveredBy.index}`,
+      coveredByColumns: r.coveredBy.keyColumns,
+    })),
+    nPlusOne: a.nPlusOne,
+    pgStatStatements: { ...g.pgStatStatements, available: g.statements !== null, advice: a.pgStatStatementsAdvice },
+    topStatements: g.statements === null ? null : {
+      byTotalTime: topStatements(g.statements, 'total', top),
+      byMeanTime: topStatements(g.statements, 'mean', top),
+    },
+    largeTables: g.tables.filter((t) => t.liveTuples >= thresholds.minRows),
+    health: { cacheHitRatio: g.cacheHit, deadTuples: g.deadTuples, longRunning: g.longRunning, idleInTransaction: g.idleInTransaction },
+  };
+}
+
+/** Connects, gathers in a READ ONLY transaction, analyzes, prints; resolves to the report. */
+export async function runInspect(opts: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
+  const { io } = ctx;
+  // Everything the operator typed is checked before anything is read.
+  const failOn = parseFailOn(opts.failOn);
+  if (opts.url !== undefined && opts.secretArn !== undefined) throw new UsageError('give --url or --secret-arn, not both');
+  if (opts.sslmode !== undefined) sslModeOf(opts.sslmode, '--sslmode');
+  const secret = opts.secretArn ? await readSecret(opts.secretArn, ctx) : undefined;
+  const target = connectionTarget(opts, io.env, secret);
+  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, minRows: opts.minRows, n1MinCalls: opts.n1MinCalls, n1MaxMeanMs: opts.n1MaxMeanMs };
+
+  const client = await connect(target, opts.statementTimeout);
+  let gathered: Gathered;
+  try {
+    await step('BEGIN TRANSACTION READ ONLY', opts.statementTimeout, () => tagged(client)('BEGIN TRANSACTION READ ONLY'));
+    gathered = await gather(client, opts);
+  } finally {
+    await tagged(client)('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+  const analysis = analyze(gathered, thresholds);
+  const report = buildReport(target, gathered, analysis, thresholds, failOn, opts.top);
+  io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  return report;
+}
+
+// --- text -------------------------------------------------------------------------------------
+
+function table(header: string[], rows: string[][], rightAligned: number[] = []): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : rightAligned.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function n(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+function when(d: Date | null | string): string {
+  if (d === null) return 'never';
+  return (typeof d === 'string' ? d : d.toISOString()).replace(/\.\d+Z$/, 'Z');
+}
+
+function findingLines(f: Finding, indent = '  '): string[] {
+  return [`${indent}[${f.rule}] ${f.target}: ${f.message}`, `${indent}  fix: ${f.fix}`];
+}
+
+/** The report as readable text. */
+export function renderText(r: InspectReport): string {
+  const out: string[] = [];
+  const of = (rule: RuleId) => r.findings.filter((f) => f.rule === rule);
+  const none = (what = 'none') => out.push(`  ${what}`);
+  out.push(`db-playbook inspect: ${r.target} (PostgreSQL ${r.serverVersion}${r.inRecovery ? ', a standby: its own statistics' : ''})`);
+  out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.generatedAt)}`);
+
+  const advice = of('pg-stat-statements-missing');
+  if (advice.length > 0) {
+    out.push('', 'pg_stat_statements');
+    for (const f of advice) out.push(...findingLines(f));
+  }
+
+  out.push('', `Missing indexes: tables of >= ${n(r.thresholds.minRows)} rows read mostly by sequential scans`);
+  const missing = of('missing-index');
+  if (missing.length === 0) none();
+  r.missingIndexes.forEach((m, k) => {
+    out.push(...findingLines(missing[k]).slice(0, 1));
+    for (const s of m.statements) {
+      out.push(`      ${n(s.calls)} calls, mean ${formatMs(s.meanMs)} ms${s.whereColumns.length > 0 ? `, WHERE ${s.whereColumns.join(', ')}` : ''}: ${oneLine(s.query, 110)}`);
+    }
+    out.push(`    fix: ${missing[k].fix}`);
+  });
+
+  out.push('', 'Unused indexes: never scanned, enforcing nothing');
+  if (of('unused-index').length === 0) none();
+  for (const f of of('unused-index')) out.push(...findingLines(f));
+  out.push('', 'Duplicate and prefix-redundant indexes');
+  if (of('duplicate-index').length === 0) none();
+  for (const f of of('duplicate-index')) out.push(...findingLines(f));
+
+  out.push('', `N+1 suspects: >= ${n(r.thresholds.n1MinCalls)} calls, mean < ${r.thresholds.n1MaxMeanMs} ms, one row per call by a single key`);
+  if (r.topStatements === null) none('(needs pg_stat_statements)');
+  else if (of('n-plus-one').length === 0) none();
+  for (const f of of('n-plus-one')) out.push(...findingLines(f));
+
+  const statementRows = (list: StatementStats[]) => list.map((s) => [n(s.calls), formatMs(s.totalMs), formatMs(s.meanMs), n(s.rows), oneLine(s.query, 100)]);
+  for (const [title, list] of [['Top statements by total time', r.topStatements?.byTotalTime], ['Top statements by mean time', r.topStatements?.byMeanTime]] as const) {
+    out.push('', title);
+    if (!list) none('(needs pg_stat_statements)');
+    else if (list.length === 0) none('no statements recorded yet');
+    else out.push(...table(['calls', 'total ms', 'mean ms', 'rows', 'statement'], statementRows(list), [0, 1, 2, 3]).map((l) => `  ${l}`));
+  }
+
+  out.push('', 'Health');
+  const c = r.health.cacheHitRatio;
+  out.push(`  buffer cache hit ratio: ${c.ratio === null ? 'no heap accesses yet' : `${(c.ratio * 100).toFixed(2)} %`} (${n(c.heapHit)} hits, ${n(c.heapRead)} reads; the playbook: > 99 %)`);
+  for (const f of of('low-cache-hit')) out.push(...findingLines(f));
+  out.push('  dead tuples and vacuum, worst tables first:');
+  if (r.health.deadTuples.length === 0) none('  no user tables');
+  else {
+    out.push(...table(['table', 'live', 'dead', 'dead %', 'last vacuum', 'last autovacuum'], r.health.deadTuples.map((t) => [
+      t.name, n(t.liveTuples), n(t.deadTuples), t.ratio === null ? '-' : (t.ratio * 100).toFixed(1), when(t.lastVacuum), when(t.lastAutovacuum),
+    ]), [1, 2, 3]).map((l) => `    ${l}`));
+  }
+  for (const f of of('dead-tuples')) out.push(...findingLines(f));
+  out.push(`  sessions running longer than ${LONG_RUNNING_SECONDS} s: ${r.health.longRunning.length}`);
+  for (const f of of('long-running')) out.push(...findingLines(f, '    '));
+  out.push(`  sessions idle in transaction: ${r.health.idleInTransaction.length}`);
+  for (const f of of('idle-in-transaction')) out.push(...findingLines(f, '    '));
+
+  const counts = RULE_IDS.map((rule) => [rule, of(rule).length] as const).filter(([, k]) => k > 0);
+  out.push('', `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}${counts.length > 0 ? `: ${counts.map(([rule, k]) => `${rule} ${k}`).join(', ')}` : ''}`);
+  if (r.failOn.length > 0) {
+    out.push(r.failed.length > 0 ? `--fail-on: ${r.failed.join(', ')} found: exit ${EXIT.CHECK_FAILED}` : `--fail-on ${r.failOn.join(',')}: none found`);
+  }
+  return `${out.join('\n')}\n`;
+}

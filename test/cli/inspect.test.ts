@@ -1,0 +1,442 @@
+/**
+ * `db-playbook inspect` end to end, in-process through main(), against real PostgreSQL servers
+ * started here:
+ * - `server`: pg_stat_statements preloaded (track = all). Database `app` holds the scenario the
+ *   tests build: `orders` (120,000 rows) filtered by its unindexed `customer_ref`, an index never
+ *   used (`orders_note_idx`), two identical indexes on `created_at`, and `customers` (2,000 rows)
+ *   read by a loop of 600 single-row lookups (`WHERE id = $1`) and by 600 batched ones
+ *   (`WHERE id = ANY($1)`: called as often, so only the batching tells them apart). Database
+ *   `clean` has a primary key and nothing to find, and no pg_stat_statements extension.
+ * - `bare`: no pg_stat_statements at all.
+ * - a moto server holding the Secrets Manager secret for `--secret-arn`.
+ * Statistics: the scenario resets them once built (CREATE INDEX counts as a sequential scan),
+ * re-ANALYZEs (the reset zeroes n_live_tup), runs the workload and flushes its session's
+ * statistics (PostgreSQL 15 publishes them lazily) before each inspection.
+ */
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Client } from 'pg';
+import { connectionTarget, describeTarget, InspectReport } from '../../cli/commands/inspect';
+import { EXIT, UsageError } from '../../cli/errors';
+import { main } from '../../cli/program';
+import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
+import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
+import { PostgresServer, startPostgres } from '../support/postgres-server';
+
+const ORDERS = 120_000;
+const CUSTOMERS = 2_000;
+const LOOKUPS = 600;
+const FILTER_RUNS = 20;
+const FILTER_SQL = 'SELECT id, total FROM orders WHERE customer_ref = $1';
+const LOOKUP_SQL = 'SELECT id, name FROM customers WHERE id = $1';
+const BATCH_SQL = 'SELECT id, name FROM customers WHERE id = ANY($1)';
+
+let server: PostgresServer;
+let bare: PostgresServer;
+let moto: MotoServer;
+/** The session that builds the scenario and runs the workload on `app`. */
+let app: Client;
+
+// --- helpers ---------------------------------------------------------------------------------
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; io: FakeIo }> {
+  const io = fakeIo(env);
+  const code = await main(['inspect', ...argv], io);
+  return { code, io };
+}
+
+/** inspect --json on `db`; fails the test unless it exits `expected`. */
+async function inspectJson(db = 'app', extra: string[] = [], on: PostgresServer = server, expected: number = EXIT.OK): Promise<InspectReport> {
+  const { code, io } = await run(['--url', on.connectionString(db), '--json', ...extra]);
+  if (code !== expected) throw new Error(`inspect exited ${code}, expected ${expected}; stderr: ${io.err()}`);
+  return JSON.parse(io.out()) as InspectReport;
+}
+
+/** Makes this session's pending statistics visible to others now. */
+async function flushStats(client: Client): Promise<void> {
+  await client.query('SELECT pg_stat_force_next_flush()');
+  await client.query('SELECT 1');
+}
+
+/**
+ * Zeroes the database's table and index statistics (CREATE INDEX counts a sequential scan), once
+ * this session's own pending ones are in; then ANALYZE puts back the row estimates the reset zeroed.
+ */
+async function resetStats(client: Client): Promise<void> {
+  await flushStats(client);
+  await client.query('SELECT pg_stat_reset()');
+  await client.query('ANALYZE');
+}
+
+async function workload(client: Client): Promise<void> {
+  for (let i = 0; i < FILTER_RUNS; i++) await client.query(FILTER_SQL, [`customer-${i}`]);
+  for (let i = 0; i < LOOKUPS; i++) await client.query(LOOKUP_SQL, [1 + (i % CUSTOMERS)]);
+  for (let i = 0; i < LOOKUPS; i++) await client.query(BATCH_SQL, [[1 + (i % CUSTOMERS), 2 + (i % CUSTOMERS), 3 + (i % CUSTOMERS)]]);
+  // One of the two identical created_at indexes gets used; the other stays at 0 scans.
+  for (let i = 0; i < 3; i++) await client.query('SELECT count(*) FROM orders WHERE created_at > $1', [new Date(Date.UTC(2026, 0, 1) + 86_400_000 * 415)]);
+  await flushStats(client);
+}
+
+/**
+ * A fingerprint of database `db` and the server's settings: every user table's rows, the
+ * relations, indexes, constraints and extensions, and pg_settings / per-role settings as a new
+ * session sees them.
+ */
+async function fingerprint(db: string): Promise<string> {
+  const c = await server.client(db);
+  try {
+    const parts: string[] = [];
+    const tables = (await c.query<{ t: string }>("SELECT format('%I.%I', schemaname, relname) AS t FROM pg_stat_user_tables ORDER BY 1")).rows;
+    for (const { t } of tables) {
+      const { h, n } = (await c.query(`SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) AS h, count(*) AS n FROM ${t} x`)).rows[0];
+      parts.push(`${t} ${n} ${h}`);
+    }
+    const catalogs = [
+      "SELECT string_agg(format('%s.%s %s', n.nspname, c.relname, c.relkind), ',' ORDER BY n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')",
+      'SELECT string_agg(indexdef, \',\' ORDER BY indexdef) FROM pg_indexes',
+      'SELECT string_agg(pg_get_constraintdef(oid), \',\' ORDER BY conname) FROM pg_constraint',
+      "SELECT string_agg(extname || ' ' || extversion, ',' ORDER BY extname) FROM pg_extension",
+      "SELECT string_agg(name || '=' || setting || ' ' || source, ',' ORDER BY name) FROM pg_settings",
+      'SELECT string_agg(setdatabase || \' \' || setrole || \' \' || array_to_string(setconfig, \';\'), \',\') FROM pg_db_role_setting',
+    ];
+    for (const sql of catalogs) parts.push(String(Object.values((await c.query(sql)).rows[0])[0]));
+    return parts.join('\n');
+  } finally {
+    await c.end();
+  }
+}
+
+function rulesOf(report: InspectReport): string[] {
+  return report.findings.map((f) => `${f.rule} ${f.target}`);
+}
+
+// --- the servers and the scenario -------------------------------------------------------------
+
+beforeAll(async () => {
+  [server, bare, moto] = await Promise.all([
+    startPostgres({ settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }),
+    startPostgres(),
+    startMoto(),
+  ]);
+  const admin = await server.client();
+  await admin.query('CREATE DATABASE app');
+  await admin.query('CREATE DATABASE clean');
+  await admin.query('CREATE ROLE inspector LOGIN IN ROLE pg_monitor');
+  await admin.end();
+
+  app = await server.client('app');
+  await app.query(`CREATE EXTENSION pg_stat_statements;
+    CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
+    INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, ${CUSTOMERS}) g;
+    CREATE TABLE orders (id bigint PRIMARY KEY, customer_ref text NOT NULL, note text, created_at timestamptz NOT NULL, total numeric NOT NULL);
+    INSERT INTO orders SELECT g, 'customer-' || (g % 5000), 'note ' || g, timestamptz '2026-01-01' + g * interval '5 minutes', g % 1000
+      FROM generate_series(1, ${ORDERS}) g;
+    CREATE INDEX orders_note_idx ON orders (note);
+    CREATE INDEX orders_created_at_idx ON orders (created_at);
+    CREATE INDEX orders_created_at_copy_idx ON orders (created_at);`);
+  await resetStats(app);
+  await app.query('SELECT pg_stat_statements_reset()');
+  await workload(app);
+
+  const clean = await server.client('clean');
+  await clean.query(`CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL UNIQUE);
+    INSERT INTO accounts SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 100) g;`);
+  await clean.end();
+}, 60_000);
+
+afterAll(async () => {
+  await app?.end().catch(() => undefined);
+  await Promise.all([server?.stop(), bare?.stop(), moto?.stop()]);
+}, 60_000);
+
+// --- the scenario -----------------------------------------------------------------------------
+
+describe('a database with a missing index, an unused and a duplicate index, and N+1 lookups', () => {
+  let report: InspectReport;
+  let text: string;
+
+  beforeAll(async () => {
+    report = await inspectJson();
+    const r = await run(['--url', server.connectionString('app')]);
+    expect(r.code).toBe(EXIT.OK);
+    text = r.io.out();
+  });
+
+  test('flags the large table filtered by an unindexed column as missing-index, with its statement and the index to create', () => {
+    expect(rulesOf(report).filter((r) => r.startsWith('missing-index'))).toEqual(['missing-index public.orders']);
+    const [orders] = report.missingIndexes;
+    expect(orders).toMatchObject({ table: 'public.orders', liveRows: ORDERS });
+    expect(orders.seqScans).toBeGreaterThanOrEqual(FILTER_RUNS);
+    // The created_at queries (and the planner probing the index for them) are the index scans.
+    expect(orders.indexScans).toBeGreaterThan(0);
+    expect(orders.indexScans).toBeLessThan(orders.seqScans);
+    expect(orders.statements[0]).toMatchObject({ query: FILTER_SQL, calls: FILTER_RUNS, whereColumns: ['customer_ref'] });
+    expect(orders.suggestion).toMatchObject({
+      columns: ['customer_ref'],
+      sql: 'CREATE INDEX CONCURRENTLY orders_customer_ref_idx ON public.orders (customer_ref);',
+      coveredBy: null,
+    });
+  });
+
+  test('does not flag the small table read by its primary key', () => {
+    expect(report.largeTables.map((t) => t.name)).toEqual(['public.orders']);
+    expect(rulesOf(report).filter((r) => r.includes('customers'))).toEqual([]);
+  });
+
+  test('flags the index never used as unused-index, but not the primary keys', () => {
+    const unused = report.unusedIndexes.map((ix) => `${ix.schema}.${ix.index}`);
+    expect(unused).toContain('public.orders_note_idx');
+    expect(unused).not.toContain('public.orders_pkey');
+    expect(report.unusedIndexes.find((ix) => ix.index === 'orders_note_idx')!.bytes).toBeGreaterThan(1_000_000);
+    expect(rulesOf(report)).toContain('unused-index public.orders_note_idx');
+  });
+
+  test('flags one of the two identical indexes as duplicate-index: the one never used', () => {
+    expect(report.duplicateIndexes).toHaveLength(1);
+    const [dup] = report.duplicateIndexes;
+    expect(dup).toMatchObject({ kind: 'duplicate', scans: 0, keyColumns: ['created_at'], coveredByColumns: ['created_at'] });
+    expect([dup.index, dup.coveredBy].sort()).toEqual(['public.orders_created_at_copy_idx', 'public.orders_created_at_idx']);
+    expect(rulesOf(report)).toContain(`duplicate-index ${dup.index}`);
+  });
+
+  test('flags the loop of single-row lookups as N+1, and not the batched = ANY($1) query called as often', () => {
+    expect(report.nPlusOne.map((s) => s.query)).toEqual([LOOKUP_SQL]);
+    expect(report.nPlusOne[0]).toMatchObject({ calls: LOOKUPS, table: 'customers', column: 'id' });
+    expect(report.nPlusOne[0].meanMs).toBeLessThan(1);
+    const batched = report.topStatements!.byTotalTime.find((s) => s.query === BATCH_SQL);
+    expect(batched).toMatchObject({ calls: LOOKUPS });
+    expect(report.findings.filter((f) => f.rule === 'n-plus-one')).toHaveLength(1);
+  });
+
+  test('lists the top statements by total time and by mean time with calls, mean and rows', () => {
+    expect(report.topStatements!.byTotalTime.length).toBeGreaterThan(3);
+    const filter = report.topStatements!.byMeanTime.find((s) => s.query === FILTER_SQL);
+    expect(filter).toMatchObject({ calls: FILTER_RUNS, rows: expect.any(Number) });
+    const totals = report.topStatements!.byTotalTime.map((s) => s.totalMs);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+    const means = report.topStatements!.byMeanTime.map((s) => s.meanMs);
+    expect(means).toEqual([...means].sort((a, b) => b - a));
+  });
+
+  test('reports the cache hit ratio, and the dead-tuple ratio and last (auto)vacuum per table', () => {
+    expect(report.health.cacheHitRatio.ratio).toBeGreaterThan(0);
+    expect(report.health.cacheHitRatio.heapHit).toBeGreaterThan(0);
+    expect(report.health.deadTuples.map((t) => t.name).sort()).toEqual(['public.customers', 'public.orders']);
+    expect(report.health.deadTuples[0]).toHaveProperty('lastAutovacuum');
+    expect(text).toMatch(/buffer cache hit ratio: \d+\.\d\d %/);
+    expect(text).toMatch(/public\.orders\s+120,000\s+\d+\s+\S+\s+(never|\d{4}-)/);
+  });
+
+  test('prints each finding with its rule id and fix in the text report', () => {
+    expect(text).toContain('[missing-index] public.orders: 120,000 live rows');
+    expect(text).toContain('fix: CREATE INDEX CONCURRENTLY orders_customer_ref_idx ON public.orders (customer_ref);');
+    expect(text).toContain(`${FILTER_RUNS} calls`);
+    expect(text).toContain('[unused-index] public.orders_note_idx');
+    expect(text).toContain('fix: DROP INDEX CONCURRENTLY public.orders_note_idx;');
+    expect(text).toMatch(/\[n-plus-one\] queryid -?\d+: 600 calls/);
+    expect(text).toContain('eager-load');
+    expect(text).not.toContain('[pg-stat-statements-missing]');
+  });
+
+  test('--fail-on missing-index exits 3', async () => {
+    const { code, io } = await run(['--url', server.connectionString('app'), '--fail-on', 'missing-index']);
+    expect(code).toBe(EXIT.CHECK_FAILED);
+    expect(io.out()).toContain('--fail-on: missing-index found: exit 3');
+  });
+
+  test('leaves the database contents and settings unchanged', async () => {
+    const before = await fingerprint('app');
+    const { code } = await run(['--url', server.connectionString('app'), '--json', '--fail-on', 'all']);
+    expect(code).toBe(EXIT.CHECK_FAILED);
+    expect(await fingerprint('app')).toBe(before);
+  });
+
+  test('no longer flags the table once the suggested index exists', async () => {
+    // GIVEN the index inspect suggested, and fresh statistics
+    await app.query(report.missingIndexes[0].suggestion!.sql);
+    await resetStats(app);
+    await workload(app);
+    // WHEN
+    const after = await inspectJson();
+    // THEN
+    expect(after.missingIndexes).toEqual([]);
+    expect(after.largeTables.find((t) => t.name === 'public.orders')).toMatchObject({ liveTuples: ORDERS, seqScans: 0 });
+    expect(after.largeTables.find((t) => t.name === 'public.orders')!.indexScans).toBeGreaterThanOrEqual(FILTER_RUNS);
+  });
+});
+
+describe('sessions running longer than 5 s or idle in transaction now', () => {
+  let report: InspectReport;
+  let text: string;
+  let code: number;
+  let sleeperPid: number;
+  let idlePid: number;
+  let sleeper: Client;
+  let idle: Client;
+  let sleeping: Promise<unknown>;
+
+  beforeAll(async () => {
+    sleeper = await server.client('app');
+    idle = await server.client('app');
+    sleeperPid = (await sleeper.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    idlePid = (await idle.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+    await idle.query('BEGIN');
+    await idle.query('SELECT count(*) FROM customers');
+    sleeping = sleeper.query('SELECT pg_sleep(6)');
+    // Inspect once the sleep has run 5.1 s (measured by the server), while it still runs.
+    for (;;) {
+      const { rows } = await app.query('SELECT extract(epoch FROM clock_timestamp() - query_start)::float8 AS s FROM pg_stat_activity WHERE pid = $1', [sleeperPid]);
+      if (rows[0]?.s > 5.1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const json = await run(['--url', server.connectionString('app'), '--json', '--fail-on', 'long-running']);
+    const plain = await run(['--url', server.connectionString('app')]);
+    code = json.code;
+    report = JSON.parse(json.io.out());
+    text = plain.io.out();
+  }, 30_000);
+
+  afterAll(async () => {
+    await sleeping?.catch(() => undefined);
+    await idle?.query('ROLLBACK').catch(() => undefined);
+    await Promise.all([sleeper?.end(), idle?.end()]);
+  });
+
+  test('lists the pg_sleep(6) statement as long-running', () => {
+    expect(report.health.longRunning.map((s) => [s.pid, s.query])).toEqual([[sleeperPid, 'SELECT pg_sleep(6)']]);
+    expect(report.health.longRunning[0].querySeconds).toBeGreaterThan(5);
+    expect(rulesOf(report)).toContain(`long-running pid ${sleeperPid}`);
+    expect(code).toBe(EXIT.CHECK_FAILED);
+  });
+
+  test('lists the session idle in transaction', () => {
+    expect(report.health.idleInTransaction.map((s) => s.pid)).toEqual([idlePid]);
+    expect(rulesOf(report)).toContain(`idle-in-transaction pid ${idlePid}`);
+    expect(text).toContain('sessions idle in transaction: 1');
+    expect(text).toContain(`[idle-in-transaction] pid ${idlePid}`);
+  });
+});
+
+describe('--fail-on', () => {
+  test('duplicate-index on a clean database exits 0', async () => {
+    const report = await inspectJson('clean', ['--fail-on', 'duplicate-index']);
+    expect(report.duplicateIndexes).toEqual([]);
+    expect(report.failed).toEqual([]);
+  });
+
+  test('fails when a rule is unknown: exit 2, naming it and the rules', async () => {
+    const { code, io } = await run(['--url', server.connectionString('app'), '--fail-on', 'missing-index,slow-queries']);
+    expect(code).toBe(EXIT.USAGE);
+    expect(io.err()).toMatch(/unknown rule 'slow-queries'; the rules are missing-index, unused-index, duplicate-index, n-plus-one/);
+    expect(io.out()).toBe('');
+  });
+});
+
+describe('without pg_stat_statements', () => {
+  test('not preloaded: says how to enable it and still reports the rest', async () => {
+    // GIVEN a large table scanned sequentially on a server without the library
+    const c = await bare.client();
+    await c.query(`CREATE TABLE events (id int, kind text); INSERT INTO events SELECT g, 'k' || (g % 10) FROM generate_series(1, 20000) g; ANALYZE events;`);
+    for (let i = 0; i < 12; i++) await c.query('SELECT count(*) FROM events WHERE kind = $1', ['k1']);
+    await flushStats(c);
+    await c.end();
+    // WHEN
+    const { code, io } = await run(['--url', bare.connectionString()]);
+    // THEN
+    expect(code).toBe(EXIT.OK);
+    const text = io.out();
+    expect(text).toContain('[pg-stat-statements-missing]');
+    expect(text).toContain('add pg_stat_statements to shared_preload_libraries');
+    expect(text).toContain('CREATE EXTENSION pg_stat_statements;');
+    expect(text).toContain('[missing-index] public.events: 20,000 live rows');
+    expect(text).toMatch(/buffer cache hit ratio: \d+\.\d\d %/);
+    expect(text).toContain('Top statements by total time\n  (needs pg_stat_statements)');
+  });
+
+  test('preloaded but not created in the database: says CREATE EXTENSION', async () => {
+    const report = await inspectJson('clean');
+    expect(report.pgStatStatements).toMatchObject({ preloaded: true, schema: null, available: false });
+    expect(report.pgStatStatements.advice).toBe('pg_stat_statements is preloaded but not created in this database: CREATE EXTENSION pg_stat_statements;');
+    expect(report.topStatements).toBeNull();
+  });
+});
+
+describe('connecting', () => {
+  test('--secret-arn: logs in with the secret\'s user to its host, port and database', async () => {
+    const sm = new SecretsManagerClient(awsClientConfig(moto.endpoint));
+    const { ARN } = await sm.send(new CreateSecretCommand({
+      Name: 'prod/db',
+      SecretString: JSON.stringify({ engine: 'postgres', username: 'inspector', password: 'not-checked-by-trust', host: server.host, port: server.port, dbname: 'app' }),
+    }));
+    sm.destroy();
+    const { code, io } = await run(['--secret-arn', ARN!, '--json'], motoEnv(moto.endpoint));
+    expect(io.err()).toBe('');
+    expect(code).toBe(EXIT.OK);
+    const report = JSON.parse(io.out()) as InspectReport;
+    expect(report).toMatchObject({ target: `inspector@127.0.0.1:${server.port}/app`, user: 'inspector', database: 'app' });
+    // pg_monitor is enough to read the statements and the missing index.
+    expect(report.pgStatStatements.available).toBe(true);
+    expect(report.findings.some((f) => f.rule === 'n-plus-one')).toBe(true);
+  });
+
+  test('fails when the secret does not exist: exit 2', async () => {
+    const { code, io } = await run(['--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf'], motoEnv(moto.endpoint));
+    expect(code).toBe(EXIT.USAGE);
+    expect(io.err()).toMatch(/secret arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf not found/);
+  });
+
+  test('the PG* variables: connects where they say', async () => {
+    const { code, io } = await run(['--json'], { PGHOST: server.host, PGPORT: String(server.port), PGUSER: 'postgres', PGDATABASE: 'clean' });
+    expect(code).toBe(EXIT.OK);
+    expect(JSON.parse(io.out())).toMatchObject({ database: 'clean', target: `postgres@127.0.0.1:${server.port}/clean` });
+  });
+
+  test('fails when sslmode require meets a server without TLS: exit 1, saying so', async () => {
+    const { code, io } = await run(['--url', `${server.connectionString('app')}?sslmode=require`]);
+    expect(code).toBe(EXIT.FAILURE);
+    expect(io.err()).toContain(`cannot connect to postgres@127.0.0.1:${server.port}/app: The server does not support SSL connections (sslmode require;`);
+  });
+
+  test('fails when given both --url and --secret-arn: exit 2', async () => {
+    const { code, io } = await run(['--url', server.connectionString('app'), '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x']);
+    expect(code).toBe(EXIT.USAGE);
+    expect(io.err()).toContain('give --url or --secret-arn, not both');
+  });
+
+  describe('connectionTarget', () => {
+    test('TLS with the certificate and host name verified by default for a remote host', () => {
+      expect(connectionTarget({ url: 'postgresql://app:secret@db.example.internal/shop' }, {})).toEqual({
+        host: 'db.example.internal', port: 5432, user: 'app', password: 'secret', database: 'shop', sslmode: 'verify-full', sslRootCert: undefined,
+      });
+    });
+
+    test('prefer (TLS when offered) by default for a local host', () => {
+      expect(connectionTarget({}, { PGHOST: '127.0.0.1', PGUSER: 'me' })).toMatchObject({ host: '127.0.0.1', database: 'me', sslmode: 'prefer' });
+      expect(connectionTarget({}, { PGHOST: '/var/run/postgresql', PGUSER: 'me' }).sslmode).toBe('prefer');
+    });
+
+    test('the URL fills in over the PG* variables; --sslmode, --host, --port, --dbname over both', () => {
+      const env = { PGHOST: 'other', PGUSER: 'env-user', PGPASSWORD: 'env-password', PGDATABASE: 'env-db', PGSSLMODE: 'require', PGSSLROOTCERT: '/ca.pem' };
+      expect(connectionTarget({ url: 'postgresql://db.example.internal:6543/shop' }, env)).toEqual({
+        host: 'db.example.internal', port: 6543, user: 'env-user', password: 'env-password', database: 'shop', sslmode: 'require', sslRootCert: '/ca.pem',
+      });
+      expect(connectionTarget({ url: 'postgresql://db.example.internal/shop?sslmode=verify-ca', sslmode: 'disable', host: 'localhost', port: 15432, dbname: 'x' }, env))
+        .toMatchObject({ host: 'localhost', port: 15432, database: 'x', sslmode: 'disable' });
+    });
+
+    test('a secret gives user, password, host, port and database', () => {
+      const target = connectionTarget({}, { PGHOST: 'ignored' }, { username: 'u', password: 'p', host: 'db.internal', port: 5433 });
+      expect(target).toMatchObject({ host: 'db.internal', port: 5433, user: 'u', password: 'p', database: 'postgres', sslmode: 'verify-full' });
+      expect(describeTarget(target)).toBe('u@db.internal:5433/postgres');
+    });
+
+    test('fails when sslmode is not libpq\'s', () => {
+      expect(() => connectionTarget({ url: 'postgresql://h/db?sslmode=on' }, { PGUSER: 'u' })).toThrow(UsageError);
+      expect(() => connectionTarget({ sslmode: 'strict' }, { PGUSER: 'u' })).toThrow(/--sslmode: sslmode 'strict' is not one of disable, allow, prefer, require, verify-ca, verify-full/);
+    });
+
+    test('fails when the URL is not a postgresql:// URL or has an unsupported parameter', () => {
+      expect(() => connectionTarget({ url: 'mysql://h/db' }, { PGUSER: 'u' })).toThrow(/--url must start with postgresql:\/\//);
+      expect(() => connectionTarget({ url: 'postgresql://u@h/db?target_session_attrs=any' }, {})).toThrow(/parameter 'target_session_attrs' is not supported/);
+    });
+  });
+});

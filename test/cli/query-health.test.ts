@@ -1,0 +1,405 @@
+/**
+ * cli/query-health.ts: the query-health rules as pure functions, on statistics rows written
+ * here (shaped as shared/pg-health.ts returns them). The same rules run against a real
+ * PostgreSQL in test/cli/inspect.test.ts.
+ */
+import { UsageError } from '../../cli/errors';
+import {
+  analyze,
+  covers,
+  DEFAULT_THRESHOLDS,
+  failedRules,
+  HealthInput,
+  missingIndexes,
+  nPlusOneSuspects,
+  parseFailOn,
+  parseStatement,
+  redundantIndexes,
+  RULE_IDS,
+  singleKeyLookup,
+  suggestIndex,
+  tokenize,
+  topStatements,
+  unusedIndexes,
+} from '../../cli/query-health';
+import type { IndexUsage, SessionInfo, StatementStats, TableActivity } from '../../shared/pg-health';
+
+// --- builders ---------------------------------------------------------------------------------
+
+let nextQueryId = 1;
+
+function statement(query: string, overrides: Partial<StatementStats> = {}): StatementStats {
+  return { queryId: String(nextQueryId++), query, calls: 1, totalMs: 1, meanMs: 1, rows: 1, sharedBlocksHit: 0, sharedBlocksRead: 0, ...overrides };
+}
+
+function lookup(query: string, overrides: Partial<StatementStats> = {}): StatementStats {
+  return statement(query, { calls: 600, meanMs: 0.05, totalMs: 30, rows: 600, ...overrides });
+}
+
+function tableOf(name: string, overrides: Partial<TableActivity> = {}): TableActivity {
+  const [schema, table] = name.split('.');
+  return {
+    schema, table, name, seqScans: 50, seqTuplesRead: 5_000_000, indexScans: 0, indexTuplesFetched: 0, liveTuples: 100_000, deadTuples: 0,
+    tableBytes: 8_000_000, indexBytes: 2_000_000, lastVacuum: null, lastAutovacuum: null, lastAnalyze: null, lastAutoanalyze: null, ...overrides,
+  };
+}
+
+function index(name: string, keyColumns: string[], overrides: Partial<IndexUsage> = {}): IndexUsage {
+  const n = keyColumns.length;
+  return {
+    schema: 'public', table: 'orders', index: name, scans: 10, bytes: 1_000_000, method: 'btree', unique: false, primary: false, valid: true,
+    replicaIdentity: false, constraintType: null, constraintName: null, keyColumns, includeColumns: [],
+    opclasses: Array(n).fill('3124').join(' '), collations: Array(n).fill('0').join(' '), options: Array(n).fill('0').join(' '),
+    predicate: null, definition: `CREATE INDEX ${name} ON public.orders USING btree (${keyColumns.join(', ')})`, ...overrides,
+  };
+}
+
+function session(pid: number, overrides: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    pid, database: 'app', user: 'app', applicationName: 'web', clientAddress: '10.0.0.5/32', state: 'active', waitEventType: null, waitEvent: null,
+    querySeconds: 7.5, transactionSeconds: 7.5, stateSeconds: 7.5, query: 'SELECT pg_sleep(10)', ...overrides,
+  };
+}
+
+function input(overrides: Partial<HealthInput> = {}): HealthInput {
+  return {
+    database: 'app', tables: [], indexes: [], statements: [],
+    pgStatStatements: { preloaded: true, track: 'top', schema: 'public', version: '1.10' },
+    cacheHit: { heapRead: 10, heapHit: 99_990, ratio: 0.9999 }, deadTuples: [], longRunning: [], idleInTransaction: [],
+    ...overrides,
+  };
+}
+
+// --- --fail-on --------------------------------------------------------------------------------
+
+describe('parseFailOn', () => {
+  test('reads comma-separated rule ids, once each', () => {
+    expect(parseFailOn('missing-index, n-plus-one,missing-index')).toEqual(['missing-index', 'n-plus-one']);
+    expect(parseFailOn(undefined)).toEqual([]);
+  });
+
+  test('all is every rule', () => {
+    expect(parseFailOn('all')).toEqual(RULE_IDS);
+  });
+
+  test('fails when a rule is unknown, naming it and the rules', () => {
+    expect(() => parseFailOn('missing-index,seq-scan')).toThrow(UsageError);
+    expect(() => parseFailOn('missing-index,seq-scan')).toThrow(/unknown rule 'seq-scan'; the rules are missing-index, unused-index/);
+    expect(() => parseFailOn(' , ')).toThrow(/needs at least one rule id/);
+  });
+
+  test('failedRules: the listed rules that have findings', () => {
+    const findings = [{ rule: 'unused-index' as const, target: 'x', message: '', fix: '' }];
+    expect(failedRules(findings, ['unused-index', 'missing-index'])).toEqual(['unused-index']);
+    expect(failedRules(findings, ['duplicate-index'])).toEqual([]);
+  });
+});
+
+// --- reading statements -----------------------------------------------------------------------
+
+describe('tokenize', () => {
+  test('skips comments, reads strings, quoted identifiers, parameters and dollar quotes as single tokens', () => {
+    const tokens = tokenize(`/* c */ SELECT 'a -- b', "Mixed ""Name""", $1, $tag$ where $tag$ -- tail\nFROM t`);
+    expect(tokens.map((t) => `${t.type}:${t.value}`)).toEqual([
+      'word:select', 'string:', 'punct:,', 'ident:Mixed "Name"', 'punct:,', 'param:$1', 'punct:,', 'string:', 'word:from', 'word:t',
+    ]);
+  });
+
+  test('gives each token its parenthesis depth and the word that opened it', () => {
+    const tokens = tokenize('SELECT count(x) FROM t');
+    expect(tokens.find((t) => t.value === 'x')).toMatchObject({ depth: 1, opener: 'count' });
+    expect(tokens.find((t) => t.value === 'from')).toMatchObject({ depth: 0, opener: '' });
+  });
+});
+
+describe('parseStatement', () => {
+  test('reads tables with their schema and alias, and the conditions of the WHERE', () => {
+    const p = parseStatement('SELECT o.id FROM public.orders AS o JOIN customers c ON c.id = o.customer_id WHERE o.status = $1 AND o.created_at >= $2 AND o.deleted_at IS NULL');
+    expect(p.relations).toEqual([{ schema: 'public', name: 'orders', alias: 'o' }, { schema: null, name: 'customers', alias: 'c' }]);
+    expect(p.joins).toBe(true);
+    expect(p.where).toEqual([
+      { qualifier: 'o', column: 'status', operator: 'eq', value: 'param' },
+      { qualifier: 'o', column: 'created_at', operator: 'range', value: 'param' },
+      { qualifier: 'o', column: 'deleted_at', operator: 'is-null', value: 'none' },
+    ]);
+  });
+
+  test('keeps BETWEEN ... AND ... as one condition and does not take extract(... FROM ...) for a table', () => {
+    const p = parseStatement('SELECT extract(epoch FROM now()) FROM events WHERE at BETWEEN $1 AND $2 AND kind = $3');
+    expect(p.relations.map((r) => r.name)).toEqual(['events']);
+    expect(p.where!.map((c) => `${c.column} ${c.operator}`)).toEqual(['at range', 'kind eq']);
+  });
+
+  test('sees subqueries, set operations, batching and expressions', () => {
+    expect(parseStatement('SELECT * FROM a WHERE id IN (SELECT a_id FROM b WHERE x = $1)')).toMatchObject({ subqueries: true, batched: true });
+    expect(parseStatement('SELECT id FROM a UNION SELECT id FROM b').setOperation).toBe(true);
+    expect(parseStatement('SELECT * FROM users WHERE lower(email) = $1').where).toEqual([{ qualifier: null, column: null, operator: 'eq', value: 'other' }]);
+    expect(parseStatement('SELECT * FROM users WHERE a = $1 OR b = $2').where).toEqual([{ qualifier: null, column: null, operator: 'other', value: 'other' }]);
+    expect(parseStatement('SELECT * FROM a, b WHERE a.x = b.y')).toMatchObject({ joins: true, where: [{ qualifier: 'a', column: 'x', operator: 'eq', value: 'column' }] });
+  });
+
+  test('reads UPDATE, DELETE and INSERT targets', () => {
+    expect(parseStatement('UPDATE orders SET total = $1 WHERE id = $2').relations.map((r) => r.name)).toEqual(['orders']);
+    expect(parseStatement('DELETE FROM sessions WHERE expires_at < $1')).toMatchObject({ kind: 'delete', relations: [{ name: 'sessions' }] });
+    expect(parseStatement('INSERT INTO events (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET id = $2').relations.map((r) => r.name)).toEqual(['events']);
+  });
+});
+
+// --- N+1 --------------------------------------------------------------------------------------
+
+describe('N+1 suspects', () => {
+  test('a single-key lookup called often with a tiny mean is one', () => {
+    const suspects = nPlusOneSuspects([lookup('SELECT id, name FROM customers WHERE id = $1')]);
+    expect(suspects).toEqual([expect.objectContaining({ table: 'customers', column: 'id', calls: 600 })]);
+  });
+
+  test('ORM-style lookups are: quoted and qualified names, LIMIT, a soft-delete condition, a cast parameter', () => {
+    const queries = [
+      'SELECT "users".* FROM "users" WHERE "users"."id" = $1 LIMIT $2',
+      'SELECT * FROM comments WHERE post_id = $1 AND deleted_at IS NULL ORDER BY created_at',
+      'SELECT t0.id FROM public.line_items t0 WHERE t0.order_id = $1::bigint',
+    ];
+    expect(nPlusOneSuspects(queries.map((q) => lookup(q))).map((s) => `${s.table}.${s.column}`)).toEqual(['users.id', 'comments.post_id', 'public.line_items.order_id']);
+  });
+
+  test.each([
+    ['batched with = ANY', 'SELECT id, name FROM customers WHERE id = ANY($1)'],
+    ['batched with IN', 'SELECT id, name FROM customers WHERE id IN ($1, $2, $3)'],
+    ['a join', 'SELECT c.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = $1'],
+    ['two keys', 'SELECT * FROM memberships WHERE tenant_id = $1 AND user_id = $2'],
+    ['a range', 'SELECT * FROM events WHERE at > $1'],
+    ['a subquery', 'SELECT * FROM customers WHERE id = $1 AND EXISTS (SELECT 1 FROM orders WHERE customer_id = $2)'],
+    ['an UPDATE', 'UPDATE customers SET seen = now() WHERE id = $1'],
+    ['a system catalog', 'SELECT * FROM pg_stat_activity WHERE pid = $1'],
+    ['no WHERE', 'SELECT count(*) FROM customers'],
+  ])('%s is not one', (_what, query) => {
+    expect(singleKeyLookup(parseStatement(query))).toBeUndefined();
+    expect(nPlusOneSuspects([lookup(query)])).toEqual([]);
+  });
+
+  test('needs at least n1MinCalls calls and a mean below n1MaxMeanMs', () => {
+    const q = 'SELECT * FROM customers WHERE id = $1';
+    expect(nPlusOneSuspects([lookup(q, { calls: 499 })])).toEqual([]);
+    expect(nPlusOneSuspects([lookup(q, { calls: 500 })])).toHaveLength(1);
+    expect(nPlusOneSuspects([lookup(q, { meanMs: 1 })])).toEqual([]);
+    expect(nPlusOneSuspects([lookup(q, { calls: 50, meanMs: 5 })], { n1MinCalls: 50, n1MaxMeanMs: 10 })).toHaveLength(1);
+  });
+
+  test('ranks by calls, most first', () => {
+    const suspects = nPlusOneSuspects([
+      lookup('SELECT * FROM a WHERE id = $1', { calls: 700 }),
+      lookup('SELECT * FROM b WHERE id = $1', { calls: 90_000 }),
+      lookup('SELECT * FROM c WHERE id = $1', { calls: 5_000 }),
+    ]);
+    expect(suspects.map((s) => s.table)).toEqual(['b', 'c', 'a']);
+  });
+
+  test('with the user tables given, only lookups of those tables count', () => {
+    const stmts = [lookup('SELECT * FROM customers WHERE id = $1'), lookup('SELECT * FROM some_view WHERE id = $1')];
+    expect(nPlusOneSuspects(stmts, DEFAULT_THRESHOLDS, [tableOf('public.customers')]).map((s) => s.table)).toEqual(['customers']);
+  });
+});
+
+// --- missing indexes --------------------------------------------------------------------------
+
+describe('the CREATE INDEX suggestion', () => {
+  const orders = { schema: 'public', table: 'orders' };
+
+  test('indexes the equality columns first, then one range column: a composite index', () => {
+    const s = suggestIndex(orders, statement('SELECT * FROM orders WHERE created_at > $1 AND status = $2 AND customer_id = $3'));
+    expect(s).toMatchObject({ columns: ['status', 'customer_id', 'created_at'], predicate: null, coveredBy: null });
+    expect(s!.sql).toBe('CREATE INDEX CONCURRENTLY orders_status_customer_id_created_at_idx ON public.orders (status, customer_id, created_at);');
+  });
+
+  test('turns IS NULL conditions into a partial index', () => {
+    const s = suggestIndex(orders, statement('SELECT * FROM orders WHERE customer_id = $1 AND deleted_at IS NULL'));
+    expect(s!.sql).toBe('CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id) WHERE deleted_at IS NULL;');
+  });
+
+  test('quotes the identifiers that need it', () => {
+    const s = suggestIndex({ schema: 'Sales', table: 'order' }, statement('SELECT * FROM "Sales"."order" WHERE "customerId" = $1'));
+    expect(s!.sql).toBe('CREATE INDEX CONCURRENTLY "order_customerId_idx" ON "Sales"."order" ("customerId");');
+  });
+
+  test('takes only the columns of the table: by alias, or by its column list when unqualified', () => {
+    const q = statement('SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.country = $1 AND o.status = $2 AND placed_at > $3');
+    expect(suggestIndex(orders, q, { columns: ['id', 'status', 'placed_at'] })!.columns).toEqual(['status', 'placed_at']);
+    expect(suggestIndex({ schema: 'public', table: 'customers' }, q, { columns: ['id', 'country'] })!.columns).toEqual(['country']);
+  });
+
+  test('names an existing index that already starts with those columns', () => {
+    const s = suggestIndex(orders, statement('SELECT * FROM orders WHERE status = $1'), { indexes: [index('orders_status_placed_idx', ['status', 'placed_at'])] });
+    expect(s!.coveredBy).toBe('public.orders_status_placed_idx');
+    const other = suggestIndex(orders, statement('SELECT * FROM orders WHERE status = $1'), { indexes: [index('orders_placed_status_idx', ['placed_at', 'status'])] });
+    expect(other!.coveredBy).toBeNull();
+  });
+
+  test('suggests nothing when no condition is on a column of the table', () => {
+    expect(suggestIndex(orders, statement('SELECT * FROM orders WHERE lower(note) = $1'))).toBeUndefined();
+    expect(suggestIndex(orders, statement('SELECT * FROM orders'))).toBeUndefined();
+  });
+});
+
+describe('missingIndexes', () => {
+  const filter = statement('SELECT id FROM orders WHERE customer_ref = $1', { totalMs: 900, calls: 90 });
+  const other = statement('SELECT count(*) FROM orders', { totalMs: 50 });
+  const elsewhere = statement('SELECT * FROM archive.orders WHERE id = $1', { totalMs: 5000 });
+
+  test('flags a large table read mostly by sequential scans, with the statements reading it and the index', () => {
+    const [m] = missingIndexes([tableOf('public.orders', { seqScans: 90, indexScans: 12 })], [other, filter, elsewhere]);
+    expect(m).toMatchObject({ table: 'public.orders', seqScans: 90, indexScans: 12 });
+    expect(m.statements.map((s) => [s.query, s.whereColumns])).toEqual([[filter.query, ['customer_ref']], [other.query, []]]);
+    expect(m.suggestion!.sql).toBe('CREATE INDEX CONCURRENTLY orders_customer_ref_idx ON public.orders (customer_ref);');
+  });
+
+  test('does not flag a small table, a table read mostly by index, or one seldom scanned', () => {
+    const tables = [
+      tableOf('public.small', { liveTuples: 9_999 }),
+      tableOf('public.indexed', { seqScans: 50, indexScans: 50 }),
+      tableOf('public.seldom', { seqScans: 9, indexScans: 0 }),
+    ];
+    expect(missingIndexes(tables, [])).toEqual([]);
+    expect(missingIndexes([tableOf('public.small', { liveTuples: 9_999 })], [], { minRows: 5_000 })).toHaveLength(1);
+  });
+
+  test('without statement statistics still flags the table, with no suggestion', () => {
+    expect(missingIndexes([tableOf('public.orders')], [])).toEqual([expect.objectContaining({ table: 'public.orders', statements: [], suggestion: null })]);
+  });
+});
+
+// --- unused and redundant indexes -------------------------------------------------------------
+
+describe('unusedIndexes', () => {
+  test('flags indexes never scanned that enforce nothing, largest first', () => {
+    const indexes = [
+      index('small_idx', ['a'], { scans: 0, bytes: 10 }),
+      index('big_idx', ['b'], { scans: 0, bytes: 1000 }),
+      index('used_idx', ['c'], { scans: 1 }),
+      index('orders_pkey', ['id'], { scans: 0, primary: true, unique: true, constraintType: 'p' }),
+      index('orders_email_key', ['email'], { scans: 0, unique: true, constraintType: 'u' }),
+      index('orders_lower_email', ['lower(email)'], { scans: 0, unique: true }),
+      index('no_overlap', ['during'], { scans: 0, method: 'gist', constraintType: 'x' }),
+      index('replica_ident', ['code'], { scans: 0, replicaIdentity: true }),
+    ];
+    expect(unusedIndexes(indexes).map((ix) => ix.index)).toEqual(['big_idx', 'small_idx']);
+  });
+});
+
+describe('duplicate and prefix-redundant indexes', () => {
+  test('a prefix of another index on the same table is redundant', () => {
+    const a = index('orders_customer_idx', ['customer_id']);
+    const ab = index('orders_customer_placed_idx', ['customer_id', 'placed_at']);
+    expect(redundantIndexes([a, ab])).toEqual([{ index: a, coveredBy: ab, kind: 'prefix' }]);
+  });
+
+  test('of two identical indexes only one is reported: the one enforcing nothing, else the less used', () => {
+    const plain = index('orders_email_idx', ['email'], { scans: 500 });
+    const unique = index('orders_email_key', ['email'], { unique: true, constraintType: 'u', scans: 3 });
+    expect(redundantIndexes([plain, unique])).toEqual([{ index: plain, coveredBy: unique, kind: 'duplicate' }]);
+    const used = index('orders_ref_a', ['ref'], { scans: 40 });
+    const unused = index('orders_ref_b', ['ref'], { scans: 0 });
+    expect(redundantIndexes([used, unused])).toEqual([{ index: unused, coveredBy: used, kind: 'duplicate' }]);
+  });
+
+  test('reports a chain against the widest index', () => {
+    const a = index('i_a', ['a']);
+    const ab = index('i_ab', ['a', 'b']);
+    const abc = index('i_abc', ['a', 'b', 'c']);
+    expect(redundantIndexes([a, ab, abc]).map((r) => `${r.index.index}<${r.coveredBy.index}`)).toEqual(['i_a<i_abc', 'i_ab<i_abc']);
+  });
+
+  test.each([
+    ['not the leading columns', index('i_b', ['b']), index('i_ab', ['a', 'b'])],
+    ['another predicate', index('i_a_open', ['a'], { predicate: "(status = 'open'::text)" }), index('i_ab', ['a', 'b'])],
+    ['another method', index('i_a_hash', ['a'], { method: 'hash' }), index('i_ab', ['a', 'b'])],
+    ['a non-btree prefix', index('g_a', ['a'], { method: 'gin' }), index('g_ab', ['a', 'b'], { method: 'gin' })],
+    ['another operator class', index('i_a_pattern', ['a'], { opclasses: '10043' }), index('i_ab', ['a', 'b'])],
+    ['another ordering', index('i_a_desc', ['a'], { options: '3' }), index('i_ab', ['a', 'b'])],
+    ['an INCLUDE column the other lacks', index('i_a_inc', ['a'], { includeColumns: ['c'] }), index('i_ab', ['a', 'b'])],
+    ['uniqueness on fewer columns', index('i_a_unique', ['a'], { unique: true }), index('i_ab', ['a', 'b'])],
+    ['another table', index('i_a', ['a'], { table: 'customers' }), index('i_ab', ['a', 'b'])],
+    ['an INVALID covering index', index('i_a', ['a']), index('i_ab', ['a', 'b'], { valid: false })],
+  ])('is not redundant with %s', (_what, ix, other) => {
+    expect(covers(other, ix)).toBe(false);
+    expect(redundantIndexes([ix, other]).map((r) => r.index.index)).not.toContain(ix.index);
+  });
+
+  test('an index whose INCLUDE columns the other has is redundant', () => {
+    const ix = index('i_a_inc_b', ['a'], { includeColumns: ['b'] });
+    expect(covers(index('i_ab', ['a', 'b']), ix)).toBe(true);
+  });
+});
+
+// --- the whole analysis -----------------------------------------------------------------------
+
+describe('analyze', () => {
+  test('every finding has a rule id, a target, a message and a fix', () => {
+    const result = analyze(input({
+      tables: [tableOf('public.orders')],
+      indexes: [index('orders_note_idx', ['note'], { scans: 0 }), index('a', ['x']), index('ab', ['x', 'y'])],
+      statements: [statement('SELECT * FROM orders WHERE ref = $1', { totalMs: 99 }), lookup('SELECT * FROM orders WHERE id = $1')],
+      longRunning: [session(41)],
+      idleInTransaction: [session(42, { state: 'idle in transaction', stateSeconds: 30 })],
+      cacheHit: { heapRead: 5_000, heapHit: 95_000, ratio: 0.95 },
+      deadTuples: [{ schema: 'public', table: 'orders', name: 'public.orders', liveTuples: 100_000, deadTuples: 30_000, ratio: 0.23, lastVacuum: null, lastAutovacuum: null }],
+    }));
+    expect(result.findings.map((f) => `${f.rule} ${f.target}`)).toEqual([
+      'missing-index public.orders',
+      'unused-index public.orders_note_idx',
+      'duplicate-index public.a',
+      'n-plus-one queryid ' + result.nPlusOne[0].queryId,
+      'long-running pid 41',
+      'idle-in-transaction pid 42',
+      'low-cache-hit app',
+      'dead-tuples public.orders',
+    ]);
+    for (const f of result.findings) {
+      expect(f.message.length).toBeGreaterThan(10);
+      expect(f.fix.length).toBeGreaterThan(10);
+    }
+    expect(result.findings.find((f) => f.rule === 'missing-index')!.fix).toMatch(/^CREATE INDEX CONCURRENTLY orders_ref_idx ON public\.orders \(ref\);/);
+    expect(result.findings.find((f) => f.rule === 'n-plus-one')!.fix).toMatch(/WHERE id = ANY\(\$1\).*eager-load/);
+    expect(result.findings.find((f) => f.rule === 'long-running')!.fix).toContain('pg_cancel_backend(41)');
+    expect(result.findings.find((f) => f.rule === 'idle-in-transaction')!.fix).toContain('pg_terminate_backend(42)');
+  });
+
+  test('a healthy database has no findings', () => {
+    expect(analyze(input({ tables: [tableOf('public.orders', { indexScans: 10_000 })], indexes: [index('orders_pkey', ['id'], { primary: true, unique: true, constraintType: 'p' })] })).findings).toEqual([]);
+  });
+
+  test('low-cache-hit below 99 %, not at it, and not without heap accesses', () => {
+    const rules = (ratio: number | null) => analyze(input({ cacheHit: { heapRead: 1, heapHit: 1, ratio } })).findings.map((f) => f.rule);
+    expect(rules(0.989)).toEqual(['low-cache-hit']);
+    expect(rules(0.99)).toEqual([]);
+    expect(rules(null)).toEqual([]);
+  });
+
+  test('dead-tuples above 10 % and at least 1,000 dead tuples', () => {
+    const dead = (ratio: number, deadTuples: number) => analyze(input({
+      deadTuples: [{ schema: 'public', table: 't', name: 'public.t', liveTuples: 1, deadTuples, ratio, lastVacuum: null, lastAutovacuum: new Date('2026-01-02T03:04:05Z') }],
+    })).findings;
+    expect(dead(0.11, 1_000).map((f) => f.message)).toEqual(['11.0 % dead tuples (1,000 dead, 1 live); last vacuum 2026-01-02T03:04:05.000Z']);
+    expect(dead(0.1, 50_000)).toEqual([]);
+    expect(dead(0.9, 999)).toEqual([]);
+  });
+
+  test('without pg_stat_statements: says how to enable it, and the statement rules do not run', () => {
+    const notLoaded = analyze(input({ statements: null, pgStatStatements: { preloaded: false, track: null, schema: null, version: null }, tables: [tableOf('public.orders')] }));
+    expect(notLoaded.pgStatStatementsAdvice).toBe("pg_stat_statements is not loaded: add pg_stat_statements to shared_preload_libraries (the library's TunedParameterGroup preloads it: "
+      + 'a static parameter, so attach the group and reboot the instance); then, in this database: CREATE EXTENSION pg_stat_statements;');
+    expect(notLoaded.findings.map((f) => f.rule)).toEqual(['missing-index', 'pg-stat-statements-missing']);
+    expect(notLoaded.findings[0].fix).toMatch(/enable pg_stat_statements/);
+
+    const notCreated = analyze(input({ statements: null, pgStatStatements: { preloaded: true, track: 'top', schema: null, version: null } }));
+    expect(notCreated.pgStatStatementsAdvice).toBe('pg_stat_statements is preloaded but not created in this database: CREATE EXTENSION pg_stat_statements;');
+
+    const unreadable = analyze(input({ statements: null, statementsError: 'permission denied for view pg_stat_statements (42501)' }));
+    expect(unreadable.pgStatStatementsAdvice).toMatch(/could not be read: permission denied.*GRANT pg_read_all_stats/);
+  });
+
+  test('topStatements: by total time or by mean time, at most `limit`', () => {
+    const s = [statement('a', { totalMs: 10, meanMs: 10 }), statement('b', { totalMs: 100, meanMs: 0.1 }), statement('c', { totalMs: 50, meanMs: 25 })];
+    expect(topStatements(s, 'total', 2).map((x) => x.query)).toEqual(['b', 'c']);
+    expect(topStatements(s, 'mean', 3).map((x) => x.query)).toEqual(['c', 'a', 'b']);
+  });
+});
