@@ -46,6 +46,7 @@ import {
   tableActivity,
   TableActivity,
 } from '../../shared/pg-health';
+import { DbSecret, parseSecret as parseDbSecret } from '../../shared/db-secret';
 import { clientConfig } from '../context';
 import { EXIT, UsageError } from '../errors';
 import type { CommandContext } from '../program';
@@ -172,14 +173,6 @@ export interface ConnectionTarget {
 }
 
 /** Credentials and endpoint from a Secrets Manager secret. */
-export interface DbSecret {
-  readonly username: string;
-  readonly password: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly dbname?: string;
-}
-
 /** What a host is: a loopback address, localhost or a Unix socket directory. */
 export function isLocalHost(host: string): boolean {
   return host.startsWith('/') || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
@@ -273,26 +266,13 @@ export function describeTarget(t: ConnectionTarget): string {
   return `${t.user}@${host}:${t.port}/${t.database}`;
 }
 
-/** Reads a secret's JSON (RDS-generated, or any with `username` and `password`). */
+/** Reads a secret's JSON; a malformed secret is bad input (exit 2). */
 export function parseSecret(secretString: string | undefined, secretArn: string): DbSecret {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(secretString ?? '');
-  } catch {
-    throw new UsageError(`secret ${secretArn} is not a JSON object with username and password`);
+    return parseDbSecret(secretString, secretArn);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  const { username, password, host, port, dbname } = (parsed ?? {}) as Record<string, unknown>;
-  if (typeof username !== 'string' || typeof password !== 'string') {
-    throw new UsageError(`secret ${secretArn} has no string 'username' and 'password'`);
-  }
-  const portNumber = typeof port === 'number' ? port : typeof port === 'string' && port.trim() ? Number(port) : undefined;
-  return {
-    username,
-    password,
-    host: typeof host === 'string' && host ? host : undefined,
-    port: portNumber !== undefined && Number.isSafeInteger(portNumber) ? portNumber : undefined,
-    dbname: typeof dbname === 'string' && dbname ? dbname : undefined,
-  };
 }
 
 async function readSecret(arn: string, ctx: CommandContext): Promise<DbSecret> {

@@ -57,6 +57,7 @@ import { ClientConfig } from 'pg';
 import { pgErrorCode, pgErrorReason } from '../../shared/pg-health';
 import { Collection, CollectionError, collectSnapshot, DEFAULT_METRIC_NAMESPACE, metricLine } from './metrics';
 import { boundedClient } from '../../shared/pg-client';
+import { DbSecret, parseSecret } from '../../shared/db-secret';
 
 export { DEFAULT_METRIC_NAMESPACE } from './metrics';
 
@@ -100,35 +101,8 @@ export function readConfig(env: NodeJS.ProcessEnv): CollectorConfig {
 // --- the secret -------------------------------------------------------------------------------
 
 /** The database credentials and (usually) endpoint from the secret. */
-export interface DbSecret {
-  readonly username: string;
-  readonly password: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly dbname?: string;
-}
-
-/** Reads the secret's JSON (an RDS-generated secret, or any with `username` and `password`). */
-export function parseSecret(secretString: string | undefined, secretArn: string): DbSecret {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString ?? '');
-  } catch {
-    throw new Error(`secret ${secretArn} is not a JSON object with username and password`);
-  }
-  const { username, password, host, port, dbname } = (parsed ?? {}) as Record<string, unknown>;
-  if (typeof username !== 'string' || typeof password !== 'string') {
-    throw new Error(`secret ${secretArn} has no string 'username' and 'password'`);
-  }
-  const portNumber = typeof port === 'number' ? port : typeof port === 'string' && port.trim() ? Number(port) : undefined;
-  return {
-    username,
-    password,
-    host: typeof host === 'string' && host ? host : undefined,
-    port: portNumber !== undefined && Number.isSafeInteger(portNumber) ? portNumber : undefined,
-    dbname: typeof dbname === 'string' && dbname ? dbname : undefined,
-  };
-}
+export type { DbSecret } from '../../shared/db-secret';
+export { parseSecret } from '../../shared/db-secret';
 
 // --- the handler ------------------------------------------------------------------------------
 
