@@ -24,7 +24,8 @@ export async function startRedis(config: Record<string, string> = {}): Promise<R
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
   const cli = (...cmd: string[]) =>
-    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...cmd], { encoding: 'utf8', timeout: 5000 }).trim().split('\n');
+    execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), '--raw', ...cmd], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] })
+      .trim().split('\n');
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server refused to start (exit ${child.exitCode}): ${output.trim().split('\n').slice(-6).join('\n')}`);
