@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import {
   CacheEngine, CachePurpose, CrossRegionReplicaStack, DataPlatformStack, DataPlatformStackProps, DisasterRecoveryStack, DisasterRecoveryStackProps, Profile,
 } from '../lib';
+import { AWS_REGION_PATTERN } from '../lib/private/validation';
 
 /**
  * Every context key the shipped app reads (`cdk.json` "context", or `-c key=value`).
@@ -83,7 +84,7 @@ export interface AppConfig {
   readonly drReplica?: { stackName: string; env: { account?: string; region: string } };
 }
 
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const REGION = AWS_REGION_PATTERN;
 
 /**
  * Turns the app's context into both stacks' props. Malformed values throw a ContextError

@@ -489,14 +489,11 @@ export function singleKeyLookup(parsed: ParsedStatement): { relation: RelationRe
   return { relation, column: keys[0].column! };
 }
 
+/** The pg_stat_statements figures a finding quotes for a statement. */
+export type StatementFigures = Pick<StatementStats, 'queryId' | 'query' | 'calls' | 'meanMs' | 'totalMs' | 'rows'>;
+
 /** A statement that looks like an N+1 query. */
-export interface NPlusOneSuspect {
-  readonly queryId: string;
-  readonly query: string;
-  readonly calls: number;
-  readonly meanMs: number;
-  readonly totalMs: number;
-  readonly rows: number;
+export interface NPlusOneSuspect extends StatementFigures {
   /** The table it reads, as written in the statement. */
   readonly table: string;
   /** The key column it looks up. */
@@ -621,13 +618,7 @@ export function suggestIndex(table: Pick<TableActivity, 'schema' | 'table'>, sta
 }
 
 /** A statement that reads a table flagged missing-index. */
-export interface TableStatement {
-  readonly queryId: string;
-  readonly query: string;
-  readonly calls: number;
-  readonly meanMs: number;
-  readonly totalMs: number;
-  readonly rows: number;
+export interface TableStatement extends StatementFigures {
   /** The columns of its WHERE conditions that are the table's. */
   readonly whereColumns: string[];
 }

@@ -130,6 +130,15 @@ and refuses when it finds none. Exit codes: 0 copied; 1 an AWS call or the wait 
 
 // --- recovery-points ---------------------------------------------------------------------------
 
+/** A recovery point's creation time and age (`-` when unknown). */
+function createdAndAge(created: Date | undefined, now: number): Pick<RecoveryPoint, 'created' | 'ageSeconds' | 'age'> {
+  return {
+    created: created?.toISOString(),
+    ageSeconds: created ? Math.floor((now - created.getTime()) / 1000) : undefined,
+    age: created ? formatAge(now - created.getTime()) : '-',
+  };
+}
+
 function pointFromSnapshot(s: DBSnapshot, region: string, type: RecoveryPointType, now: number): RecoveryPoint {
   const created = s.SnapshotCreateTime ?? s.OriginalSnapshotCreateTime;
   return {
@@ -137,9 +146,7 @@ function pointFromSnapshot(s: DBSnapshot, region: string, type: RecoveryPointTyp
     id: s.DBSnapshotIdentifier ?? '?',
     arn: s.DBSnapshotArn,
     region,
-    created: created?.toISOString(),
-    ageSeconds: created ? Math.floor((now - created.getTime()) / 1000) : undefined,
-    age: created ? formatAge(now - created.getTime()) : '-',
+    ...createdAndAge(created, now),
     encrypted: Boolean(s.Encrypted),
     kmsKeyId: s.KmsKeyId,
     status: s.Status,
@@ -150,9 +157,7 @@ function pointFromWindow(type: RecoveryPointType, id: string, arn: string | unde
   from: string, encrypted: boolean, kmsKeyId: string | undefined, status: string | undefined, now: number): RecoveryPoint {
   return {
     type, id, arn, region,
-    created: earliest?.toISOString(),
-    ageSeconds: earliest ? Math.floor((now - earliest.getTime()) / 1000) : undefined,
-    age: earliest ? formatAge(now - earliest.getTime()) : '-',
+    ...createdAndAge(earliest, now),
     encrypted, kmsKeyId, status,
     restoreWindow: { earliest: earliest?.toISOString(), latest: latest?.toISOString(), from },
   };
@@ -165,9 +170,7 @@ function pointFromBackup(p: RecoveryPointByResource, region: string, now: number
     id: p.RecoveryPointArn?.split(':').pop() ?? '?',
     arn: p.RecoveryPointArn,
     region,
-    created: created?.toISOString(),
-    ageSeconds: created ? Math.floor((now - created.getTime()) / 1000) : undefined,
-    age: created ? formatAge(now - created.getTime()) : '-',
+    ...createdAndAge(created, now),
     encrypted: Boolean(p.EncryptionKeyArn),
     kmsKeyId: p.EncryptionKeyArn,
     status: p.Status,

@@ -6,8 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
-import { acknowledgeInlinePolicy } from '../private/nag';
-import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+import { acknowledgeInlinePolicy, nagResource } from '../private/nag';
+import { AWS_REGION_PATTERN, PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 
 /**
@@ -87,7 +87,7 @@ export class CrossRegionBackup extends Construct {
     const production = database.profile === Profile.PRODUCTION;
     const region = Stack.of(this).region;
     const days = (d: Duration) => d.toDays({ integral: false });
-    if (!Token.isUnresolved(props.drRegion) && !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(props.drRegion)) {
+    if (!Token.isUnresolved(props.drRegion) && !AWS_REGION_PATTERN.test(props.drRegion)) {
       throw new PlaybookValidationError(this, `drRegion must be an AWS region name such as us-west-2 (got '${props.drRegion}')`);
     }
     if (!Token.isUnresolved(props.drRegion) && !Token.isUnresolved(region) && props.drRegion === region) {
@@ -204,8 +204,7 @@ export class CrossRegionBackup extends Construct {
       resources: [database.encryptionKey.keyArn, this.vaultKey.keyArn, props.drKey.keyArn],
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }));
-    // cdk-nag names an unresolved region <AWS::Region>.
-    const regionInFinding = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const regionInFinding = nagResource(stack, stack.region);
     Validations.of(this.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${regionInFinding}:<AWS::AccountId>:snapshot:awsbackup:*]`,
       reason: 'AWS Backup names its RDS snapshots awsbackup:job-<id> when it takes them: the prefix is the narrowest ARN known at synth.',

@@ -10,7 +10,7 @@ import { TunedParameterGroup } from '../database/tuned-parameter-group';
 import { DEFAULT_POSTGRES_VERSION, REPLICA_PARAMETERS } from '../private/defaults';
 import { grantLogsEncryption } from '../private/logs';
 import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
-import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+import { AWS_REGION_PATTERN, PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
  * Properties of a CrossRegionReplica.
@@ -80,7 +80,7 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
     super(scope, id);
     const port = props.port ?? 5433;
     validateIntegerRange(this, 'port', port, 1150, 65535);
-    if (!Token.isUnresolved(props.sourceRegion) && !/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/.test(props.sourceRegion)) {
+    if (!Token.isUnresolved(props.sourceRegion) && !AWS_REGION_PATTERN.test(props.sourceRegion)) {
       throw new PlaybookValidationError(this, `sourceRegion must be an AWS region name such as us-east-1 (got '${props.sourceRegion}')`);
     }
 

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
 import { grantLogsEncryption } from '../private/logs';
-import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeVpcFunctionRole } from '../private/nag';
+import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeVpcFunctionRole, nagResource } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -255,8 +255,7 @@ export class RestoreTesting extends Construct {
     acknowledgeInlinePolicy(this.node.findChild('RestoreRole'), 'AWS Backup restore-test role (the database key)');
     acknowledgeCompliance(this.validator, 'LambdaDLQ',
       'Invoked by EventBridge with 2 retries; a validation that cannot run is reported FAILED to AWS Backup and raises the ValidationFailed alarm: nothing to replay.');
-    // cdk-nag names an unresolved region <AWS::Region>.
-    const region = Token.isUnresolved(Stack.of(this).region) ? '<AWS::Region>' : Stack.of(this).region;
+    const region = nagResource(Stack.of(this), Stack.of(this).region);
     acknowledgeVpcFunctionRole(role, 'Restore validator');
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${region}:<AWS::AccountId>:restore-job:*]`,

@@ -203,7 +203,6 @@ export class PlatformAlarms extends Construct {
       metricName: 'SlowStatements',
       metricValue: '1',
       defaultValue: 0,
-      dimensions: undefined,
     });
     // The log group exists once the LogRetention custom resource has run.
     const retention = db.instance.node.tryFindChild('LogRetentionpostgresql');

@@ -12,6 +12,9 @@ export class PlaybookValidationError extends Error {
   }
 }
 
+/** An AWS region name: `us-east-1`, `us-gov-west-1`, `us-iso-east-1`. */
+export const AWS_REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+
 /** Throws unless `value` is an integer in [min, max]. Unresolved tokens pass. */
 export function validateIntegerRange(
   scope: IConstruct,
