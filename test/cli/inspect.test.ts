@@ -11,7 +11,7 @@
  * - a moto server holding the Secrets Manager secret for `--secret-arn`.
  * Statistics: the scenario resets them once built (CREATE INDEX counts as a sequential scan),
  * re-ANALYZEs (the reset zeroes n_live_tup), runs the workload and flushes its session's
- * statistics (PostgreSQL 15 publishes them lazily) before each inspection.
+ * statistics (PostgreSQL 15 and later publish them lazily) before each inspection.
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from 'pg';

