@@ -1,7 +1,15 @@
 /**
- * Packaging: `npm pack`, then the tarball installed (offline, from npm's cache) into a fresh CDK
- * app outside the repository. The app synthesizes with the prebundled handler assets inside the
- * package, and the package's `db-playbook` bin runs. `npm test` builds (jsii) before jest runs.
+ * Packaging: `npm pack`, then the tarball installed into a fresh CDK app outside the repository
+ * the way a user installs it: `npm install` resolving aws-cdk-lib, constructs and the peer
+ * dependencies from the npm registry (pinned to this repository's versions). The app synthesizes
+ * with the prebundled handler assets inside the package, and the package's `db-playbook` bin runs.
+ * `npm test` builds (jsii) before jest runs.
+ *
+ * Why the registry and not this checkout's node_modules: installing from node_modules would skip
+ * npm's peer-dependency resolution, the step a user's install goes through. The registry needs no
+ * warm cache: npm fetches the packuments (an `npm ci` from a lockfile never caches them, which is
+ * why `npm install --offline` failed on a fresh machine) and takes the tarballs from the cache
+ * `npm ci` just filled (`--prefer-offline`), so little crosses the network.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -42,8 +50,7 @@ describe('the npm package', () => {
       new DataPlatform(stack, 'Data', { disasterRecovery: dr.target });
       app.synth();
     `);
-    // npm ci of this repository put aws-cdk-lib and constructs in npm's cache: no network needed.
-    npm(['install', '--offline', '--no-audit', '--no-fund'], app);
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
