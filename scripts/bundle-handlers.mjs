@@ -9,8 +9,13 @@
  *                                              assets, exit 1 naming each one that differs
  *                                              (or is missing, or has no handler any more)
  *
- * The AWS SDK v3 is left to the Lambda runtime (Node.js 22 ships it), except the clients in
- * BUNDLED_SDK_CLIENTS, which are bundled with everything they import.
+ * The AWS SDK v3 is left to the Lambda runtime: nodejs24.x ships every v3 client, and the ones
+ * the handlers call (client-backup's DescribeRestoreJob and PutRestoreValidationResult,
+ * client-rds, client-secrets-manager) predate that runtime. AWS's restore-testing guide says
+ * PutRestoreValidationResult "is not available through the Lambda SDK": that was true of the
+ * runtimes of 2023 (the operation came to @aws-sdk/client-backup between 3.421 and 3.523; the
+ * nodejs24.x runtime came out in November 2025 with a newer SDK). README's "Verified against"
+ * lists this as an assumption: only a deployed function can prove it.
  */
 import * as esbuild from 'esbuild';
 import { Buffer } from 'node:buffer';
@@ -23,34 +28,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = path.join(ROOT, 'lambda');
 const ASSETS = path.join(ROOT, 'assets');
 
-/**
- * SDK clients bundled into the asset instead of taken from the runtime.
- *
- * @aws-sdk/client-backup: the restore validator calls PutRestoreValidationResult, and AWS's
- * restore testing guide says that operation "is not available through the Lambda SDK" (the SDK
- * version a runtime ships lags the newest). Bundling the client, with its own @aws-sdk/core and
- * @smithy/* (the imports of a bundled package are bundled too), makes the call independent of
- * the runtime's SDK version. The clients the handlers use that the runtime's SDK does have
- * (client-rds, client-secrets-manager) stay external.
- */
-const BUNDLED_SDK_CLIENTS = new Set(['@aws-sdk/client-backup']);
-
-/** `@aws-sdk/client-rds/dist/x` → `@aws-sdk/client-rds`. */
-function packageName(specifier) {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-}
-
-/** Handler sources import @aws-sdk/* from the runtime, but for BUNDLED_SDK_CLIENTS. */
+/** Handler sources import @aws-sdk/* from the runtime. */
 const sdkFromRuntime = {
   name: 'aws-sdk-from-runtime',
   setup(build) {
-    build.onResolve({ filter: /^@aws-sdk\// }, (args) => {
-      // An import inside node_modules comes from a package being bundled: bundle it as well.
-      if (args.importer.split(path.sep).includes('node_modules')) return undefined;
-      if (BUNDLED_SDK_CLIENTS.has(packageName(args.path))) return undefined;
-      return { path: args.path, external: true };
-    });
+    build.onResolve({ filter: /^@aws-sdk\// }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -65,9 +47,12 @@ function handlerNames() {
 
 /**
  * The operator CLI, cli/bin.ts, bundled with everything it imports (the AWS SDK included: an
- * operator's machine has none) into assets/cli/db-playbook.js, the package's `bin`.
+ * operator's machine has none) into assets/cli/db-playbook.js, the package's `bin`. It runs on
+ * the Node.js versions package.json's `engines` allows, so it targets the oldest; the handlers
+ * target the Lambda runtime's.
  */
-const CLI = { name: 'cli', entry: path.join('cli', 'bin.ts'), outfile: path.join('assets', 'cli', 'db-playbook.js') };
+const CLI = { name: 'cli', entry: path.join('cli', 'bin.ts'), outfile: path.join('assets', 'cli', 'db-playbook.js'), target: 'node20' };
+const HANDLER_TARGET = 'node24';
 
 /** Bundles one handler (or the CLI, name 'cli'); resolves to its bytes. */
 async function bundle(name) {
@@ -79,7 +64,7 @@ async function bundle(name) {
     bundle: true,
     write: false,
     platform: 'node',
-    target: 'node22',
+    target: cli ? CLI.target : HANDLER_TARGET,
     format: 'cjs',
     minify: true,
     legalComments: 'none',

@@ -34,11 +34,25 @@ test('the restore validator bundle loads and exports handler', async () => {
   }
 });
 
-test('the restore validator bundle carries @aws-sdk/client-backup and leaves the runtime\'s SDK clients external', () => {
-  const code = fs.readFileSync(VALIDATOR, 'utf8');
-  const required = [...code.matchAll(/require\("(@aws-sdk\/[^"]+)"\)/g)].map((m) => m[1]).sort();
-  // @aws-sdk/signature-v4-crt is an optional require inside a try block of the bundled SDK core.
-  expect(required.filter((r) => r !== '@aws-sdk/signature-v4-crt')).toEqual(['@aws-sdk/client-rds', '@aws-sdk/client-secrets-manager']);
-  // The bundled client serializes PutRestoreValidationResult itself.
-  expect(code).toContain('/validations');
+/** The AWS SDK clients each handler calls, all from the runtime (scripts/bundle-handlers.mjs says why). */
+const RUNTIME_SDK_CLIENTS: Record<string, string[]> = {
+  'restore-validator': ['@aws-sdk/client-backup', '@aws-sdk/client-rds', '@aws-sdk/client-secrets-manager'],
+  'postgres-metrics': ['@aws-sdk/client-secrets-manager'],
+};
+
+test('every handler bundle is listed here', () => {
+  const bundles = fs.readdirSync(path.join(ROOT, 'assets')).filter((d) => d !== 'cli').sort();
+  expect(bundles).toEqual(Object.keys(RUNTIME_SDK_CLIENTS).sort());
+});
+
+test.each(Object.entries(RUNTIME_SDK_CLIENTS))('the %s bundle takes the AWS SDK from the runtime and bundles none of it', (name, clients) => {
+  const code = fs.readFileSync(path.join(ROOT, 'assets', name, 'index.js'), 'utf8');
+  const required = [...code.matchAll(/require\("(@aws-sdk\/[^"]+|@smithy\/[^"]+)"\)/g)].map((m) => m[1]);
+  expect([...new Set(required)].sort()).toEqual(clients);
+  // Code of a bundled SDK client would carry its user agent and smithy's serde.
+  expect(code).not.toMatch(/x-amz-user-agent|aws-sdk-js/);
+});
+
+test.each(Object.keys(RUNTIME_SDK_CLIENTS))('the %s bundle is at most 120 KB (the goal of a lean handler)', (name) => {
+  expect(fs.statSync(path.join(ROOT, 'assets', name, 'index.js')).size).toBeLessThanOrEqual(120_000);
 });
