@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'cdk.out/', 'cdk.out.*/', 'dist/', 'build/', 'coverage/', '**/*.d.ts', 'lib/**/*.js', 'assets/'],
+    ignores: ['node_modules/', '.scratch/', 'cdk.out/', 'cdk.out.*/', 'dist/', 'build/', 'coverage/', '**/*.d.ts', 'lib/**/*.js', 'assets/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

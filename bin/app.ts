@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { buildApp } from './config';
+import { buildApp, contextErrorMessage } from './config';
 import { Compliance, CompliancePack } from '../lib';
 
 const app = new App();
-buildApp(app);
-// Every synth runs AwsSolutions; `-c compliance=hipaa,nist-800-53-r5,pci-dss-3.2.1` adds packs.
-// An unacknowledged finding of any pack fails the synth.
-const extra = app.node.tryGetContext('compliance');
-Compliance.addChecks(app, [CompliancePack.AWS_SOLUTIONS, ...Compliance.parse(typeof extra === 'string' ? extra : '')]);
+try {
+  buildApp(app);
+  // Every synth runs AwsSolutions; `-c compliance=hipaa,nist-800-53-r5,pci-dss-3.2.1` adds packs.
+  // An unacknowledged finding of any pack fails the synth.
+  const extra = app.node.tryGetContext('compliance');
+  Compliance.addChecks(app, [CompliancePack.AWS_SOLUTIONS, ...Compliance.parse(typeof extra === 'string' ? extra : '')]);
+} catch (e) {
+  // Bad context (-c key=value) is the user's to fix: say what and where, without a stack trace.
+  const message = contextErrorMessage(e, (key) => app.node.tryGetContext(key));
+  if (message === undefined) throw e;
+  process.stderr.write(`cdk-db-playbook: ${message}\n`);
+  process.exit(1);
+}
 app.synth();

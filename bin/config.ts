@@ -108,7 +108,8 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
   const vpcCidr = str(read, 'vpcCidr', /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR block such as '10.40.0.0/16'");
 
   const production = profile === Profile.PRODUCTION;
-  const drRegion = str(read, 'drRegion', REGION, "must be an AWS region name such as us-west-2, different from 'region'");
+  // Development has no DR stack: drRegion (set in cdk.json for production) is ignored there.
+  const drRegion = production ? str(read, 'drRegion', REGION, "must be an AWS region name such as us-west-2, different from 'region'") : undefined;
   if (drRegion === region) throw new ContextError('drRegion', drRegion, `must differ from region ${region}: the offsite copy needs another region`);
   if (production && !drRegion) {
     throw new ContextError('drRegion', drRegion, 'is required in production: the 3-2-1 rule keeps one copy in another region (e.g. -c drRegion=us-west-2)');
@@ -180,6 +181,37 @@ export function appConfigFromContext(read: ContextReader): AppConfig {
   };
   const drReplica = useDr && bool(read, 'drReplica') ? { stackName: `${drStackName}-Replica`, env: { account, region: drRegion! } } : undefined;
   return { primary, dr, drReplica };
+}
+
+/**
+ * The context key behind each construct prop the shipped app sets from context, so that an
+ * error a construct raises about the prop can name the key the user typed.
+ */
+const CONTEXT_KEY_OF_PROP: Readonly<Record<string, ContextKey>> = {
+  instanceClass: 'instanceClass', instanceType: 'instanceClass', allocatedStorage: 'allocatedStorage',
+  maxAllocatedStorage: 'maxAllocatedStorage', backupRetention: 'backupRetentionDays', multiAz: 'multiAz',
+  deletionProtection: 'deletionProtection', port: 'port', vpcCidr: 'vpcCidr', maxAzs: 'maxAzs', count: 'readReplicas',
+  connectionPool: 'connectionPool', zoneName: 'zoneName', replicatedBackupRetention: 'replicatedBackupRetentionDays',
+  dailyRetention: 'dailyBackupRetentionDays', monthlyRetention: 'monthlyBackupRetentionDays', minRetention: 'vaultLockMinRetentionDays',
+  changeableFor: 'vaultLockChangeableDays', enableRestoreTesting: 'restoreTesting', blobBuckets: 'blobBuckets',
+  corsAllowedOrigins: 'corsAllowedOrigins', purpose: 'cachePurpose', engine: 'cacheEngine', nodeType: 'cacheNodeType', emails: 'alarmEmails',
+};
+
+/**
+ * What to tell the user of the shipped app about an error building it from context, or
+ * undefined when it is not about their input (a bug: let it surface with its stack). A
+ * ContextError says it already; a construct's PlaybookValidationError about a prop that came
+ * from context is restated with the context key (`-c backupRetentionDays=0`, not the
+ * construct's `backupRetention`).
+ */
+export function contextErrorMessage(error: unknown, read: ContextReader): string | undefined {
+  if (error instanceof ContextError) return error.message;
+  if (!(error instanceof Error) || error.name !== 'PlaybookValidationError') return undefined;
+  const m = /^(?<path>[^:\s]+): (?<prop>[A-Za-z]+) (?<rest>[\s\S]*)$/.exec(error.message);
+  const key = m ? CONTEXT_KEY_OF_PROP[m.groups!.prop] : undefined;
+  const value = key ? read(key) : undefined;
+  if (!m || !key || value === undefined) return error.message;
+  return `context key '${key}' ${m.groups!.rest} (-c ${key}=${String(value)}; checked by ${m.groups!.path})`;
 }
 
 /** The shipped app's stacks. */

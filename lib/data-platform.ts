@@ -1,7 +1,5 @@
-import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -20,10 +18,11 @@ import { PlatformDashboard } from './monitoring/platform-dashboard';
 import { PostgresMetrics, PostgresMetricsOptions } from './monitoring/postgres-metrics';
 import { BlobBucket, BlobBucketOptions } from './storage/blob-bucket';
 import { createAccessLogsBucket } from './private/access-logs';
-import { grantLogsEncryption } from './private/logs';
-import { acknowledgeInlinePolicy } from './private/nag';
-import { PlaybookValidationError, validateIntegerRange } from './private/validation';
+import { platformLogGroup } from './private/logs';
+import { acknowledgeAwsCdkProviders, acknowledgeInlinePolicy } from './private/nag';
+import { PlaybookValidationError, validateIntegerRange, validateVpcCidr } from './private/validation';
 import { Profile } from './profile';
+import { createKey } from './private/keys';
 
 /**
  * Properties of a DataPlatform.
@@ -209,6 +208,8 @@ export interface MonitoringOptions {
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
+/** The masks of the VPC's subnet groups, in order: Database (/24 per AZ), Functions (/22 per AZ). */
+const SUBNET_MASKS = [24, 22];
 const BUCKET_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 /**
@@ -242,9 +243,12 @@ export class DataPlatform extends Construct {
   public readonly alarms?: PlatformAlarms;
   /** The dashboard, when enabled. */
   public readonly dashboard?: PlatformDashboard;
+  /** The VPC and its API endpoints' security group, when this construct created them. */
+  private createdVpc?: { vpc: ec2.Vpc; endpointSecurityGroup: ec2.SecurityGroup };
 
   constructor(scope: Construct, id: string, props: DataPlatformProps = {}) {
     super(scope, id);
+    acknowledgeAwsCdkProviders(Stack.of(this));
     this.profile = props.profile ?? Profile.PRODUCTION;
     const production = this.profile === Profile.PRODUCTION;
     if (props.vpc && (props.vpcCidr !== undefined || props.maxAzs !== undefined)) {
@@ -308,6 +312,9 @@ export class DataPlatform extends Construct {
         database: this.database,
         backupVaults: [this.backup.vault],
       });
+      // The restore validator reports to AWS Backup. (An endpoint costs per AZ and hour: only
+      // what a function here calls.)
+      this.addApiEndpoint('BackupEndpoint', ec2.InterfaceVpcEndpointAwsService.BACKUP);
     } else if (props.restoreTesting) {
       throw new PlaybookValidationError(this, 'restoreTesting options were given but enableRestoreTesting is false: drop one of them');
     }
@@ -400,62 +407,70 @@ export class DataPlatform extends Construct {
     this.endpoints.grantAccess(client, grantee, options);
   }
 
+  /**
+   * An interface endpoint of an AWS API in the VPC this construct created, for the functions
+   * that call it; nothing when the VPC is the app's own (README lists what to add).
+   */
+  private addApiEndpoint(id: string, service: ec2.InterfaceVpcEndpointAwsService): void {
+    if (!this.createdVpc) return;
+    this.createdVpc.vpc.addInterfaceEndpoint(id, {
+      service,
+      subnets: { subnetGroupName: 'Functions' },
+      privateDnsEnabled: true,
+      securityGroups: [this.createdVpc.endpointSecurityGroup],
+      open: false,
+    });
+  }
+
   private createVpc(props: DataPlatformProps, production: boolean): ec2.Vpc {
+    const maxAzs = props.maxAzs ?? (production ? 3 : 2);
+    const cidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
+    const stack = Stack.of(this);
+    const agnostic = Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region);
+    // An environment-agnostic stack gets 2 zones whatever maxAzs says (Fn::GetAZs).
+    validateVpcCidr(this, cidr, agnostic ? Math.min(maxAzs, 2) : maxAzs, SUBNET_MASKS);
+    if (maxAzs > 2 && agnostic) {
+      Annotations.of(this).addWarningV2('cdk-db-playbook:twoAzsOnly',
+        `maxAzs is ${maxAzs}, but the stack is environment-agnostic: CDK spreads it over 2 Availability Zones (Fn::GetAZs). `
+        + 'Give the stack an account and region (the shipped app: -c account=... -c region=...) to use more.');
+    }
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr(props.vpcCidr ?? DEFAULT_VPC_CIDR),
-      maxAzs: props.maxAzs ?? (production ? 3 : 2),
+      ipAddresses: ec2.IpAddresses.cidr(cidr),
+      maxAzs,
       natGateways: 0,
       // Nothing here is reachable from, or reaches, the internet: AWS APIs go through endpoints.
       subnetConfiguration: [
-        { name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
-        { name: 'Functions', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
+        { name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_MASKS[0] },
+        { name: 'Functions', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: SUBNET_MASKS[1] },
       ],
       // Nothing uses the default security group: strip its rules (an aws-cdk-lib custom resource).
       restrictDefaultSecurityGroup: true,
     });
-    const flowLogsKey = new kms.Key(this, 'FlowLogsKey', {
+    const flowLogsKey = createKey(this, 'FlowLogsKey', {
       description: `Encrypts the VPC flow logs of ${this.node.path}`,
       enableKeyRotation: true,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    grantLogsEncryption(flowLogsKey, this);
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      encryptionKey: flowLogsKey,
-      retention: production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_WEEK,
-      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    const flowLogGroup = platformLogGroup(this, 'FlowLogs', { production, encryptionKey: flowLogsKey });
     const flowLog = vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
     const flowLogRole = flowLog.node.tryFindChild('IAMRole');
     if (flowLogRole) acknowledgeInlinePolicy(flowLogRole, 'VPC flow-log delivery role (its log group only)');
-    // In-VPC functions (secret rotation now; metrics collector and restore validator later)
-    // reach AWS APIs through these, with private DNS so the SDK's default endpoints resolve here.
+    // In-VPC functions reach AWS APIs through interface endpoints, with private DNS so the SDK's
+    // default endpoints resolve here; S3's gateway endpoint is free.
     vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     // One security group for every endpoint, HTTPS from the VPC's own (literal) CIDR block.
-    const cidr = props.vpcCidr ?? DEFAULT_VPC_CIDR;
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc,
       description: 'AWS API interface endpoints: HTTPS from inside the VPC only',
       allowAllOutbound: false,
     });
     endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
-    const endpoints: Record<string, ec2.InterfaceVpcEndpointAwsService> = {
-      SecretsManagerEndpoint: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      CloudWatchEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
-      LogsEndpoint: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-      BackupEndpoint: ec2.InterfaceVpcEndpointAwsService.BACKUP,
-    };
-    for (const [id, service] of Object.entries(endpoints)) {
-      vpc.addInterfaceEndpoint(id, {
-        service,
-        subnets: { subnetGroupName: 'Functions' },
-        privateDnsEnabled: true,
-        securityGroups: [endpointSecurityGroup],
-        open: false,
-      });
-    }
+    this.createdVpc = { vpc, endpointSecurityGroup };
+    // Secret rotation, the metrics collector and the restore validator read secrets.
+    this.addApiEndpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
     return vpc;
   }
 }

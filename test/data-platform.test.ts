@@ -1,9 +1,21 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { CachePurpose, DataPlatform, DataPlatformStack, DisasterRecoveryStack, Profile } from '../lib';
 import { stackWithVpc } from './support/app';
+
+/** The service names (`com.amazonaws.<region>.<service>` without the prefix) of the interface endpoints. */
+function interfaceEndpointServices(template: Template): string[] {
+  return Object.values(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }))
+    .map((e) => {
+      const name = e.Properties.ServiceName;
+      // `com.amazonaws.<region>.<service>`: a literal with a known region, else a join ending in `.<service>`.
+      const last = typeof name === 'string' ? name : String((name['Fn::Join'][1] as unknown[]).at(-1));
+      return last.slice(last.lastIndexOf('.') + 1);
+    })
+    .sort();
+}
 
 describe('DataPlatform with the VPC it creates', () => {
   const stack = new Stack(new App(), 'Test');
@@ -26,17 +38,17 @@ describe('DataPlatform with the VPC it creates', () => {
     template.hasResourceProperties('AWS::RDS::DBSubnetGroup', { SubnetIds: databaseSubnets });
   });
 
-  test.each([
-    ['secretsmanager'],
-    ['monitoring'],
-    ['logs'],
-    ['backup'],
-  ])('gives in-VPC functions a private path to the %s API', (service) => {
-    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-      VpcEndpointType: 'Interface',
-      PrivateDnsEnabled: true,
-      ServiceName: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`\\.${service}$`)])] },
-    });
+  test('gives in-VPC functions a private path to Secrets Manager, and creates no interface endpoint nothing calls', () => {
+    expect(interfaceEndpointServices(template)).toEqual(['secretsmanager']);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+  });
+
+  test('adds the AWS Backup endpoint for the restore validator when restore tests run', () => {
+    const app = new App();
+    const dr = new DisasterRecoveryStack(app, 'Dr', { env: { region: 'us-west-2' }, crossRegionReferences: true });
+    const withDr = new Stack(app, 'WithDr', { env: { region: 'us-east-1' }, crossRegionReferences: true });
+    new DataPlatform(withDr, 'Data', { disasterRecovery: dr.target });
+    expect(interfaceEndpointServices(Template.fromStack(withDr))).toEqual(['backup', 'secretsmanager']);
   });
 
   test('has an S3 gateway endpoint', () => {
@@ -201,5 +213,50 @@ describe('DataPlatform monitoring', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     template.hasResourceProperties('AWS::SNS::Subscription', { Endpoint: 'oncall@example.com', Protocol: 'email' });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CPUUtilization', Threshold: 70, Namespace: 'AWS/RDS' });
+  });
+});
+
+describe('DataPlatform VPC sizing', () => {
+  test.each([[2], [3], [4], [6]])('the vpcCidr check agrees with aws-cdk-lib for %i AZs (sizes /16 to /23)', (azs) => {
+    for (let prefix = 16; prefix <= 23; prefix++) {
+      const cidr = `10.40.0.0/${prefix}`;
+      const make = (withPlatform: boolean) => () => {
+        const stack = new Stack(new App(), 'S', { env: { account: '111122223333', region: 'us-east-1' } });
+        stack.node.setContext('availability-zones:account=111122223333:region=us-east-1', ['a', 'b', 'c', 'd', 'e', 'f'].map((z) => `us-east-1${z}`));
+        if (withPlatform) {
+          new DataPlatform(stack, 'Data', { vpcCidr: cidr, maxAzs: azs });
+        } else {
+          // The same subnet layout, built by aws-cdk-lib alone: what the check must predict.
+          new ec2.Vpc(stack, 'Vpc', { ipAddresses: ec2.IpAddresses.cidr(cidr), maxAzs: azs, natGateways: 0, subnetConfiguration: [
+            { name: 'Database', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+            { name: 'Functions', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
+          ] });
+        }
+      };
+      let cdkFits = true;
+      try { make(false)(); } catch { cdkFits = false; }
+      if (cdkFits) {
+        expect({ cidr, azs, error: (() => { try { make(true)(); return undefined; } catch (e) { return String(e); } })() }).toEqual({ cidr, azs, error: undefined });
+      } else {
+        expect(make(true)).toThrow(new RegExp(`vpcCidr must be /\\d+ or larger for ${azs} Availability Zones.*got '10\\.40\\.0\\.0/${prefix}'`));
+      }
+    }
+  });
+
+  test('fails when vpcCidr is not a CIDR block', () => {
+    expect(() => new DataPlatform(new Stack(new App(), 'S'), 'Data', { vpcCidr: '10.40.0.0' })).toThrow(/vpcCidr must be an IPv4 CIDR block from \/16 to \/28 .*got '10\.40\.0\.0'/);
+  });
+
+  test('warns that an environment-agnostic stack gets 2 AZs when maxAzs asks for more', () => {
+    const agnostic = new Stack(new App(), 'Agnostic');
+    new DataPlatform(agnostic, 'Data');
+    Annotations.fromStack(agnostic).hasWarning('/Agnostic/Data', Match.stringLikeRegexp('maxAzs is 3, but the stack is environment-agnostic: CDK spreads it over 2 Availability Zones'));
+    const located = new Stack(new App(), 'Located', { env: { account: '111122223333', region: 'us-east-1' } });
+    located.node.setContext('availability-zones:account=111122223333:region=us-east-1', ['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    new DataPlatform(located, 'Data');
+    expect(Annotations.fromStack(located).findWarning('*', Match.stringLikeRegexp('environment-agnostic'))).toEqual([]);
+    const dev = new Stack(new App(), 'Dev');
+    new DataPlatform(dev, 'Data', { profile: Profile.DEVELOPMENT });
+    expect(Annotations.fromStack(dev).findWarning('*', Match.stringLikeRegexp('environment-agnostic'))).toEqual([]);
   });
 });

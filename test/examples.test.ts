@@ -95,6 +95,12 @@ describe('examples/minimal-dev', () => {
       template.resourceCountIs(type, 0);
     }
   });
+
+  test('creates no interface endpoint it never uses: Secrets Manager only, for the secret rotation', () => {
+    // An interface endpoint costs per AZ and hour (2 ENIs here): more than the micro instance when unused.
+    const endpoints = Template.fromStack(new MinimalDevStack(new App(), 'MinimalDev')).findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
+    expect(Object.values(endpoints).map((e) => JSON.stringify(e.Properties.ServiceName))).toEqual([expect.stringContaining('.secretsmanager')]);
+  });
 });
 
 describe('every example', () => {

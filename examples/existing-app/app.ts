@@ -3,8 +3,10 @@
 // and test/examples.test.ts checks the two stay the same.
 import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DatabaseEndpoints, PlatformAlarms, PostgresDatabase } from '../../lib';
@@ -13,13 +15,23 @@ export class ExistingAppStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     // What the app already has.
+    const key = new kms.Key(this, 'AppKey', { enableKeyRotation: true });
+    // Grants only for AWS resources (AWS Control Tower CT.KMS.PR.3), and CloudWatch Logs may encrypt with it.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }));
+    key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    const logGroup = (name: string) => new logs.LogGroup(this, name, { encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR });
     const vpc = new ec2.Vpc(this, 'AppVpc', {
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-      flowLogs: { All: { trafficType: ec2.FlowLogTrafficType.ALL } },
+      flowLogs: { All: { trafficType: ec2.FlowLogTrafficType.ALL, destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup('FlowLogs')) } },
     });
-    const key = new kms.Key(this, 'AppKey', { enableKeyRotation: true });
     const opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: key, enforceSSL: true });
     const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', { vpc, description: 'The application tier' });
     const api = new lambda.Function(this, 'Api', {
@@ -29,6 +41,7 @@ export class ExistingAppStack extends Stack {
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [appSecurityGroup],
+      logGroup: logGroup('ApiLogs'),
     });
     Validations.of(api.role!).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -23,11 +23,14 @@ export class ProductionStack extends Stack {
   }
 }
 
-/** The two stacks, wired: the DR stack deploys first. */
-export function productionApp(app: App): { dr: DisasterRecoveryStack; primary: ProductionStack } {
-  const dr = new DisasterRecoveryStack(app, 'ProductionDr', { env: { region: 'us-west-2' }, crossRegionReferences: true });
+/**
+ * The two stacks, wired: the DR stack deploys first. `account` defaults to the one the CDK CLI's
+ * credentials belong to (environment-agnostic without credentials).
+ */
+export function productionApp(app: App, account = process.env.CDK_DEFAULT_ACCOUNT): { dr: DisasterRecoveryStack; primary: ProductionStack } {
+  const dr = new DisasterRecoveryStack(app, 'ProductionDr', { env: { account, region: 'us-west-2' }, crossRegionReferences: true });
   const primary = new ProductionStack(app, 'Production', {
-    env: { region: 'us-east-1' },
+    env: { account, region: 'us-east-1' },
     crossRegionReferences: true,
     drTarget: dr.target,
   });

@@ -24,7 +24,7 @@ export class ReadWriteSplitStack extends Stack {
       timeout: Duration.seconds(15),
       vpc: this.platform.vpc,
       vpcSubnets: { subnetGroupName: 'Functions' },
-      logGroup: new logs.LogGroup(this, 'NotesLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup: new logs.LogGroup(this, 'NotesLogs', { retention: logs.RetentionDays.ONE_YEAR, encryptionKey: this.platform.database.encryptionKey }),
       // pg, the RDS signer and the Secrets Manager client all go in the bundle.
       bundling: { externalModules: [], format: OutputFormat.CJS, minify: true },
     });

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,9 +6,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
-import { acknowledgeInlinePolicy, nagResource } from '../private/nag';
+import { acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../private/nag';
 import { AWS_REGION_PATTERN, PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
+import { createKey } from '../private/keys';
 
 /**
  * Options of CrossRegionBackup.
@@ -112,7 +113,7 @@ export class CrossRegionBackup extends Construct {
       cfn.automaticBackupReplicationRetentionPeriod = days(replicated);
     }
 
-    this.vaultKey = new kms.Key(this, 'VaultKey', {
+    this.vaultKey = createKey(this, 'VaultKey', {
       description: `Encrypts the AWS Backup vault of ${database.node.path}`,
       enableKeyRotation: true,
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
@@ -204,14 +205,9 @@ export class CrossRegionBackup extends Construct {
       resources: [database.encryptionKey.keyArn, this.vaultKey.keyArn, props.drKey.keyArn],
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }));
-    const regionInFinding = nagResource(stack, stack.region);
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${regionInFinding}:<AWS::AccountId>:snapshot:awsbackup:*]`,
-      reason: 'AWS Backup names its RDS snapshots awsbackup:job-<id> when it takes them: the prefix is the narrowest ARN known at synth.',
-    });
-    Validations.of(this.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${props.drRegion}:<AWS::AccountId>:snapshot:awsbackup:*]`,
-      reason: 'The copies AWS Backup makes in the DR region are named awsbackup:copyjob-<id>: the prefix is the narrowest ARN known at synth.',
-    });
+    acknowledgeWildcardResource(this.role, snapshots(stack.region),
+      'AWS Backup names its RDS snapshots awsbackup:job-<id> when it takes them: the prefix is the narrowest ARN known at synth.');
+    acknowledgeWildcardResource(this.role, snapshots(props.drRegion),
+      'The copies AWS Backup makes in the DR region are named awsbackup:copyjob-<id>: the prefix is the narrowest ARN known at synth.');
   }
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { TunedParameterGroup } from '../database/tuned-parameter-group';
 import { DEFAULT_POSTGRES_VERSION, REPLICA_PARAMETERS } from '../private/defaults';
 import { grantLogsEncryption } from '../private/logs';
-import { acknowledgeCompliance, acknowledgeInlinePolicy } from '../private/nag';
+import { acknowledgeAwsCdkProviders, acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeManagedPolicy } from '../private/nag';
 import { AWS_REGION_PATTERN, PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -78,6 +78,7 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: CrossRegionReplicaProps) {
     super(scope, id);
+    acknowledgeAwsCdkProviders(Stack.of(this));
     const port = props.port ?? 5433;
     validateIntegerRange(this, 'port', port, 1150, 65535);
     if (!Token.isUnresolved(props.sourceRegion) && !AWS_REGION_PATTERN.test(props.sourceRegion)) {
@@ -107,10 +108,7 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
     });
-    Validations.of(monitoringRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-      reason: 'Cross-region replica enhanced monitoring: the policy RDS documents; it writes only the RDSOSMetrics log group.',
-    });
+    acknowledgeManagedPolicy(monitoringRole, 'service-role/AmazonRDSEnhancedMonitoringRole', 'Cross-region replica enhanced monitoring: the policy RDS documents; it writes only the RDSOSMetrics log group.');
     this.instance = new rds.CfnDBInstance(this, 'Resource', {
       sourceDbInstanceIdentifier: props.sourceInstanceArn,
       sourceRegion: props.sourceRegion,

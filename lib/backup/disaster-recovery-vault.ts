@@ -1,9 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { PlaybookValidationError } from '../private/validation';
 import { Profile } from '../profile';
+import { createKey } from '../private/keys';
+import { acknowledgeAwsCdkProviders } from '../private/nag';
 
 /**
  * Properties of a DisasterRecoveryVault.
@@ -62,6 +64,7 @@ export class DisasterRecoveryVault extends Construct {
 
   constructor(scope: Construct, id: string, props: DisasterRecoveryVaultProps = {}) {
     super(scope, id);
+    acknowledgeAwsCdkProviders(Stack.of(this));
     const production = (props.profile ?? Profile.PRODUCTION) === Profile.PRODUCTION;
     const minRetention = props.minRetention ?? Duration.days(7);
     const changeableFor = props.changeableFor ?? Duration.days(3);
@@ -78,7 +81,7 @@ export class DisasterRecoveryVault extends Construct {
         `maxRetention must be at least minRetention (got maxRetention ${days(props.maxRetention)} days < minRetention ${days(minRetention)} days)`);
     }
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
       description: `Encrypts the disaster-recovery copies of ${this.node.path}`,
       enableKeyRotation: true,
       // Copies encrypted with a deleted key are lost: the key outlives the stack in production.

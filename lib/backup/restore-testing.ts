@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, Stack, Token } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,12 +6,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
-import { grantLogsEncryption } from '../private/logs';
-import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeVpcFunctionRole, nagResource } from '../private/nag';
+import { platformLogGroup } from '../private/logs';
+import { Profile } from '../profile';
+import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeVpcFunctionRole, acknowledgeWildcardResource } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -161,10 +161,7 @@ export class RestoreTesting extends Construct {
       description: `AWS Backup restore tests of ${database.node.path}`,
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
     });
-    Validations.of(restoreRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
-      reason: 'Restore tests create and delete instances whose identifiers AWS Backup picks at run time; AWS documents this managed policy for restores.',
-    });
+    acknowledgeManagedPolicy(restoreRole, 'service-role/AWSBackupServiceRolePolicyForRestores', 'Restore tests create and delete instances whose identifiers AWS Backup picks at run time; AWS documents this managed policy for restores.');
     // The restore decrypts the snapshot with the database key and re-encrypts the new instance with it.
     database.encryptionKey.grant(restoreRole, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt',
       'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
@@ -187,8 +184,7 @@ export class RestoreTesting extends Construct {
     });
     selection.addResourceDependency(this.plan);
 
-    const logGroup = new logs.LogGroup(this, 'ValidatorLogs', { retention: logs.RetentionDays.THREE_MONTHS, encryptionKey: database.encryptionKey });
-    grantLogsEncryption(database.encryptionKey, this);
+    const logGroup = platformLogGroup(this, 'ValidatorLogs', { production: database.profile === Profile.PRODUCTION, encryptionKey: database.encryptionKey });
     const metricNamespace = 'CdkDbPlaybook/RestoreTesting';
     this.validator = new lambda.Function(this, 'Validator', {
       description: `Validates restore tests of ${database.node.path} and reports to AWS Backup`,
@@ -213,16 +209,18 @@ export class RestoreTesting extends Construct {
       },
     });
     database.secret.grantRead(this.validator);
+    const restoreJobs = Stack.of(this).formatArn({ service: 'backup', resource: 'restore-job', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.validator.addToRolePolicy(new iam.PolicyStatement({
       actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'],
-      resources: [Stack.of(this).formatArn({ service: 'backup', resource: 'restore-job', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [restoreJobs],
     }));
+    const instances = Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.validator.addToRolePolicy(new iam.PolicyStatement({
       // DescribeDBInstances cannot be narrowed to instances that do not exist yet.
       actions: ['rds:DescribeDBInstances'],
-      resources: [Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [instances],
     }));
-    this.acknowledgeValidatorFindings();
+    this.acknowledgeValidatorFindings(restoreJobs, instances);
 
     new events.Rule(this, 'ValidationRule', {
       description: 'A restore test of the database completed: validate it',
@@ -249,21 +247,16 @@ export class RestoreTesting extends Construct {
     });
   }
 
-  private acknowledgeValidatorFindings(): void {
+  private acknowledgeValidatorFindings(restoreJobs: string, instances: string): void {
     const role = this.validator.role!;
     acknowledgeInlinePolicy(role, 'Restore validator (the database secret, its restore job, DescribeDBInstances)');
     acknowledgeInlinePolicy(this.node.findChild('RestoreRole'), 'AWS Backup restore-test role (the database key)');
     acknowledgeCompliance(this.validator, 'LambdaDLQ',
       'Invoked by EventBridge with 2 retries; a validation that cannot run is reported FAILED to AWS Backup and raises the ValidationFailed alarm: nothing to replay.');
-    const region = nagResource(Stack.of(this), Stack.of(this).region);
     acknowledgeVpcFunctionRole(role, 'Restore validator');
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:backup:${region}:<AWS::AccountId>:restore-job:*]`,
-      reason: 'Restore job ids are created by each monthly test; the validator reports on the one in its event.',
-    });
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:rds:${region}:<AWS::AccountId>:db:*]`,
-      reason: 'The restored instance gets an identifier AWS Backup picks at run time; DescribeDBInstances only, read-only.',
-    });
+    acknowledgeWildcardResource(role, restoreJobs,
+      'Restore job ids are created by each monthly test; the validator reports on the one in its event.');
+    acknowledgeWildcardResource(role, instances,
+      'The restored instance gets an identifier AWS Backup picks at run time; DescribeDBInstances only, read-only.');
   }
 }

@@ -1,4 +1,4 @@
-import { Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -8,10 +8,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { grantLogsEncryption } from '../private/logs';
-import { acknowledgeCompliance } from '../private/nag';
+import { platformLogGroup } from '../private/logs';
+import { acknowledgeAwsCdkProviders, acknowledgeCompliance, acknowledgeControlTower } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
+import { createKey } from '../private/keys';
 
 /**
  * What the cache holds, which decides what Redis may evict when memory is full.
@@ -172,6 +173,7 @@ export class RedisCache extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: RedisCacheProps) {
     super(scope, id);
+    acknowledgeAwsCdkProviders(Stack.of(this));
     const production = (props.profile ?? Profile.PRODUCTION) === Profile.PRODUCTION;
     const purpose = props.purpose ?? CachePurpose.CACHE;
     if (!(purpose in EVICTION)) {
@@ -199,7 +201,7 @@ export class RedisCache extends Construct implements ec2.IConnectable {
     validateIntegerRange(this, 'snapshotRetentionDays', snapshotDays, 0, 35, 'days');
 
     const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
       description: `Encrypts ${this.node.path} at rest and its AUTH token`,
       enableKeyRotation: true,
       removalPolicy,
@@ -234,12 +236,7 @@ export class RedisCache extends Construct implements ec2.IConnectable {
       description: `${purpose} parameters of ${this.node.path}`,
       properties: this.parameters,
     });
-    grantLogsEncryption(this.encryptionKey, this);
-    this.slowLog = new logs.LogGroup(this, 'SlowLog', {
-      encryptionKey: this.encryptionKey,
-      retention: production ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.ONE_WEEK,
-      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
+    this.slowLog = platformLogGroup(this, 'SlowLog', { production, encryptionKey: this.encryptionKey });
 
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
       replicationGroupDescription: `${purpose} for ${this.node.path} (not a primary store)`,
@@ -277,7 +274,11 @@ export class RedisCache extends Construct implements ec2.IConnectable {
         id: 'AwsSolutions-AEC4',
         reason: 'Single-AZ by choice (development profile or multiAz false): a cache that can be rebuilt from the database.',
       });
+      acknowledgeControlTower(this.replicationGroup, 'elasticache_repl_grp_auto_failover_enabled_check',
+        'Single-AZ by choice (development profile or multiAz false): nothing to fail over to; a cache that can be rebuilt from the database.');
     }
+    acknowledgeControlTower(this.replicationGroup, 'elasticache_repl_grp_rbac_auth_enabled_check',
+      'Clients authenticate with the AUTH token (64 characters, in a Secrets Manager secret under the cache\'s key) over TLS that is required; RBAC user groups would add per-user command limits this cache\'s one application does not use.');
   }
 
   /** The `rediss://` URL of the primary (TLS; the AUTH token is in `authSecret`, never in the URL). */

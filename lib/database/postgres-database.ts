@@ -11,9 +11,11 @@ import { ConnectionPool, ConnectionPoolOptions } from './connection-pool';
 import { ReadReplica, ReadReplicaOptions, ReadReplicas, ReadReplicasOptions } from './read-replicas';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, DEFAULT_POSTGRES_VERSION } from '../private/defaults';
-import { acknowledgeDatabaseIngress, acknowledgeInlinePolicy } from '../private/nag';
+import { acknowledgeAwsCdkProviders, acknowledgeControlTower, acknowledgeDatabaseIngress, acknowledgeInlinePolicy, acknowledgeManagedPolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
+import { createKey } from '../private/keys';
+import { grantLogsEncryption } from '../private/logs';
 
 /**
  * Options for a PostgresDatabase: everything except the VPC it lives in.
@@ -253,6 +255,7 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
+    acknowledgeAwsCdkProviders(Stack.of(this));
     this.profile = props.profile ?? Profile.PRODUCTION;
     const defaults = databaseDefaults(this.profile);
     const production = this.profile === Profile.PRODUCTION;
@@ -298,11 +301,14 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     this.masterUsername = props.masterUsername ?? 'dbadmin';
     const engineVersion = this.engineVersion;
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
-      description: `Encrypts the ${this.node.path} PostgreSQL storage, Performance Insights and secret`,
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
+      description: `Encrypts the ${this.node.path} PostgreSQL storage, Performance Insights, secret and function logs`,
       enableKeyRotation: true,
       removalPolicy: defaults.keyRemovalPolicy,
     });
+    // The log groups of the functions that work on this database (collector, restore validator,
+    // an application's) are encrypted with its key.
+    if (!props.encryptionKey) grantLogsEncryption(this.encryptionKey, this);
 
     this.parameterGroup = props.parameterGroup ?? new TunedParameterGroup(this, 'ParameterGroup', {
       engineVersion,
@@ -346,7 +352,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       preferredBackupWindow: props.preferredBackupWindow,
       preferredMaintenanceWindow: props.preferredMaintenanceWindow,
       copyTagsToSnapshot: true,
-      deleteAutomatedBackups: false,
+      // Production keeps the automated backups (and their point-in-time recovery) of a deleted
+      // instance until they expire; development deletes them with it.
+      deleteAutomatedBackups: !production,
       deletionProtection: props.deletionProtection ?? defaults.deletionProtection,
       removalPolicy: props.removalPolicy ?? defaults.removalPolicy,
       autoMinorVersionUpgrade: true,
@@ -475,17 +483,11 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   private acknowledgeFindings(production: boolean): void {
     const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
-      Validations.of(monitoringRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-        reason: 'Enhanced monitoring: AmazonRDSEnhancedMonitoringRole is the policy RDS documents for it; it only writes the RDSOSMetrics log group.',
-      });
+      acknowledgeManagedPolicy(monitoringRole, 'service-role/AmazonRDSEnhancedMonitoringRole', 'Enhanced monitoring: AmazonRDSEnhancedMonitoringRole is the policy RDS documents for it; it only writes the RDSOSMetrics log group.');
     }
     const logRetention = Stack.of(this).node.tryFindChild('LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a');
     if (logRetention) {
-      Validations.of(logRetention).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'aws-cdk-lib LogRetention function (sets retention on the RDS-created log groups): basic execution role writes its own logs only.',
-      });
+      acknowledgeManagedPolicy(logRetention, 'service-role/AWSLambdaBasicExecutionRole', 'aws-cdk-lib LogRetention function (sets retention on the RDS-created log groups): basic execution role writes its own logs only.');
       acknowledgeInlinePolicy(logRetention, 'aws-cdk-lib LogRetention function (sets retention on the RDS log groups)');
       Validations.of(logRetention).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -501,6 +503,18 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
         id: 'AwsSolutions-RDS10',
         reason: 'Development profile: deletion protection off so the stack can be destroyed; production keeps it on.',
       });
+      if (this.backupRetentionDays === 0) {
+        Validations.of(this.instance).acknowledge({
+          id: 'AwsSolutions-RDS13',
+          reason: 'Development profile with backupRetention 0: automated backups off by choice for a throw-away database; production refuses 0.',
+        });
+      }
+      const controlTower: Record<string, string> = {
+        rds_instance_multi_az_support_check: 'Development profile: a single-AZ instance by design (cheap, destroyable); production is Multi-AZ.',
+        rds_instance_deletion_protection_enabled_check: 'Development profile: deletion protection off so the stack can be destroyed; production keeps it on.',
+        rds_instance_backup_enabled_check: 'Development profile: automated backups kept 1 day (or none) for a throw-away database; production keeps 14 days.',
+      };
+      for (const [rule, reason] of Object.entries(controlTower)) acknowledgeControlTower(this.instance, rule, reason);
     }
   }
 }

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { PostgresDatabase } from './postgres-database';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, REPLICA_PARAMETERS } from '../private/defaults';
-import { acknowledgeCompliance } from '../private/nag';
+import { acknowledgeCompliance, acknowledgeManagedPolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 
@@ -136,10 +136,7 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
 
     const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {
-      Validations.of(monitoringRole).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
-        reason: 'Replica enhanced monitoring: AmazonRDSEnhancedMonitoringRole is the policy RDS documents; it writes only the RDSOSMetrics log group.',
-      });
+      acknowledgeManagedPolicy(monitoringRole, 'service-role/AmazonRDSEnhancedMonitoringRole', 'Replica enhanced monitoring: AmazonRDSEnhancedMonitoringRole is the policy RDS documents; it writes only the RDSOSMetrics log group.');
     }
     if (!(props.multiAz ?? false)) {
       acknowledgeCompliance(this.instance, 'RDSMultiAZSupport',

@@ -1,8 +1,7 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -16,6 +15,8 @@ import type { ReadReplica } from '../database/read-replicas';
 import { defaultMaxConnections, instanceMemoryBytes } from '../private/instance-classes';
 import { PlaybookValidationError } from '../private/validation';
 import type { PostgresMetrics } from './postgres-metrics';
+import { createKey } from '../private/keys';
+import { Profile } from '../profile';
 
 /**
  * A change to one alarm's defaults, or turning it off.
@@ -155,7 +156,12 @@ export class PlatformAlarms extends Construct {
     if (props.topic) {
       this.topic = props.topic;
     } else {
-      const key = new kms.Key(this, 'TopicKey', { description: `Encrypts the alarm topic of ${db.node.path}`, enableKeyRotation: true });
+      const key = createKey(this, 'TopicKey', {
+        description: `Encrypts the alarm topic of ${db.node.path}`,
+        enableKeyRotation: true,
+        // Alarm messages are transient: in development nothing needs the key after the stack.
+        removalPolicy: db.profile === Profile.PRODUCTION ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
       // CloudWatch publishes to the encrypted topic: it needs the key.
       key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
       const topic = new sns.Topic(this, 'Topic', { displayName: `Alarms of ${db.node.path}`, masterKey: key, enforceSSL: true });

@@ -4,11 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
-import { grantLogsEncryption } from '../private/logs';
+import { platformLogGroup } from '../private/logs';
+import { Profile } from '../profile';
 import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeVpcFunctionRole } from '../private/nag';
 import { validateIntegerRange } from '../private/validation';
 
@@ -80,7 +80,7 @@ export class PostgresMetrics extends Construct {
       vpc: db.vpc,
       vpcSubnets: props.vpcSubnets ?? db.vpcSubnets,
       securityGroups: [securityGroup],
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, encryptionKey: db.encryptionKey }),
+      logGroup: platformLogGroup(this, 'Logs', { production: db.profile === Profile.PRODUCTION, encryptionKey: db.encryptionKey }),
       // One run a minute: never two at once.
       reservedConcurrentExecutions: 1,
       environment: {
@@ -98,7 +98,6 @@ export class PostgresMetrics extends Construct {
       targets: [new targets.LambdaFunction(this.collector, { retryAttempts: 0 })],
     });
 
-    grantLogsEncryption(db.encryptionKey, this);
     const role = this.collector.role!;
     acknowledgeInlinePolicy(role, 'Metrics collector (reads the database secret only)');
     acknowledgeCompliance(this.collector, 'LambdaDLQ',

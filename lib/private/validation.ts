@@ -33,3 +33,36 @@ export function validateIntegerRange(
     );
   }
 }
+
+/**
+ * The addresses a VPC needs for `azs` subnets of each mask in `masks`, allocated the way
+ * aws-cdk-lib's `IpAddresses.cidr` does: group after group, each subnet at the next address
+ * aligned to its own size.
+ */
+export function vpcAddressesNeeded(azs: number, masks: number[]): number {
+  let next = 0;
+  for (const mask of masks) {
+    const size = 2 ** (32 - mask);
+    for (let i = 0; i < azs; i++) next = Math.ceil(next / size) * size + size;
+  }
+  return next;
+}
+
+/**
+ * Throws unless `cidr` is an IPv4 block large enough for `azs` subnets of each of `masks`
+ * (instead of aws-cdk-lib's SubnetCountExceedsRemainingSpace). Unresolved tokens pass.
+ */
+export function validateVpcCidr(scope: IConstruct, cidr: string, azs: number, masks: number[]): void {
+  if (Token.isUnresolved(cidr) || Token.isUnresolved(azs)) return;
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 16 || Number(m[5]) > 28) {
+    throw new PlaybookValidationError(scope, `vpcCidr must be an IPv4 CIDR block from /16 to /28 such as '10.40.0.0/16' (got '${cidr}')`);
+  }
+  const needed = vpcAddressesNeeded(azs, masks);
+  const prefix = Number(m[5]);
+  if (2 ** (32 - prefix) < needed) {
+    const largest = 32 - Math.ceil(Math.log2(needed));
+    throw new PlaybookValidationError(scope,
+      `vpcCidr must be /${largest} or larger for ${azs} Availability Zones: each gets a /${masks.join(' and a /')} subnet, ${needed} addresses in all (got '${cidr}', ${2 ** (32 - prefix)} addresses)`);
+  }
+}

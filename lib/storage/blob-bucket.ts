@@ -3,10 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { createAccessLogsBucket } from '../private/access-logs';
-import { acknowledgeCompliance, acknowledgeInlinePolicy, nagResource } from '../private/nag';
+import { createAccessLogsBucket, sendEventsToEventBridge } from '../private/access-logs';
+import { acknowledgeAwsCdkProviders, acknowledgeCompliance, acknowledgeControlTower, acknowledgeInlinePolicy, nagResource } from '../private/nag';
 import { PlaybookValidationError } from '../private/validation';
 import { Profile } from '../profile';
+import { createKey } from '../private/keys';
 
 /**
  * Options of a BlobBucket.
@@ -106,6 +107,7 @@ export class BlobBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: BlobBucketProps = {}) {
     super(scope, id);
+    acknowledgeAwsCdkProviders(Stack.of(this));
     // Without this flag aws-cdk-lib names every replication role 'CDKReplicationRole': a second
     // replicated bucket in the account would fail to deploy.
     this.node.setContext('@aws-cdk/aws-s3:setUniqueReplicationRoleName', true);
@@ -132,7 +134,7 @@ export class BlobBucket extends Construct {
     }
     const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+    this.encryptionKey = props.encryptionKey ?? createKey(this, 'Key', {
       description: `Encrypts the objects of ${this.node.path}`,
       enableKeyRotation: true,
       removalPolicy,
@@ -182,8 +184,13 @@ export class BlobBucket extends Construct {
         priority: 1,
       }] : undefined,
       removalPolicy,
+      // Development buckets are emptied and deleted with the stack (an aws-cdk-lib custom resource).
+      autoDeleteObjects: !production,
     });
     this.enableAccessLogs();
+    sendEventsToEventBridge(this.bucket);
+    acknowledgeControlTower(this.bucket, 's3_bucket_object_lock_enabled_check',
+      'User content must stay deletable: erasure requests, and lifecycle expiry of noncurrent versions. Versioning (3 noncurrent versions kept 30 days) and the DR replica recover deleted or overwritten objects.');
     if (props.isReplica) {
       acknowledgeCompliance(this.bucket, 'S3BucketReplicationEnabled',
         'This bucket is itself the DR-region replica of a blob bucket: replicating it again would copy the copy.');

@@ -1,10 +1,14 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { appConfigFromContext, buildApp, buildStacks, CONTEXT_KEYS, stackPropsFromContext } from '../../bin/config';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { appConfigFromContext, buildApp, buildStacks, CONTEXT_KEYS, ContextError, contextErrorMessage, stackPropsFromContext } from '../../bin/config';
 import { CacheEngine, CachePurpose, Profile } from '../../lib';
-import { ROOT, shippedApp } from '../support/app';
+import { cdkJsonContext, ROOT, shippedApp } from '../support/app';
+import { violations } from '../support/nag';
 
 const read = (ctx: Record<string, unknown>) => (key: string) => ctx[key];
 
@@ -165,4 +169,74 @@ test('the DR stack deploys before the primary, the replica stack after it', () =
 
 test('README has no unfilled placeholders', () => {
   expect(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')).not.toMatch(/\b[A-Z]+_RESULTS\b/);
+});
+
+describe('the development profile', () => {
+  test('ignores drRegion, even one equal to region (cdk.json sets it for production)', () => {
+    const config = appConfigFromContext(read({ profile: 'development', region: 'us-west-2', drRegion: 'us-west-2' }));
+    expect(config.dr).toBeUndefined();
+    expect(config.primary.env).toEqual({ account: undefined, region: 'us-west-2' });
+    expect(() => buildApp(shippedApp({ profile: 'development', region: 'us-west-2' }))).not.toThrow();
+  });
+
+  test('is destroyable: nothing retained or snapshotted, buckets emptied, automated backups deleted with the instance', () => {
+    const stack = buildApp(shippedApp({ profile: 'development', blobBuckets: 'uploads', cachePurpose: 'cache' }));
+    const template = Template.fromStack(stack);
+    const resources = Object.entries(template.toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }>);
+    expect(resources.filter(([, r]) => [r.DeletionPolicy, r.UpdateReplacePolicy].some((p) => p !== undefined && p !== 'Delete'))
+      .map(([id, r]) => `${id} ${r.Type} ${r.DeletionPolicy}/${r.UpdateReplacePolicy}`)).toEqual([]);
+    // Every bucket is emptied on delete (S3 refuses to delete a bucket with objects).
+    const buckets = Object.keys(template.findResources('AWS::S3::Bucket')).sort();
+    expect(buckets.length).toBe(2);
+    const emptied = Object.values(template.findResources('Custom::S3AutoDeleteObjects')).map((r) => r.Properties.BucketName.Ref).sort();
+    expect(emptied).toEqual(buckets);
+    template.hasResourceProperties('AWS::RDS::DBInstance', { DeleteAutomatedBackups: true, DeletionProtection: false });
+  });
+
+  test('accepts backupRetentionDays=0 with zero AwsSolutions findings', () => {
+    const app = shippedApp({ profile: 'development', backupRetentionDays: '0' });
+    const stack = buildApp(app);
+    Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBInstance', { BackupRetentionPeriod: 0 });
+    expect(violations(new AwsSolutionsChecks(app), stack)).toEqual([]);
+  });
+
+  test('production keeps the automated backups of a deleted instance', () => {
+    Template.fromStack(buildApp(shippedApp())).hasResourceProperties('AWS::RDS::DBInstance', { DeleteAutomatedBackups: false, DeletionProtection: true });
+  });
+});
+
+describe('context errors name the context key', () => {
+  test.each([
+    [{ backupRetentionDays: '0' }, /^context key 'backupRetentionDays' must be 1-35 days in production .*\(-c backupRetentionDays=0; checked by DataPlatform\/Data\/Database\)$/],
+    [{ readReplicas: '16' }, /^context key 'readReplicas' must be an integer from 0 to 15 .*\(-c readReplicas=16; checked by DataPlatform\/Data\/Replicas\)$/],
+    [{ vpcCidr: '10.0.0.0/22' }, /^context key 'vpcCidr' must be \/20 or larger for 3 Availability Zones.*\(-c vpcCidr=10\.0\.0\.0\/22;/],
+    [{ allocatedStorage: '5' }, /^context key 'allocatedStorage' must /],
+  ])('%j', (context, expected) => {
+    const app = shippedApp({ account: '123456789012', ...context });
+    let error: unknown;
+    try { buildApp(app); } catch (e) { error = e; }
+    expect(contextErrorMessage(error, (k) => app.node.tryGetContext(k))).toMatch(expected);
+  });
+
+  test('a malformed value is a ContextError already; an error that is not about input is left to surface', () => {
+    expect(contextErrorMessage(new ContextError('port', 'x', 'must be a whole number'), () => undefined)).toBe(`context key 'port' must be a whole number (got "x")`);
+    expect(contextErrorMessage(new TypeError('x is undefined'), () => undefined)).toBeUndefined();
+  });
+
+  test('the shipped app prints one line naming the key, no stack trace, and exits 1', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-context-'));
+    try {
+      // What `npx cdk synth -c backupRetentionDays=0` runs: the app, with the context in CDK_CONTEXT_JSON.
+      const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['bin/app.ts'], {
+        cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+        env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), backupRetentionDays: '0' }) },
+      });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({
+        status: 1,
+        stderr: expect.stringMatching(/^cdk-db-playbook: context key 'backupRetentionDays' must be 1-35 days[^\n]*\n$/),
+      });
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

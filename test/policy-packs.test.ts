@@ -1,0 +1,122 @@
+/**
+ * The shipped app and every example synthesize with the policy packs on — cdk-nag's AwsSolutions
+ * (and, for the shipped app, the opt-in HIPAA, NIST 800-53 R5 and PCI DSS 3.2.1 packs) and AWS
+ * Control Tower's proactive controls (@cdklabs/cdk-validator-cfnguard) — in both ways users
+ * synthesize them:
+ *
+ * - environment-agnostic, with aws-cdk-lib's default feature flags (`npx cdk synth` as cloned);
+ * - with an explicit account and every feature flag aws-cdk-lib recommends (cx-api's
+ *   CURRENTLY_RECOMMENDED_FLAGS: what `cdk init` writes into a new app's cdk.json), as README's
+ *   deploy line (`-c account=…`) and an importing app do.
+ *
+ * An acknowledgment that only matches one rendering of an ARN (`<AWS::AccountId>` against a
+ * literal account, `<AWS::Partition>` against `aws`) fails the second. Each synth runs the packs
+ * as validation plugins, exactly as `npx cdk synth` does, and any finding fails it; the test
+ * lists the findings from the validation report aws-cdk-lib writes.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { buildApp } from '../bin/config';
+import { ExistingAppStack } from '../examples/existing-app/app';
+import { MinimalDevStack } from '../examples/minimal-dev/app';
+import { productionApp } from '../examples/production-dr/app';
+import { ReadWriteSplitStack } from '../examples/read-write-split/app';
+import { Compliance, CompliancePack } from '../lib';
+import { cdkJsonContext } from './support/app';
+
+const ACCOUNT = '111122223333';
+
+/** What a lookup of the account's zones writes into cdk.context.json (the test has no AWS account to ask). */
+function zonesOf(account: string, regions: string[]): Record<string, string[]> {
+  return Object.fromEntries(regions.map((r) => [`availability-zones:account=${account}:region=${r}`, ['a', 'b', 'c'].map((z) => `${r}${z}`)]));
+}
+
+interface Variant {
+  readonly account?: string;
+  readonly context: Record<string, unknown>;
+}
+
+const VARIANTS: Record<string, Variant> = {
+  'environment-agnostic, default flags': { context: {} },
+  [`account ${ACCOUNT}, every recommended flag`]: {
+    account: ACCOUNT,
+    context: { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS, ...zonesOf(ACCOUNT, ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1']) },
+  },
+};
+
+/** Each app: what it builds into an App, and the cdk-nag packs it runs besides Control Tower's. */
+const APPS: Record<string, { packs: CompliancePack[]; build: (app: App, account?: string) => void }> = {
+  'the shipped app (production)': {
+    packs: [CompliancePack.AWS_SOLUTIONS, CompliancePack.HIPAA, CompliancePack.NIST_800_53_R5, CompliancePack.PCI_DSS_321],
+    build: (app, account) => { addContext(app, { ...cdkJsonContext(), ...(account ? { account } : {}) }); buildApp(app); },
+  },
+  'the shipped app (development)': {
+    packs: [CompliancePack.AWS_SOLUTIONS],
+    build: (app, account) => { addContext(app, { ...cdkJsonContext(), profile: 'development', ...(account ? { account } : {}) }); buildApp(app); },
+  },
+  'examples/existing-app': {
+    packs: [CompliancePack.AWS_SOLUTIONS],
+    build: (app, account) => { new ExistingAppStack(app, 'ExistingApp', { env: { account, region: account ? 'eu-west-1' : undefined } }); },
+  },
+  'examples/minimal-dev': {
+    packs: [CompliancePack.AWS_SOLUTIONS],
+    build: (app, account) => { new MinimalDevStack(app, 'MinimalDev', { env: { account, region: account ? 'eu-central-1' : undefined } }); },
+  },
+  'examples/production-dr': {
+    packs: [CompliancePack.AWS_SOLUTIONS],
+    build: (app, account) => { productionApp(app, account); },
+  },
+  'examples/read-write-split': {
+    packs: [CompliancePack.AWS_SOLUTIONS],
+    build: (app, account) => { new ReadWriteSplitStack(app, 'ReadWriteSplit', { env: { account, region: account ? 'us-east-1' : undefined } }); },
+  },
+};
+
+function addContext(app: App, context: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(context)) app.node.setContext(k, v);
+}
+
+/**
+ * `rule at path` for every error in the validation report aws-cdk-lib writes. Warnings are left
+ * out: with the recommended flags the report also carries construct warnings (an example without
+ * DR is warned that it has no offsite copy), which do not fail a synth.
+ */
+function reportedErrors(outdir: string): string[] {
+  const file = path.join(outdir, cxapi.VALIDATION_REPORT_FILE);
+  if (!fs.existsSync(file)) return [];
+  const report = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    pluginReports: Array<{ pluginName: string; violations: Array<{ ruleName: string; severity?: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+  };
+  return report.pluginReports.flatMap((p) => p.violations.filter((v) => v.severity !== 'warning').flatMap((v) =>
+    v.violatingConstructs.map((c) => `${p.pluginName} ${v.ruleName} at ${c.constructPath}`)));
+}
+
+const CASES = Object.entries(APPS).flatMap(([appName, spec]) => Object.entries(VARIANTS).map(([variantName, variant]) => [appName, variantName, spec, variant] as const));
+
+test.each(CASES)('%s synthesizes with the policy packs on, %s', (_app, _variant, spec, variant) => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-packs-'));
+  try {
+    const app = new App({ outdir, context: variant.context });
+    spec.build(app, variant.account);
+    Compliance.addChecks(app, spec.packs);
+    Validations.of(app).addPlugins(new CfnGuardValidator());
+    let error: unknown;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e;
+    }
+    expect({ errors: reportedErrors(outdir), error: error === undefined ? undefined : String(error) }).toEqual({ errors: [], error: undefined });
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+test('the recommended flags come from aws-cdk-lib and include the partition-literal flag that broke acknowledgments', () => {
+  expect(Object.keys(cxapi.CURRENTLY_RECOMMENDED_FLAGS).length).toBeGreaterThan(50);
+  expect(cxapi.CURRENTLY_RECOMMENDED_FLAGS).toMatchObject({ [cxapi.ENABLE_PARTITION_LITERALS]: true });
+});
