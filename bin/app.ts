@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
-import { buildApp, contextErrorMessage } from './config';
+import { App, Annotations, Validations } from 'aws-cdk-lib';
+import { buildApp, contextErrorMessage, controlTowerFromContext } from './config';
+import { ControlTowerChecks } from './control-tower';
 import { Compliance, CompliancePack } from '../lib';
 
 const app = new App();
@@ -10,6 +11,10 @@ try {
   // An unacknowledged finding of any pack fails the synth.
   const extra = app.node.tryGetContext('compliance');
   Compliance.addChecks(app, [CompliancePack.AWS_SOLUTIONS, ...Compliance.parse(typeof extra === 'string' ? extra : '')]);
+  // And AWS Control Tower's proactive controls (cfn-guard), where its binary runs; -c controlTower=false skips them.
+  const controlTower = controlTowerFromContext((key) => app.node.tryGetContext(key), process.platform, process.arch);
+  if (controlTower.run) Validations.of(app).addPlugins(new ControlTowerChecks());
+  else if (controlTower.why) Annotations.of(app).addWarningV2('cdk-db-playbook:noControlTower', controlTower.why);
 } catch (e) {
   // Bad context (-c key=value) is the user's to fix: say what and where, without a stack trace.
   const message = contextErrorMessage(e, (key) => app.node.tryGetContext(key));

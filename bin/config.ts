@@ -16,6 +16,7 @@ export const CONTEXT_KEYS = [
   'drRegion', 'drStackName', 'replicatedBackupRetentionDays', 'dailyBackupRetentionDays', 'monthlyBackupRetentionDays',
   'vaultLockMinRetentionDays', 'vaultLockChangeableDays', 'restoreTesting', 'drReplica',
   'blobBuckets', 'corsAllowedOrigins', 'cachePurpose', 'cacheEngine', 'cacheNodeType', 'alarmEmails', 'compliance',
+  'controlTower',
 ] as const;
 
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
@@ -212,6 +213,19 @@ export function contextErrorMessage(error: unknown, read: ContextReader): string
   const value = key ? read(key) : undefined;
   if (!m || !key || value === undefined) return error.message;
   return `context key '${key}' ${m.groups!.rest} (-c ${key}=${String(value)}; checked by ${m.groups!.path})`;
+}
+
+/**
+ * Whether the shipped app runs AWS Control Tower's proactive controls (`controlTower`, default
+ * true): cfn-guard's binary exists for Linux and macOS on x64 and arm64 only. `why` says why not,
+ * when the user did not turn them off.
+ */
+export function controlTowerFromContext(read: ContextReader, platform: string, arch: string): { run: boolean; why?: string } {
+  if (bool(read, 'controlTower') === false) return { run: false };
+  if (!['linux', 'darwin'].includes(platform) || !['x64', 'arm64'].includes(arch)) {
+    return { run: false, why: `AWS Control Tower's checks (cfn-guard) do not run on ${platform}-${arch}: this synth skipped them (-c controlTower=false to say so)` };
+  }
+  return { run: true };
 }
 
 /** The shipped app's stacks. */

@@ -9,6 +9,9 @@
  *   CURRENTLY_RECOMMENDED_FLAGS: what `cdk init` writes into a new app's cdk.json), as README's
  *   deploy line (`-c account=…`) and an importing app do.
  *
+ * Control Tower runs as bin/control-tower.ts's ControlTowerChecks (the rules of the resource
+ * types present); the last test shows it reports what the whole rule set reports.
+ *
  * An acknowledgment that only matches one rendering of an ARN (`<AWS::AccountId>` against a
  * literal account, `<AWS::Partition>` against `aws`) fails the second. Each synth runs the packs
  * as validation plugins, exactly as `npx cdk synth` does, and any finding fails it; the test
@@ -21,6 +24,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { buildApp } from '../bin/config';
+import { ControlTowerChecks } from '../bin/control-tower';
 import { ExistingAppStack } from '../examples/existing-app/app';
 import { MinimalDevStack } from '../examples/minimal-dev/app';
 import { productionApp } from '../examples/production-dr/app';
@@ -103,7 +107,7 @@ test.each(CASES)('%s synthesizes with the policy packs on, %s', (_app, _variant,
     const app = new App({ outdir, context: variant.context });
     spec.build(app, variant.account);
     Compliance.addChecks(app, spec.packs);
-    Validations.of(app).addPlugins(new CfnGuardValidator());
+    Validations.of(app).addPlugins(new ControlTowerChecks());
     let error: unknown;
     try {
       app.synth();
@@ -119,4 +123,37 @@ test.each(CASES)('%s synthesizes with the policy packs on, %s', (_app, _variant,
 test('the recommended flags come from aws-cdk-lib and include the partition-literal flag that broke acknowledgments', () => {
   expect(Object.keys(cxapi.CURRENTLY_RECOMMENDED_FLAGS).length).toBeGreaterThan(50);
   expect(cxapi.CURRENTLY_RECOMMENDED_FLAGS).toMatchObject({ [cxapi.ENABLE_PARTITION_LITERALS]: true });
+});
+
+describe('ControlTowerChecks', () => {
+  /** A template that breaks several controls, and one of the examples' real templates. */
+  function templates(dir: string): { templatePaths: string[]; appConstruct: App } {
+    const broken = path.join(dir, 'broken.template.json');
+    fs.writeFileSync(broken, JSON.stringify({
+      Resources: {
+        Bucket: { Type: 'AWS::S3::Bucket', Properties: {} },
+        Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Version: '2012-10-17', Statement: [] } } },
+        Logs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 } },
+        Db: { Type: 'AWS::RDS::DBInstance', Properties: { Engine: 'postgres', DBInstanceClass: 'db.t4g.micro', BackupRetentionPeriod: 1 } },
+      },
+    }));
+    const app = new App({ outdir: path.join(dir, 'out') });
+    new MinimalDevStack(app, 'MinimalDev');
+    const real = app.synth().getStackByName('MinimalDev').templateFullPath;
+    return { templatePaths: [broken, real], appConstruct: app };
+  }
+
+  test('reports exactly what the whole Control Tower rule set reports', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'control-tower-'));
+    try {
+      const context = templates(dir);
+      const findings = (report: ReturnType<CfnGuardValidator['validate']>) => report.violations
+        .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${path.basename(r.templatePath)} ${r.resourceLogicalId}`)).sort();
+      const all = findings(new CfnGuardValidator().validate(context));
+      expect(all.length).toBeGreaterThan(5);
+      expect(findings(new ControlTowerChecks().validate(context))).toEqual(all);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { appConfigFromContext, buildApp, buildStacks, CONTEXT_KEYS, ContextError, contextErrorMessage, stackPropsFromContext } from '../../bin/config';
+import { appConfigFromContext, buildApp, buildStacks, CONTEXT_KEYS, ContextError, contextErrorMessage, controlTowerFromContext, stackPropsFromContext } from '../../bin/config';
 import { CacheEngine, CachePurpose, Profile } from '../../lib';
 import { cdkJsonContext, ROOT, shippedApp } from '../support/app';
 import { violations } from '../support/nag';
@@ -238,5 +238,22 @@ describe('context errors name the context key', () => {
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
+  });
+});
+
+describe('controlTower', () => {
+  test('runs on Linux and macOS (x64, arm64) unless -c controlTower=false', () => {
+    expect(controlTowerFromContext(read({}), 'linux', 'x64')).toEqual({ run: true });
+    expect(controlTowerFromContext(read({}), 'darwin', 'arm64')).toEqual({ run: true });
+    expect(controlTowerFromContext(read({ controlTower: 'false' }), 'linux', 'x64')).toEqual({ run: false });
+  });
+
+  test('is skipped with a reason where cfn-guard has no binary', () => {
+    expect(controlTowerFromContext(read({}), 'win32', 'x64')).toEqual({ run: false, why: expect.stringMatching(/do not run on win32-x64/) });
+    expect(controlTowerFromContext(read({ controlTower: 'false' }), 'win32', 'x64')).toEqual({ run: false });
+  });
+
+  test('fails when controlTower is not a boolean', () => {
+    expect(() => controlTowerFromContext(read({ controlTower: 'yes' }), 'linux', 'x64')).toThrow(/context key 'controlTower' must be 'true' or 'false'/);
   });
 });
