@@ -4,7 +4,8 @@
  * Control Tower's proactive controls (@cdklabs/cdk-validator-cfnguard) — in both ways users
  * synthesize them:
  *
- * - environment-agnostic, with aws-cdk-lib's default feature flags (`npx cdk synth` as cloned);
+ * - environment-agnostic, as each app is configured: the shipped app with cdk.json (which sets the
+ *   recommended flags, see the last test), the examples with aws-cdk-lib's defaults;
  * - with an explicit account and every feature flag aws-cdk-lib recommends (cx-api's
  *   CURRENTLY_RECOMMENDED_FLAGS: what `cdk init` writes into a new app's cdk.json), as README's
  *   deploy line (`-c account=…`) and an importing app do.
@@ -30,7 +31,7 @@ import { MinimalDevStack } from '../examples/minimal-dev/app';
 import { productionApp } from '../examples/production-dr/app';
 import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { Compliance, CompliancePack } from '../lib';
-import { cdkJsonContext } from './support/app';
+import { cdkJsonContext, ROOT } from './support/app';
 
 const ACCOUNT = '111122223333';
 
@@ -45,7 +46,7 @@ interface Variant {
 }
 
 const VARIANTS: Record<string, Variant> = {
-  'environment-agnostic, default flags': { context: {} },
+  'environment-agnostic, as configured': { context: {} },
   [`account ${ACCOUNT}, every recommended flag`]: {
     account: ACCOUNT,
     context: { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS, ...zonesOf(ACCOUNT, ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1']) },
@@ -156,4 +157,19 @@ describe('ControlTowerChecks', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+/** Where the shipped app departs from a recommended flag on purpose, and why. */
+const FLAG_DEPARTURES: Record<string, { value: unknown; why: string }> = {
+  '@aws-cdk/core:defaultCrossStackReferences': {
+    value: 'strong',
+    why: 'strong references keep the DR stack (vault and key) from being deleted while the primary stack copies to it',
+  },
+};
+
+test("the shipped app's cdk.json sets every flag aws-cdk-lib recommends, as `cdk init` does, but for the departures listed here", () => {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const set = Object.fromEntries(Object.keys(cxapi.CURRENTLY_RECOMMENDED_FLAGS).map((flag) => [flag, cdkJson.context[flag]]));
+  const expected = { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS, ...Object.fromEntries(Object.entries(FLAG_DEPARTURES).map(([flag, d]) => [flag, d.value])) };
+  expect(set).toEqual(expected);
 });
