@@ -1,4 +1,5 @@
 import { fromIni } from '@aws-sdk/credential-providers';
+import { checkRegion } from './region';
 
 /** Where the CLI writes, and the process environment it reads: injectable for tests. */
 export interface Io {
@@ -46,12 +47,26 @@ export function clientConfig(options: GlobalOptions, io: Io, region?: string): {
   region?: string; credentials?: ReturnType<typeof fromIni> | StaticCredentials; endpoint?: string; maxAttempts: number;
 } {
   return {
-    region: region ?? options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    region: region ?? configuredRegion(options, io),
     credentials: options.profile ? fromIni({ profile: options.profile }) : envCredentials(io.env),
     // The SDK reads AWS_ENDPOINT_URL from process.env; pass it on explicitly so injected test envs work too.
     endpoint: io.env.AWS_ENDPOINT_URL,
     maxAttempts: 3,
   };
+}
+
+/**
+ * The region from --region, else AWS_REGION, else AWS_DEFAULT_REGION (undefined: the profile's,
+ * or none); a value that is not a region name is bad input (UsageError naming where it came
+ * from), refused before any client is created.
+ */
+export function configuredRegion(options: GlobalOptions, io: Io): string | undefined {
+  if (options.region !== undefined) return checkRegion('--region', options.region);
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION'] as const) {
+    const value = io.env[name];
+    if (value) return checkRegion(name, value);
+  }
+  return undefined;
 }
 
 /**

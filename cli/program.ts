@@ -5,6 +5,7 @@ import { registerRecoveryPoints } from './commands/recovery-points';
 import { registerRestore } from './commands/restore';
 import { GlobalOptions, Io } from './context';
 import { EXIT, UsageError } from './errors';
+import { checkRegion } from './region';
 
 /** The version printed by --version (kept in step with package.json by a test). */
 export const VERSION = '0.1.0';
@@ -30,6 +31,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
   registerDoctor(program, { io, globals, setCode });
   registerRecoveryPoints(program, { io, globals, setCode });
   registerInspect(program, { io, globals, setCode });
+  // A mistyped --region is bad input for every command, also one that makes no AWS call.
+  program.hook('preAction', () => {
+    const { region } = globals();
+    if (region !== undefined) checkRegion('--region', region);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -42,6 +42,7 @@ import {
   summarize,
 } from '../playbook-rules';
 import type { CommandContext } from '../program';
+import { checkRegion } from '../region';
 
 /** Options of `db-playbook doctor`. */
 export interface DoctorOptions {
@@ -51,8 +52,6 @@ export interface DoctorOptions {
   readonly drRegion?: string;
   readonly json?: boolean;
 }
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const HELP_AFTER = `
 Checks (see cli/playbook-rules.ts): automated backups and retention >= 7 days, LatestRestorableTime
@@ -92,9 +91,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
 export async function runDoctor(opts: DoctorOptions, ctx: CommandContext): Promise<Finding[]> {
   const { io } = ctx;
   const buckets = parseBuckets(opts.buckets);
-  if (opts.drRegion !== undefined && !REGION.test(opts.drRegion)) {
-    throw new UsageError(`--dr-region must be an AWS region such as us-west-2 (got "${opts.drRegion}")`);
-  }
+  if (opts.drRegion !== undefined) checkRegion('--dr-region', opts.drRegion);
   const region = clientConfig(ctx.globals(), io).region;
   if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
   if (opts.drRegion === region) {

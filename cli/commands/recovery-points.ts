@@ -22,6 +22,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { clientConfig, GlobalOptions, Io } from '../context';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../program';
+import { checkRegion } from '../region';
 import { formatAge, renderTable } from '../rds/format';
 import { parseArn, snapshotIdentifierProblem } from '../rds/identifiers';
 import { findInstance, ownAutomatedBackup, restorableWindow } from '../rds/instances';
@@ -59,9 +60,7 @@ export interface RecoveryPoint {
 }
 
 function csv(value: string): string[] {
-  const regions = value.split(',').map((r) => r.trim()).filter(Boolean);
-  for (const r of regions) if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r)) throw new InvalidArgumentError(`'${r}' is not an AWS region name (e.g. us-west-2)`);
-  return regions;
+  return value.split(',').map((r) => r.trim()).filter(Boolean);
 }
 
 function positiveMinutes(value: string): number {
@@ -187,6 +186,7 @@ function isReplicaOf(b: DBInstanceAutomatedBackup, source: DBInstance): boolean 
 async function listRecoveryPoints(opts: { source: string; regions: string[]; json?: boolean }, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const globals = ctx.globals();
+  for (const r of opts.regions) checkRegion('--regions', r);
   const region = regionOf(globals, io);
   const regions = opts.regions.filter((r) => r !== region);
   const now = io.now();
@@ -361,7 +361,7 @@ async function copySnapshot(opts: CopyOptions, ctx: CommandContext): Promise<voi
   const sourceRegion = arn ? arn.region : regionOf(globals, io);
   const snapshotId = arn ? arn.resource.slice('snapshot:'.length) : opts.snapshot;
   const toRegion = opts.toRegion;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(toRegion)) throw new UsageError(`--to-region '${toRegion}' is not an AWS region name (e.g. us-west-2)`);
+  checkRegion('--to-region', toRegion);
   if (toRegion === sourceRegion) throw new UsageError(`--to-region ${toRegion} is the snapshot's own region: copy is for cross-region copies`);
 
   const clients: { destroy(): void }[] = [];

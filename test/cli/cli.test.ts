@@ -6,6 +6,8 @@
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { clientConfig } from '../../cli/context';
 import { main, VERSION } from '../../cli/program';
@@ -76,6 +78,37 @@ describe('mistakes exit 2 with the reason on stderr', () => {
     const { code, io } = await run(['restore', '--source', 'db', '--latest', '--target', 't'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     expect(code).toBe(2);
     expect(io.err()).toBe('db-playbook: no AWS region: pass --region or set AWS_REGION\n');
+  });
+});
+
+/** A local HTTP server that answers 500 to everything and counts the requests: where an AWS call would go. */
+async function countingEndpoint(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server = http.createServer((req, res) => { count++; req.resume(); res.writeHead(500).end(); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests: () => count, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('fails on a region that is not a region name: exit 2, naming where it came from, no AWS call', () => {
+  const shape = 'an AWS region name: lower case, <area>-<direction>-<number>, such as us-west-2, eu-central-1 or ap-southeast-2';
+  test.each([
+    ['--region before the command', ['--region', 'useast1', 'recovery-points', '--source', 'db'], {}, `--region must be ${shape} (got "useast1")`],
+    ['--region after the command', ['recovery-points', '--source', 'db', '--region', 'US-EAST-1'], {}, `--region must be ${shape} (got "US-EAST-1")`],
+    ['--region on a command that needs no AWS', ['--region', 'eu_west_1', 'inspect', '--url', 'postgresql://u@127.0.0.1:1/db'], {}, `--region must be ${shape} (got "eu_west_1")`],
+    ['AWS_REGION', ['restore', '--source', 'db', '--latest', '--target', 't'], { AWS_REGION: 'us-east' }, `AWS_REGION must be ${shape} (got "us-east")`],
+    ['AWS_DEFAULT_REGION', ['doctor', '--instance', 'db'], { AWS_REGION: '', AWS_DEFAULT_REGION: 'virginia' }, `AWS_DEFAULT_REGION must be ${shape} (got "virginia")`],
+    ['--dr-region', ['doctor', '--instance', 'db', '--dr-region', 'west'], {}, `--dr-region must be ${shape} (got "west")`],
+    ['--to-region', ['copy', '--snapshot', 'snap', '--to-region', 'uswest2'], {}, `--to-region must be ${shape} (got "uswest2")`],
+    ['--regions', ['recovery-points', '--source', 'db', '--regions', 'us-west-2,mars'], {}, `--regions must be ${shape} (got "mars")`],
+  ])('%s', async (_name, argv, env, message) => {
+    const endpoint = await countingEndpoint();
+    try {
+      const { code, io } = await run(argv, { AWS_REGION: 'us-east-1', ...env, AWS_ENDPOINT_URL: endpoint.url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+      expect({ code, out: io.out(), err: io.err(), requests: endpoint.requests() }).toEqual({ code: 2, out: '', err: `db-playbook: ${message}\n`, requests: 0 });
+    } finally {
+      await endpoint.close();
+    }
   });
 });
 

@@ -482,7 +482,7 @@ describe('bad input and AWS errors', () => {
       'db-playbook: no DB instance "no-such-db" in us-east-1: check --instance (the DB instance identifier, not a cluster or stack name) and --region\n'],
     ['an unknown bucket', ['doctor', '--instance', 'good-db', '--buckets', 'no-such-bucket'], 'db-playbook: no S3 bucket "no-such-bucket": check --buckets\n'],
     ['an unknown proxy', ['doctor', '--instance', 'good-db', '--proxy', 'no-such-proxy'], 'db-playbook: no RDS Proxy "no-such-proxy" in us-east-1: check --proxy\n'],
-    ['a malformed --dr-region', ['doctor', '--instance', 'good-db', '--dr-region', 'west'], 'db-playbook: --dr-region must be an AWS region such as us-west-2 (got "west")\n'],
+    ['a malformed --dr-region', ['doctor', '--instance', 'good-db', '--dr-region', 'west'], 'db-playbook: --dr-region must be an AWS region name: lower case, <area>-<direction>-<number>, such as us-west-2, eu-central-1 or ap-southeast-2 (got "west")\n'],
     ['--dr-region equal to the instance\'s region', ['doctor', '--instance', 'good-db', '--dr-region', 'us-east-1'],
       'db-playbook: --dr-region us-east-1 is the instance\'s own region: name the region that holds the offsite copies\n'],
     ['an empty --buckets', ['doctor', '--instance', 'good-db', '--buckets', ' , '], 'db-playbook: --buckets needs at least one bucket name (comma-separated)\n'],

@@ -192,7 +192,7 @@ describe('recovery-points', () => {
 
   test.each([
     ['fails when the source does not exist', ['--source', 'no-such-db'], /db-playbook: no DB instance 'no-such-db' in us-east-1/],
-    ['fails when a region is not a region name', ['--source', 'playbook-db', '--regions', 'us-west-2,mars'], /'mars' is not an AWS region name/],
+    ['fails when a region is not a region name', ['--source', 'playbook-db', '--regions', 'us-west-2,mars'], /--regions must be an AWS region name: .*such as us-west-2.* \(got "mars"\)/],
     ['fails without --source', [], /required option '--source <id>' not specified/],
   ])('%s', async (_name, args, message) => {
     const { code, io } = await run(['recovery-points', ...args]);
