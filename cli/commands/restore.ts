@@ -32,7 +32,7 @@ import {
   tagsOf,
 } from '../rds/instances';
 import { findProxy, proxyInstanceTargets, repointProxy } from '../rds/proxy';
-import { parseIsoTime } from '../rds/time';
+import { parseTime, TIME_FORMATS } from '../rds/time';
 import { runVerifySql, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
 import { FAILED_INSTANCE_STATES, waitFor } from '../rds/wait';
 
@@ -71,7 +71,7 @@ export function registerRestore(program: Command, ctx: CommandContext): void {
   program.command('restore')
     .description('Restore a DB instance to a point in time as a NEW instance with the source\'s configuration (the source is never modified), wait for it, verify it, optionally re-point an RDS Proxy to it.')
     .requiredOption('--source <id>', 'the DB instance to restore from (only read)')
-    .addOption(new Option('--to <time>', 'the time to restore to: ISO-8601 with an explicit offset, e.g. 2026-03-14T13:44:59Z or 2026-03-14T14:44:59+01:00').conflicts('latest'))
+    .addOption(new Option('--to <time>', `the time to restore to, with its time zone: ${TIME_FORMATS}`).conflicts('latest'))
     .option('--latest', 'restore to the latest restorable time (RDS trails the present by up to 5 minutes)')
     .requiredOption('--target <new-id>', 'identifier of the new instance (1-63 letters, digits, hyphens; starts with a letter)')
     .option('--dry-run', 'print the plan (source, time, target, every copied setting) and change nothing')
@@ -206,10 +206,10 @@ interface Resolved {
 
 /** Every check before anything is created; throws UsageError when one refuses. */
 async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient, region: string): Promise<Resolved> {
-  if (!opts.to && !opts.latest) throw new UsageError('give the time to restore to: --to <ISO-8601 time> or --latest');
+  if (!opts.to && !opts.latest) throw new UsageError(`give the time to restore to: --to <time> (${TIME_FORMATS}) or --latest`);
   let time: Date | 'latest' = 'latest';
   if (opts.to) {
-    const parsed = parseIsoTime(opts.to);
+    const parsed = parseTime(opts.to);
     if (typeof parsed === 'string') throw new UsageError(`--to: ${parsed}`);
     time = parsed;
   }

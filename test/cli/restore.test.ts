@@ -232,13 +232,22 @@ test('--dry-run --json prints the plan as JSON', async () => {
   expect(await accountState()).toEqual(before);
 });
 
+test('--to takes the time as a PostgreSQL log line prints it (2026-12-01 06:14:26.123 UTC)', async () => {
+  const to = await timeInWindow();
+  // What log_line_prefix %m writes, in RDS's log_timezone UTC.
+  const logTime = `${to.toISOString().slice(0, 10)} ${to.toISOString().slice(11, 23)} UTC`;
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', logTime, '--target', 'playbook-db-logtime', '--dry-run', '--json']);
+  expect({ code, err: io.err() }).toEqual({ code: 0, err: '' });
+  expect(JSON.parse(io.out())).toMatchObject({ restoreTime: to.toISOString(), request: { RestoreTime: to.toISOString() } });
+});
+
 // --- refusals ------------------------------------------------------------------------------------
 
 describe('refuses with exit 2, a clear message and nothing created', () => {
   const future = () => new Date(Date.now() + 86_400_000).toISOString();
   const cases: [string, () => string[], RegExp][] = [
-    ['fails when the time has no offset', () => ['--to', '2026-03-14T13:44:59', '--target', 'x-restored'], /--to: '2026-03-14T13:44:59' is not an ISO-8601 time with an explicit offset \(add Z for UTC/],
-    ['fails when the time is malformed', () => ['--to', 'yesterday 13:44', '--target', 'x-restored'], /--to: 'yesterday 13:44' is not an ISO-8601 time with an explicit offset: e\.g\. 2026-03-14T13:44:59Z/],
+    ['fails when the time has no offset', () => ['--to', '2026-03-14T13:44:59', '--target', 'x-restored'], /--to: '2026-03-14T13:44:59' is not a time with a time zone: it has no time zone \(add Z or UTC for UTC.*; accepted: ISO 8601 with an offset .* or a PostgreSQL log time \(2026-03-14 13:44:59 UTC/],
+    ['fails when the time is malformed', () => ['--to', 'yesterday 13:44', '--target', 'x-restored'], /--to: 'yesterday 13:44' is not a time with a time zone; accepted: ISO 8601 with an offset \(2026-03-14T13:44:59Z, 2026-03-14T14:44:59\+01:00\) or a PostgreSQL log time/],
     ['fails when the date does not exist', () => ['--to', '2026-02-30T10:00:00Z', '--target', 'x-restored'], /'2026-02-30T10:00:00Z' is not a valid date and time/],
     ['fails when the time is before the window', () => ['--to', '2001-01-01T00:00:00Z', '--target', 'x-restored'], /--to 2001-01-01T00:00:00\.000Z is before the earliest restorable time: the restorable window of 'playbook-db' is \S+ to \S+/],
     ['fails when the time is after the window', () => ['--to', future(), '--target', 'x-restored'], /is after the latest restorable time: .*use an earlier time or --latest/],
@@ -247,7 +256,7 @@ describe('refuses with exit 2, a clear message and nothing created', () => {
     ['fails when the target is the source', () => ['--latest', '--target', seeded.primary.id], /is the source itself/],
     ['fails when the target id is invalid', () => ['--latest', '--target', 'db--restored'], /--target 'db--restored' is not a valid DB instance identifier: it must not contain two consecutive hyphens/],
     ['fails when the target id starts with a digit', () => ['--latest', '--target', '1db'], /it must start with a letter/],
-    ['fails when neither --to nor --latest is given', () => ['--target', 'x-restored'], /give the time to restore to: --to <ISO-8601 time> or --latest/],
+    ['fails when neither --to nor --latest is given', () => ['--target', 'x-restored'], /give the time to restore to: --to <time> \(ISO 8601 with an offset .*\) or --latest/],
     ['fails when both --to and --latest are given', () => ['--to', '2026-03-14T13:44:59Z', '--latest', '--target', 'x-restored'], /option '--to <time>' cannot be used with option '--latest'/],
     ['fails when the proxy does not exist', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', 'no-such-proxy'], /--cutover-proxy: no RDS Proxy 'no-such-proxy' in us-east-1/],
     ['fails when --verify-sql has no user', () => ['--latest', '--target', 'x-restored', '--verify-sql', 'SELECT 1'], /--verify-sql needs a database user/],
