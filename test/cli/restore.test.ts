@@ -412,6 +412,22 @@ describe('waitFor', () => {
     expect(io.sleeps).toEqual([15_000, 15_000, 15_000, 15_000]);
   });
 
+  test('without a terminal, repeats an unchanged state at least every 30 s (a CI log is never silent for long)', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await waitFor({ ...base, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 3_600_000, poll: scripted([...Array(9).fill('creating'), 'available']) });
+    expect(io.out()).toBe([
+      'db-r: creating (elapsed 0s)', 'db-r: creating (elapsed 30s)', 'db-r: creating (elapsed 1m 0s)', 'db-r: creating (elapsed 1m 30s)',
+      'db-r: creating (elapsed 2m 0s)', 'db-r: available (elapsed 2m 15s)', '',
+    ].join('\n'));
+  });
+
+  test('without a terminal, a poll interval over 30 s still gives a line every 30 s', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await waitFor({ ...base, pollMs: 300_000, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 3_600_000, poll: scripted(['modifying', 'modifying', 'modifying', 'available']) });
+    expect(io.out()).toBe('db-r: modifying (elapsed 0s)\ndb-r: modifying (elapsed 30s)\ndb-r: modifying (elapsed 1m 0s)\ndb-r: available (elapsed 1m 30s)\n');
+    expect(io.sleeps).toEqual([30_000, 30_000, 30_000]);
+  });
+
   test('rewrites one line with \\r on a terminal', async () => {
     const io = fakeIo({}, { now: 0 });
     await waitFor({ ...base, io, write: io.stdout, tty: true, startedAt: -125_000, timeoutMs: 3_600_000, poll: scripted(['creating', 'backing-up', 'available']) });
@@ -433,20 +449,37 @@ describe('waitFor', () => {
   });
 });
 
-test('--timeout ends the wait with exit 1 and the resume hint', async () => {
-  // moto's restored instance is 'available' at once: hold it 'creating' by answering the target's
-  // DescribeDBInstances from a copy with that state (the restore call itself goes to moto).
+/**
+ * moto's restored instance is 'available' at once: hold `target` 'creating' by answering its
+ * DescribeDBInstances from a copy with that state (the restore call itself goes to moto).
+ * `onPoll` runs at each of those polls (the n-th, from 1).
+ */
+function holdCreating(target: string, onPoll: (n: number) => void = () => undefined): void {
   const original = RDSClient.prototype.send;
+  let calls = 0;
   let polls = 0;
   jest.spyOn(RDSClient.prototype, 'send').mockImplementation(async function (this: RDSClient, command: unknown, ...rest: unknown[]) {
     // A wait that ignores --timeout would poll forever: fail fast instead.
-    if (++polls > 1000) throw new Error('polled more than 1000 times: --timeout is not enforced');
+    if (++calls > 1000) throw new Error('polled more than 1000 times: --timeout is not enforced');
     const result = await (original as (...a: unknown[]) => Promise<{ DBInstances?: DBInstance[] }>).call(this, command, ...rest);
-    if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === 'playbook-db-slow' && result.DBInstances) {
+    if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === target && result.DBInstances) {
+      onPoll(++polls);
       return { ...result, DBInstances: result.DBInstances.map((i) => ({ ...i, DBInstanceStatus: 'creating' })) };
     }
     return result;
   } as never);
+}
+
+test('without a terminal, the wait prints the state and elapsed time at least every 30 s', async () => {
+  holdCreating('playbook-db-heartbeat');
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-heartbeat', '--timeout', '2']);
+  expect(code).toBe(1);
+  const progress = io.out().split('\n').filter((l) => l.startsWith('playbook-db-heartbeat:'));
+  expect(progress).toEqual(['0s', '30s', '1m 0s', '1m 30s', '2m 0s'].map((t) => `playbook-db-heartbeat: creating (elapsed ${t})`));
+});
+
+test('--timeout ends the wait with exit 1 and the resume hint', async () => {
+  holdCreating('playbook-db-slow');
   const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-slow', '--timeout', '1']);
   expect(code).toBe(1);
   expect(io.out()).toContain('playbook-db-slow: creating (elapsed 0s)\n');
