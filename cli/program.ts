@@ -3,6 +3,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerInspect } from './commands/inspect';
 import { registerRecoveryPoints } from './commands/recovery-points';
 import { registerRestore } from './commands/restore';
+import { findUnknownWord, refuseOperands } from './argv-check';
 import { GlobalOptions, Io } from './context';
 import { EXIT, UsageError } from './errors';
 import { checkRegion } from './region';
@@ -10,11 +11,14 @@ import { checkRegion } from './region';
 /** The version printed by --version (kept in step with package.json by a test). */
 export const VERSION = '0.1.0';
 
-/**
- * Runs db-playbook with `argv` (without `node` and the script) and resolves to the exit code.
- * Never calls process.exit: the bin file does, so tests can run commands in-process.
- */
-export async function main(argv: string[], io: Io): Promise<number> {
+/** Where commander writes help, version and its error messages. */
+interface Output {
+  readonly writeOut: (text: string) => void;
+  readonly writeErr: (text: string) => void;
+}
+
+/** The program with every command registered; `setCode` receives a command's exit code. */
+function createProgram(io: Io, output: Output, setCode: (code: number) => void): Command {
   const program = new Command('db-playbook')
     .description('Operate a cdk-db-playbook deployment: restore to a point in time, audit against the playbook, list and copy recovery points.')
     .version(VERSION)
@@ -22,23 +26,36 @@ export async function main(argv: string[], io: Io): Promise<number> {
     .option('--profile <name>', 'AWS shared-config profile (default: the standard credential chain, AWS_PROFILE)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput(output);
 
-  let code: number = EXIT.OK;
-  const setCode = (c: number) => { code = c; };
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRestore(program, { io, globals, setCode });
   registerDoctor(program, { io, globals, setCode });
   registerRecoveryPoints(program, { io, globals, setCode });
   registerInspect(program, { io, globals, setCode });
+  refuseOperands(program);
   // A mistyped --region is bad input for every command, also one that makes no AWS call.
   program.hook('preAction', () => {
     const { region } = globals();
     if (region !== undefined) checkRegion('--region', region);
   });
+  return program;
+}
 
+/**
+ * Runs db-playbook with `argv` (without `node` and the script) and resolves to the exit code.
+ * Never calls process.exit: the bin file does, so tests can run commands in-process.
+ */
+export async function main(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.OK;
+  const setCode = (c: number) => { code = c; };
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const unknown = await findUnknownWord((output) => createProgram(io, output, () => undefined), argv);
+    if (unknown) {
+      io.stderr(unknown.output);
+      return EXIT.USAGE;
+    }
+    await createProgram(io, { writeOut: io.stdout, writeErr: io.stderr }, setCode).parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -74,6 +74,20 @@ describe('mistakes exit 2 with the reason on stderr', () => {
     expect(io.err()).toContain('(run with --help for usage)');
   });
 
+  test.each([
+    ['an unknown command before --help', ['nosuch', '--help'], "error: unknown command 'nosuch'"],
+    ['an unknown command after --help', ['--help', 'nosuch'], "error: unknown command 'nosuch'"],
+    ['an unknown command after help', ['help', 'nosuch'], "error: unknown command 'nosuch'"],
+    ['an unknown option with --help', ['restore', '--bogus', '--help'], "error: unknown option '--bogus'"],
+    ['an unknown option before a missing required one', ['restore', '--bogus'], "error: unknown option '--bogus'"],
+    ['an unknown option next to conflicting ones', ['restore', '--source', 'db', '--to', '2026-03-14T13:44:59Z', '--latest', '--target', 't', '--bogus'], "error: unknown option '--bogus'"],
+    ['an argument of a command that takes none, with --help', ['restore', 'nosuch', '--help'], "error: unexpected argument 'nosuch': 'db-playbook restore' takes options only"],
+    ['an argument of a command that takes none', ['doctor', 'prod-db', '--instance', 'x'], "error: unexpected argument 'prod-db': 'db-playbook doctor' takes options only"],
+  ])('fails on %s, naming the word', async (_name, argv, message) => {
+    const { code, io } = await run(argv);
+    expect({ code, out: io.out(), err: io.err().split('\n')[0] }).toEqual({ code: 2, out: '', err: message });
+  });
+
   test('fails when no region is known, before any AWS call', async () => {
     const { code, io } = await run(['restore', '--source', 'db', '--latest', '--target', 't'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     expect(code).toBe(2);
