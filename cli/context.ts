@@ -1,4 +1,5 @@
 import { fromIni } from '@aws-sdk/credential-providers';
+import { quietWriter } from './output';
 import { checkRegion } from './region';
 
 /** Where the CLI writes, and the process environment it reads: injectable for tests. */
@@ -16,8 +17,8 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: quietWriter(process.stdout),
+    stderr: quietWriter(process.stderr),
     env: process.env,
     isTty: Boolean(process.stdout.isTTY),
     now: () => Date.now(),

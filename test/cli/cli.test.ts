@@ -4,7 +4,7 @@
  * built by `npm run bundle`) running under plain node.
  */
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -15,7 +15,30 @@ import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'assets', 'cli', 'db-playbook.js');
 const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** What a spawned bin did. */
+interface Spawned { readonly status: number | null; readonly signal: NodeJS.Signals | null; readonly stdout: string; readonly stderr: string }
+
+/**
+ * Runs the committed bin (`node assets/cli/db-playbook.js`) in its own process with exactly
+ * `env` (plus PATH); `closeStdout` closes the read end of its stdout pipe at once, as
+ * `| head -1` does after a line (the bin needs far longer to load than that takes).
+ */
+function spawnBin(argv: string[], env: NodeJS.ProcessEnv, opts: { closeStdout?: boolean } = {}): Promise<Spawned> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    if (opts.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', reject);
+    child.once('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+  });
+}
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; io: FakeIo }> {
   const io = fakeIo(env);
@@ -167,6 +190,12 @@ describe('region and credentials', () => {
       expect(io.out()).toContain(`Recovery points of 'west-db' (us-west-2)`);
     });
 
+    test('a closed stdout pipe (| head -1) ends the bin quietly, with the command\'s own exit code', async () => {
+      const result = await spawnBin(['recovery-points', '--source', 'west-db', '--region', 'us-west-2'], motoEnv(moto.endpoint), { closeStdout: true });
+      expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
+      expect(result.stderr).not.toMatch(/EPIPE|Unhandled 'error' event|^\s+at /m);
+    });
+
     test('AWS_REGION is used without --region', async () => {
       const { code, io } = await run(['recovery-points', '--source', 'west-db'], motoEnv(moto.endpoint, 'us-east-1'));
       expect(code).toBe(2);
@@ -177,7 +206,12 @@ describe('region and credentials', () => {
 
 // Passes once assets/cli/db-playbook.js has been rebuilt (`npm run bundle`) from these sources.
 test('the committed bin runs under node and prints the package version', () => {
-  const bin = path.join(ROOT, 'assets', 'cli', 'db-playbook.js');
-  const result = spawnSync(process.execPath, [bin, '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [BIN, '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
   expect({ status: result.status, stdout: result.stdout }).toEqual({ status: 0, stdout: `${PACKAGE_VERSION}\n` });
+});
+
+test('the committed bin ends quietly when the reader of its stdout has gone (--help | true)', async () => {
+  const result = await spawnBin(['--help'], {}, { closeStdout: true });
+  // Before: exit 1 and "Error: write EPIPE" with a stack trace on stderr.
+  expect(result).toEqual({ status: 0, signal: null, stdout: '', stderr: '' });
 });
