@@ -7,6 +7,8 @@ import { findUnknownWord, refuseOperands } from './argv-check';
 import { GlobalOptions, Io } from './context';
 import { EXIT, UsageError } from './errors';
 import { checkRegion } from './region';
+import { wrapText } from './terminal';
+import { nodeAdvice } from './warnings';
 
 /** The version printed by --version (kept in step with package.json by a test). */
 export const VERSION = '0.1.0';
@@ -26,7 +28,8 @@ function createProgram(io: Io, output: Output, setCode: (code: number) => void):
     .option('--profile <name>', 'AWS shared-config profile (default: the standard credential chain, AWS_PROFILE)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput(output);
+    .configureOutput(output)
+    .addHelpText('after', `\n${wrapText(nodeAdvice(), 100)}`);
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRestore(program, { io, globals, setCode });

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { clientConfig } from '../../cli/context';
 import { main, VERSION } from '../../cli/program';
+import { suppressSdkNodeVersionWarning } from '../../cli/warnings';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 
@@ -73,6 +74,28 @@ describe('--help', () => {
     const { code, io } = await run(['help', 'copy']);
     expect(code).toBe(0);
     expect(io.out()).toContain('Usage: db-playbook copy [options]');
+  });
+});
+
+test('--help ends with which Node.js to use', async () => {
+  const { code, io } = await run(['--help']);
+  expect(code).toBe(0);
+  expect(io.out().replace(/\s+/g, ' ')).toMatch(/Node\.js: use Node\.js 22 or newer\. db-playbook still runs on Node\.js 20, .*January 2027.*\s$/);
+});
+
+describe('suppressSdkNodeVersionWarning', () => {
+  // The message @aws-sdk/core emits (emitWarningIfUnsupportedVersion), first lines.
+  const SDK_WARNING = 'NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\nversions published after the first week of January 2027\nwill require node >=22. You are running node v20.20.2.';
+
+  test('drops the SDK\'s Node-version warning and passes every other warning on unchanged', () => {
+    const emitted: unknown[][] = [];
+    const target = { emitWarning: (...args: unknown[]) => { emitted.push(args); } };
+    suppressSdkNodeVersionWarning(target);
+    target.emitWarning(SDK_WARNING);
+    target.emitWarning('something else', 'DeprecationWarning', 'DEP0005');
+    const error = new Error('disk nearly full');
+    target.emitWarning(error);
+    expect(emitted).toEqual([['something else', 'DeprecationWarning', 'DEP0005'], [error]]);
   });
 });
 
@@ -192,8 +215,14 @@ describe('region and credentials', () => {
 
     test('a closed stdout pipe (| head -1) ends the bin quietly, with the command\'s own exit code', async () => {
       const result = await spawnBin(['recovery-points', '--source', 'west-db', '--region', 'us-west-2'], motoEnv(moto.endpoint), { closeStdout: true });
-      expect({ status: result.status, signal: result.signal }).toEqual({ status: 0, signal: null });
-      expect(result.stderr).not.toMatch(/EPIPE|Unhandled 'error' event|^\s+at /m);
+      expect(result).toEqual({ status: 0, signal: null, stdout: '', stderr: '' });
+    });
+
+    test('the bin does not start with the AWS SDK\'s Node-version warning', async () => {
+      // The SDK emits it when a client is created on Node.js < 22 (the tests run on 20 and 24).
+      const result = await spawnBin(['recovery-points', '--source', 'west-db', '--region', 'us-west-2'], motoEnv(moto.endpoint));
+      expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^Recovery points of 'west-db'/);
     });
 
     test('AWS_REGION is used without --region', async () => {
