@@ -5,7 +5,8 @@ import { registerRecoveryPoints } from './commands/recovery-points';
 import { registerRestore } from './commands/restore';
 import { findUnknownWord, refuseOperands } from './argv-check';
 import { GlobalOptions, Io } from './context';
-import { EXIT, UsageError } from './errors';
+import { reportError, renderError } from './error-report';
+import { EXIT } from './errors';
 import { checkRegion } from './region';
 import { wrapText } from './terminal';
 import { nodeAdvice } from './warnings';
@@ -52,26 +53,21 @@ function createProgram(io: Io, output: Output, setCode: (code: number) => void):
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
   const setCode = (c: number) => { code = c; };
+  const program = createProgram(io, { writeOut: io.stdout, writeErr: io.stderr }, setCode);
   try {
     const unknown = await findUnknownWord((output) => createProgram(io, output, () => undefined), argv);
     if (unknown) {
       io.stderr(unknown.output);
       return EXIT.USAGE;
     }
-    await createProgram(io, { writeOut: io.stdout, writeErr: io.stderr }, setCode).parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end with exitCode 0; parse errors (unknown option, missing argument) with 1.
-      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    }
-    if (e instanceof UsageError) {
-      io.stderr(`db-playbook: ${e.message}\n`);
-      return EXIT.USAGE;
-    }
-    const err = e as Error & { name?: string; $metadata?: { httpStatusCode?: number } };
-    io.stderr(`db-playbook: ${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err.message}\n`);
-    return EXIT.FAILURE;
+    // --help and --version end with exitCode 0; commander has printed its own errors.
+    if (e instanceof CommanderError && e.exitCode === 0) return EXIT.OK;
+    const report = reportError(e, io.env, program.opts<GlobalOptions>().profile);
+    if (!(e instanceof CommanderError)) io.stderr(renderError(report));
+    return report.exitCode;
   }
 }
 

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
+import * as os from 'os';
 import * as path from 'path';
 import { clientConfig } from '../../cli/context';
 import { main, VERSION } from '../../cli/program';
@@ -166,6 +167,81 @@ describe('fails on a region that is not a region name: exit 2, naming where it c
     try {
       const { code, io } = await run(argv, { AWS_REGION: 'us-east-1', ...env, AWS_ENDPOINT_URL: endpoint.url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
       expect({ code, out: io.out(), err: io.err(), requests: endpoint.requests() }).toEqual({ code: 2, out: '', err: `db-playbook: ${message}\n`, requests: 0 });
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
+
+/**
+ * A local endpoint that answers every AWS request with one error, as AWS answers a request
+ * signed with expired or unknown credentials. Stubbed because moto accepts any credentials and
+ * never answers these. The body is the service protocol's error shape: query XML (RDS) or
+ * JSON 1.1 (Secrets Manager), so the real SDK parses the error name from it.
+ */
+async function credentialErrorEndpoint(code: string, message: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (String(req.headers['content-type'] ?? '').includes('x-amz-json')) {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code }).end(JSON.stringify({ __type: code, message }));
+    } else {
+      res.writeHead(403, { 'content-type': 'text/xml' }).end(`<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>0</RequestId></ErrorResponse>`);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('credential problems end with exit 1 and what to do, not the SDK\'s error', () => {
+  let home: string;
+  /** An environment with no credentials anywhere: no keys, empty config and credentials files, no instance metadata. */
+  const noCredentials = (endpoint: string): NodeJS.ProcessEnv => ({
+    HOME: home, AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: path.join(home, 'config'), AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'), AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  beforeAll(() => {
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'no-credentials-'));
+    fs.writeFileSync(path.join(home, 'config'), '');
+    fs.writeFileSync(path.join(home, 'credentials'), '');
+  });
+  afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  test('fails without any credentials, saying where they come from', async () => {
+    const endpoint = await countingEndpoint();
+    try {
+      // The bin in its own process: the SDK's default chain reads the process environment.
+      const result = await spawnBin(['recovery-points', '--source', 'db'], noCredentials(endpoint.url));
+      expect({ status: result.status, stdout: result.stdout, requests: endpoint.requests() }).toEqual({ status: 1, stdout: '', requests: 0 });
+      expect(result.stderr).toBe('db-playbook: no AWS credentials found (Could not load credentials from any providers)\n'
+        + 'hint: set AWS_PROFILE or pass --profile (for an SSO profile, run `aws sso login --profile <name>` first), '
+        + 'or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)\n');
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  test('fails when --profile names a profile that gives none', async () => {
+    const result = await spawnBin(['--profile', 'prod-admin', 'recovery-points', '--source', 'db'], noCredentials('http://127.0.0.1:1'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^db-playbook: AWS profile 'prod-admin' gives no credentials \(Could not resolve credentials using profile: \[prod-admin\]/);
+    expect(result.stderr).toContain('hint: check --profile / AWS_PROFILE against ~/.aws/config');
+    expect(result.stderr).not.toContain('CredentialsProviderError');
+  });
+
+  test.each([
+    ['ExpiredToken', 'The security token included in the request is expired', ['recovery-points', '--source', 'db'], 'expired'],
+    ['InvalidClientTokenId', 'The security token included in the request is invalid.', ['doctor', '--instance', 'db'], 'invalid'],
+    ['ExpiredTokenException', 'The security token included in the request is expired', ['inspect', '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf'], 'expired'],
+  ])('fails when AWS answers %s, with a hint to refresh the credentials', async (code, message, argv, how) => {
+    const endpoint = await credentialErrorEndpoint(code, message);
+    try {
+      const { code: exit, io } = await run(argv, { AWS_ENDPOINT_URL: endpoint.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'ASIAEXPIRED', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'old' });
+      expect({ exit, out: io.out() }).toEqual({ exit: 1, out: '' });
+      const [first, hint] = io.err().split('\n');
+      expect(first).toMatch(new RegExp(`^db-playbook: AWS refused the credentials as ${how} \\(${code}: .*${message.replace(/[.]/g, '\\.')}\\)$`));
+      expect(hint).toBe('hint: refresh them: `aws sso login` for an SSO profile, or new temporary credentials in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN '
+        + '(the ones in the environment win over the profile: unset them to use the profile)');
     } finally {
       await endpoint.close();
     }
