@@ -35,6 +35,7 @@ import { findProxy, proxyInstanceTargets, repointProxy } from '../rds/proxy';
 import { parseTime, TIME_FORMATS } from '../rds/time';
 import { runVerifySql, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
 import { FAILED_INSTANCE_STATES, waitFor } from '../rds/wait';
+import { RDS_CA_BUNDLE_URL } from '../tls';
 
 /** Default --timeout: large instances take hours to restore; the wait can always be resumed. */
 export const DEFAULT_TIMEOUT_MINUTES = 120;
@@ -97,9 +98,11 @@ Resuming: if --target exists and is tagged ${RESTORED_FROM_TAG}=<source> (and th
 restore time), the command waits for it instead of failing: re-run it after an interruption.
 
 --verify-sql credentials: --verify-url, else PGUSER / PGPASSWORD / PGDATABASE (PGHOST and
-PGPORT are ignored). TLS: sslmode from the URL or PGSSLMODE, default verify-full against
-PGSSLROOTCERT (e.g. the RDS global-bundle.pem); sslmode=require skips the certificate check.
-The SQL runs in a READ ONLY transaction that is rolled back.
+PGPORT are ignored). TLS: sslmode from the URL or PGSSLMODE, default verify-full: the
+certificate is checked against the CA bundle in PGSSLROOTCERT or the URL's sslrootcert (as
+libpq), for RDS ${RDS_CA_BUNDLE_URL};
+without a readable bundle the restore does not start (exit 2). sslmode=require encrypts without
+checking the certificate. The SQL runs in a READ ONLY transaction that is rolled back.
 
 Exit codes: 0 restored (or dry run); 1 an AWS call, the wait (timeout, failed state) or
 --verify-sql failed; 2 bad input or a refused check (nothing was created).

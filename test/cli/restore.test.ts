@@ -21,6 +21,9 @@ import {
   RestoreDBInstanceToPointInTimeCommandInput,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { main } from '../../cli/program';
 import { restoreRequest } from '../../cli/commands/restore';
 import { RESTORE_STARTED_TAG, RESTORE_TIME_TAG, RESTORED_FROM_TAG } from '../../cli/rds/instances';
@@ -29,6 +32,7 @@ import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { startPostgres } from '../support/postgres-server';
 import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
+import { startTlsPostgres } from './support/tls-postgres';
 
 let moto: MotoServer;
 let seeded: SeededDeployment;
@@ -358,6 +362,41 @@ describe('--verify-sql and --cutover-proxy', () => {
     } finally {
       await pg.stop();
     }
+  });
+
+  test('verifies over TLS with verify-full against the CA bundle in PGSSLROOTCERT', async () => {
+    const tls = await startTlsPostgres();
+    try {
+      const url = `postgresql://postgres@127.0.0.1:${tls.server.port}/postgres?sslmode=verify-full`;
+      const io = fakeIo({ ...motoEnv(moto.endpoint), PGSSLROOTCERT: tls.caFile });
+      const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-tls',
+        '--verify-sql', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', '--verify-url', url, '--json'], io);
+      expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-tls: available (elapsed 0s)\n' });
+      expect(JSON.parse(io.out()).verify).toMatchObject({ ok: true, firstRow: { ssl: true } });
+    } finally {
+      await tls.stop();
+    }
+  });
+
+  describe('fails before the restore, exit 2 and nothing created, when --verify-sql could not check TLS', () => {
+    const notACert = path.join(os.tmpdir(), `not-a-cert-${process.pid}.pem`);
+    beforeAll(() => fs.writeFileSync(notACert, 'hello\n'));
+    afterAll(() => fs.rmSync(notACert, { force: true }));
+    test.each([
+      ['no CA bundle is given (sslmode verify-full by default)', 'postgresql://app@RESTORED/app', {},
+        /--verify-sql: sslmode verify-full checks the restored instance's certificate, and no CA bundle is given: set PGSSLROOTCERT \(or sslrootcert= in --verify-url\) to the RDS CA bundle, https:\/\/truststore/],
+      ['PGSSLROOTCERT names a file that does not exist', 'postgresql://app@RESTORED/app?sslmode=verify-ca', { PGSSLROOTCERT: '/nonexistent/global-bundle.pem' },
+        /cannot read the CA bundle \/nonexistent\/global-bundle\.pem \(PGSSLROOTCERT\): ENOENT/],
+      ['sslrootcert names a file without a certificate', `postgresql://app@RESTORED/app?sslrootcert=${encodeURIComponent(notACert)}`, { PGSSLROOTCERT: '/ignored.pem' },
+        /the CA bundle \S+not-a-cert-\d+\.pem \(sslrootcert in --verify-url\) holds no PEM certificate/],
+    ])('%s', async (_name, url, env, message) => {
+      const before = await accountState();
+      const io = fakeIo({ ...motoEnv(moto.endpoint), ...env });
+      const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-no-ca', '--verify-sql', 'SELECT 1', '--verify-url', url], io);
+      expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+      expect(io.err()).toMatch(message);
+      expect(await accountState()).toEqual(before);
+    });
   });
 
   test('fails with exit 1 when the verification SQL fails, keeps the instance and does not cut over', async () => {
