@@ -11,8 +11,13 @@ export interface Io {
   readonly isTty: boolean;
   /** The clock, in milliseconds (tests move it). */
   readonly now: () => number;
-  /** Waits, in milliseconds (tests make it instant). */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Waits, in milliseconds (tests make it instant); resolves early when `signal` aborts. */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Calls `listener` when the operator presses Ctrl-C (SIGINT), until the returned function is
+   * called; while a listener is registered, Ctrl-C does not end the process (tests trigger it).
+   */
+  readonly onInterrupt: (listener: () => void) => () => void;
 }
 
 export function processIo(): Io {
@@ -22,7 +27,19 @@ export function processIo(): Io {
     env: process.env,
     isTty: Boolean(process.stdout.isTTY),
     now: () => Date.now(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep: (ms, signal) => new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+    onInterrupt: (listener) => {
+      process.on('SIGINT', listener);
+      return () => { process.off('SIGINT', listener); };
+    },
   };
 }
 

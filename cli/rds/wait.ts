@@ -49,6 +49,8 @@ export interface WaitOptions<T> {
   /** What to tell the operator when the wait times out or fails (e.g. how to resume). */
   readonly resumeHint: string;
   readonly pollMs?: number;
+  /** Ends the wait (rejecting with the signal's reason) when it aborts, e.g. on Ctrl-C. */
+  readonly signal?: AbortSignal;
 }
 
 /** Polls until isDone (resolves to the last value), isFailed (throws), or the timeout (WaitTimeoutError). */
@@ -69,7 +71,9 @@ export async function waitFor<T>(opts: WaitOptions<T>): Promise<T> {
     }
     lastState = state;
   };
+  const { signal } = opts;
   for (;;) {
+    signal?.throwIfAborted();
     const { state, value, detail } = await opts.poll();
     if (opts.isDone(state)) {
       if (tty || state !== lastState) show(state, detail, true);
@@ -86,6 +90,6 @@ export async function waitFor<T>(opts: WaitOptions<T>): Promise<T> {
     }
     // Without a terminal, wake up at least every HEARTBEAT_MS to print the line, whatever the poll interval.
     const pollMs = tty ? opts.pollMs ?? DEFAULT_POLL_MS : Math.min(opts.pollMs ?? DEFAULT_POLL_MS, HEARTBEAT_MS);
-    await io.sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - (io.now() - waitStart))));
+    await io.sleep(Math.min(pollMs, Math.max(1, opts.timeoutMs - (io.now() - waitStart))), signal);
   }
 }

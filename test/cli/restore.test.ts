@@ -21,6 +21,7 @@ import {
   RestoreDBInstanceToPointInTimeCommandInput,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -32,6 +33,7 @@ import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { startPostgres } from '../support/postgres-server';
 import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
+import { startStatusProxy } from './support/status-proxy';
 import { startTlsPostgres } from './support/tls-postgres';
 
 let moto: MotoServer;
@@ -493,7 +495,7 @@ describe('waitFor', () => {
  * DescribeDBInstances from a copy with that state (the restore call itself goes to moto).
  * `onPoll` runs at each of those polls (the n-th, from 1).
  */
-function holdCreating(target: string, onPoll: (n: number) => void = () => undefined): void {
+function holdCreating(target: string, onPoll: (n: number) => void = () => undefined): { polls: () => number } {
   const original = RDSClient.prototype.send;
   let calls = 0;
   let polls = 0;
@@ -507,6 +509,7 @@ function holdCreating(target: string, onPoll: (n: number) => void = () => undefi
     }
     return result;
   } as never);
+  return { polls: () => polls };
 }
 
 test('without a terminal, the wait prints the state and elapsed time at least every 30 s', async () => {
@@ -528,3 +531,92 @@ test('--timeout ends the wait with exit 1 and the resume hint', async () => {
 function tagsOf(instance: DBInstance): Record<string, string> {
   return Object.fromEntries((instance.TagList ?? []).map((t) => [t.Key!, t.Value!]));
 }
+
+// --- Ctrl-C --------------------------------------------------------------------------------------
+
+/** The words of a shell command line, as bash splits and unquotes them. */
+function shellWords(line: string): string[] {
+  const out = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`bash could not parse: ${line}\n${out.stderr}`);
+  return out.stdout.split('\0').slice(0, -1);
+}
+
+describe('Ctrl-C during restore', () => {
+  test('says the restore goes on in AWS, prints the exact command to resume and exits 130; that command resumes', async () => {
+    const pg = await startPostgres();
+    try {
+      const to = await timeInWindow();
+      const url = `postgresql://postgres:s3cret@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
+      const sql = "SELECT 'it''s restored' AS answer";
+      const io = fakeIo(motoEnv(moto.endpoint));
+      // GIVEN a restore still 'creating' at its third poll, when the operator presses Ctrl-C
+      const held = holdCreating('playbook-db-ctrl-c', (n) => { if (n === 3) expect(io.interrupt()).toBe(true); });
+
+      const code = await main(['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-ctrl-c',
+        '--verify-sql', sql, '--verify-url', url, '--timeout', '30'], io);
+
+      // THEN exit 130, no more polls, what goes on and how to resume
+      expect(code).toBe(130);
+      expect(held.polls()).toBe(3);
+      const lines = io.err().split('\n');
+      expect(lines[0]).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to ${to.toISOString()} as 'playbook-db-ctrl-c' goes on in AWS (Ctrl-C stopped only the wait)`);
+      expect(lines[1]).toBe('hint: to resume waiting for it, then verify it, run:');
+      expect(lines[2]).toMatch(/^ {2}db-playbook /);
+      expect(lines[2]).not.toContain('s3cret');
+      expect(lines[3]).toBe('The password of --verify-url is left out here: set PGPASSWORD before running it.');
+      expect(lines.slice(4)).toEqual(['']);
+      const argv = shellWords(lines[2].trim());
+      expect(argv).toEqual(['db-playbook', '--region', 'us-east-1', 'restore', '--source', seeded.primary.id, '--to', to.toISOString(),
+        '--target', 'playbook-db-ctrl-c', '--verify-sql', sql, '--verify-url', url.replace(':s3cret', ''), '--timeout', '30']);
+      expect((await describe1('playbook-db-ctrl-c')).TagList).toContainEqual({ Key: RESTORED_FROM_TAG, Value: seeded.primary.id });
+      jest.restoreAllMocks();
+
+      // WHEN the operator runs the printed command (with PGPASSWORD set, as it says)
+      const sent = recordRdsCommands();
+      const again = fakeIo({ ...motoEnv(moto.endpoint), PGPASSWORD: 's3cret' });
+      expect(await main(argv.slice(1), again)).toBe(0);
+
+      // THEN it waits for the restore under way instead of starting another, and verifies it
+      expect(sent.filter((c) => c.name === RestoreDBInstanceToPointInTimeCommand.name)).toEqual([]);
+      expect(again.out()).toContain(`Resuming: 'playbook-db-ctrl-c' is already a restore of '${seeded.primary.id}'`);
+      expect(again.out()).toContain(`verify    ok on 127.0.0.1:${pg.port}/postgres: 1 row(s), first {"answer":"it's restored"}`);
+    } finally {
+      await pg.stop();
+    }
+  });
+
+  test('the bin, sent SIGINT while it waits (against moto), exits 130 at once with the resume command', async () => {
+    // moto makes the restored instance available at once: a proxy in front of it reports 'creating'.
+    const proxy = await startStatusProxy(moto.endpoint, 'playbook-db-sigint', 'creating');
+    try {
+      const bin = path.resolve(__dirname, '..', '..', 'assets', 'cli', 'db-playbook.js');
+      const child = spawn(process.execPath, [bin, 'restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-sigint'], {
+        env: { PATH: process.env.PATH, ...motoEnv(proxy.url) }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let signalledAt = 0;
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        // The first progress line: the restore was requested and the wait (15 s between polls) has begun.
+        if (!signalledAt && stdout.includes('playbook-db-sigint: creating (elapsed')) {
+          signalledAt = Date.now();
+          child.kill('SIGINT');
+        }
+      });
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+      clearTimeout(killer);
+      expect({ status, signal }).toEqual({ status: 130, signal: null });
+      // Well before the next poll: the sleep was cut short.
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+      expect(stderr).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to the latest restorable time as 'playbook-db-sigint' goes on in AWS (Ctrl-C stopped only the wait)\n`
+        + 'hint: to resume waiting for it, run:\n'
+        + `  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --latest --target playbook-db-sigint\n`);
+      expect(proxy.polls()).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

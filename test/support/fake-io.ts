@@ -19,6 +19,8 @@ export interface FakeIo extends Io {
   readonly sleeps: number[];
   /** Moves the clock forward. */
   advance(ms: number): void;
+  /** Presses Ctrl-C: calls the listeners registered with onInterrupt (false when there are none: SIGINT would end the process). */
+  interrupt(): boolean;
 }
 
 /** Options of fakeIo. */
@@ -39,6 +41,7 @@ export function fakeIo(env: NodeJS.ProcessEnv = {}, options: FakeIoOptions = {})
   let stderr = '';
   let clock = options.now ?? Date.now();
   const sleeps: number[] = [];
+  const interruptListeners = new Set<() => void>();
   return {
     stdout: (t) => { stdout += t; },
     stderr: (t) => { stderr += t; },
@@ -47,6 +50,15 @@ export function fakeIo(env: NodeJS.ProcessEnv = {}, options: FakeIoOptions = {})
     now: () => clock,
     // Yields a macrotask, so a loop that never stops waiting still lets jest's timeout fire.
     sleep: async (ms) => { sleeps.push(ms); clock += ms; await new Promise((r) => setImmediate(r)); },
+    onInterrupt: (listener) => {
+      interruptListeners.add(listener);
+      return () => { interruptListeners.delete(listener); };
+    },
+    interrupt: () => {
+      const listeners = [...interruptListeners];
+      for (const listener of listeners) listener();
+      return listeners.length > 0;
+    },
     out: () => stdout,
     err: () => stderr,
     sleeps,
