@@ -1,14 +1,17 @@
 import { fromIni } from '@aws-sdk/credential-providers';
 import { quietWriter } from './output';
 import { checkRegion } from './region';
+import { terminalColumns } from './terminal';
 
 /** Where the CLI writes, and the process environment it reads: injectable for tests. */
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
-  /** Whether stdout is a terminal (live progress lines) or not (one line per change). */
+  /** Whether stdout is a terminal (live progress lines, colour) or not (a line per change, no colour). */
   readonly isTty: boolean;
+  /** The width to wrap text to: the terminal's; without one, COLUMNS or 100. */
+  readonly columns: number;
   /** The clock, in milliseconds (tests move it). */
   readonly now: () => number;
   /** Waits, in milliseconds (tests make it instant); resolves early when `signal` aborts. */
@@ -26,6 +29,7 @@ export function processIo(): Io {
     stderr: quietWriter(process.stderr),
     env: process.env,
     isTty: Boolean(process.stdout.isTTY),
+    columns: terminalColumns(Boolean(process.stdout.isTTY), process.stdout.columns, process.env),
     now: () => Date.now(),
     sleep: (ms, signal) => new Promise((resolve) => {
       const timer = setTimeout(done, ms);

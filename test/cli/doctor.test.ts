@@ -39,7 +39,7 @@ import {
 import { EXIT } from '../../cli/errors';
 import { Finding, PARAMETER_RULES, REPLICA_PARAMETER_RULES } from '../../cli/playbook-rules';
 import { main } from '../../cli/program';
-import { fakeIo, motoEnv } from '../support/fake-io';
+import { fakeIo, FakeIoOptions, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { SeededDeployment, seedDeployment, SeedOptions } from '../support/seed-deployment';
 
@@ -151,9 +151,13 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs `db-playbook <args>` in-process against moto, with the clock `clockAheadMs` ahead. */
-async function cli(args: string[], clockAheadMs = 0): Promise<Run> {
-  const io = fakeIo(motoEnv(moto.endpoint), { now: Date.now() + clockAheadMs });
+/**
+ * Runs `db-playbook <args>` in-process against moto, with the clock `clockAheadMs` ahead; by
+ * default 1000 columns wide, so that the tests of what a row says see it on one line (wrapping
+ * has tests of its own, at the CLI's real widths).
+ */
+async function cli(args: string[], clockAheadMs = 0, ioOptions: FakeIoOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const io = fakeIo({ ...motoEnv(moto.endpoint), ...env }, { now: Date.now() + clockAheadMs, columns: 1000, ...ioOptions });
   const code = await main(args, io);
   return { code, stdout: io.out(), stderr: io.err() };
 }
@@ -406,6 +410,100 @@ describe('parameter groups', () => {
     expect(notPassing(report)).toEqual(['WARN replica-parameter.hot_standby_feedback']);
     expect(finding(report, 'replica-parameter.hot_standby_feedback').resource).toBe(d.replicas[0].id);
     expect(code).toBe(EXIT.OK);
+  });
+});
+
+describe('the text report', () => {
+  /** The report's lines with each wrapped line joined to the one it continues (a `\\` line end, or a deeper indent). */
+  function unwrapped(text: string): string[] {
+    const out: string[] = [];
+    for (const line of text.split('\n')) {
+      const continued = out.length > 0 && (out[out.length - 1].endsWith(' \\') || /^ {9,}\S/.test(line));
+      if (continued) out[out.length - 1] = `${out[out.length - 1].replace(/ \\$/, '')} ${line.trim()}`;
+      else out.push(line);
+    }
+    return out;
+  }
+
+  test('folds the fix that loose parameters share into one command that sets them all, naming them', async () => {
+    const d = await seed('fold-parameters', { parameters: { autovacuum_naptime: '60', track_io_timing: '0', random_page_cost: '4' } });
+    const run = await cli(doctorArgs(d));
+    const fixes = run.stdout.split('\n').filter((l) => l.trimStart().startsWith('fix'));
+    expect(fixes).toEqual([
+      `        fix for autovacuum_naptime, track_io_timing, random_page_cost (${d.parameterGroupName}): aws rds modify-db-parameter-group --region us-east-1 `
+        + `--db-parameter-group-name ${d.parameterGroupName} --parameters "ParameterName=autovacuum_naptime,ParameterValue=15,ApplyMethod=immediate" `
+        + '"ParameterName=track_io_timing,ParameterValue=1,ApplyMethod=immediate" "ParameterName=random_page_cost,ParameterValue=1.1,ApplyMethod=immediate" '
+        + '(library: TunedParameterGroup sets it; drop the override from PostgresDatabase parameters)',
+    ]);
+    // The line follows the last of the three findings.
+    const lines = run.stdout.split('\n');
+    expect(lines[lines.indexOf(fixes[0]) - 1]).toMatch(/^WARN {4}random_page_cost /);
+    // --json keeps each finding's own fix.
+    const { report } = await audit(d);
+    expect(finding(report, 'parameter.track_io_timing').fix).toContain('--parameters "ParameterName=track_io_timing,ParameterValue=1,ApplyMethod=immediate" (library');
+  });
+
+  test('wraps to the width it is given, and a wrapped fix still pastes as one command', async () => {
+    const d = await seed('wrap', { database: { multiAz: false, deletionProtection: false, iamAuth: false }, replicas: 0, bucket: { versioning: false, replication: false } });
+    const run = await cli(doctorArgs(d), 0, { columns: 100 });
+    const lines = run.stdout.trimEnd().split('\n');
+    // Only a word longer than the line (an ARN) may overflow it.
+    expect(lines.filter((l) => l.length > 100 && /\S \S/.test(l.trim()))).toEqual([]);
+    // Joined again, the rows and fixes are what --json says, word for word.
+    const { report } = await audit(d);
+    const text = unwrapped(run.stdout);
+    for (const f of report.findings.filter((x) => x.status !== 'PASS')) {
+      expect(text).toContain(`        fix: ${f.fix}`);
+      expect(text.find((l) => l.startsWith(`${f.status.padEnd(6)}  ${f.title}`))).toMatch(new RegExp(`  ${f.detail.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    }
+    // Commands break before options, with a shell line continuation.
+    expect(run.stdout).toMatch(/fix: aws rds modify-db-instance --region us-east-1 --db-instance-identifier wrap-db \\\n {13}--/);
+
+    // A terminal too narrow for a DETAIL column: the detail goes under the check.
+    const narrow = await cli(doctorArgs(d), 0, { columns: 60 });
+    expect(narrow.stdout).toMatch(/\nFAIL {4}Multi-AZ\n {8}single-AZ: an AZ outage/);
+    // Only the check's name (a row's start) or a word longer than the line may overflow it.
+    expect(narrow.stdout.trimEnd().split('\n').filter((l) => l.length > 60 && !/^(STATUS|PASS|WARN|FAIL) /.test(l) && /\S \S/.test(l.trim()))).toEqual([]);
+  });
+
+  test('without a terminal it is 100 columns wide', async () => {
+    const d = await seed('default-width', { database: { multiAz: false } });
+    const io = fakeIo(motoEnv(moto.endpoint));
+    expect(await main(doctorArgs(d), io)).toBe(EXIT.CHECK_FAILED);
+    const lines = io.out().trimEnd().split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(Math.max(...lines.map((l) => l.length))).toBeGreaterThan(90);
+  });
+
+  describe('colour: FAIL red, WARN yellow, on a terminal only, never with NO_COLOR', () => {
+    let d: SeededDeployment;
+    beforeAll(async () => {
+      d = await seed('colour', { database: { multiAz: false }, replicas: 0 });
+    });
+    const RED_FAIL = '\u001b[31mFAIL\u001b[0m';
+    const YELLOW_WARN = '\u001b[33mWARN\u001b[0m';
+
+    test('on a terminal', async () => {
+      const run = await cli(doctorArgs(d), 0, { isTty: true });
+      const lines = run.stdout.split('\n');
+      expect(lines.filter((l) => l.startsWith(RED_FAIL)).map((l) => l.slice(RED_FAIL.length).trim())).toEqual([expect.stringMatching(/^Multi-AZ +single-AZ/)]);
+      expect(lines.filter((l) => l.startsWith(YELLOW_WARN)).map((l) => l.slice(YELLOW_WARN.length).trim())).toEqual([expect.stringMatching(/^Read replicas +no read replica/)]);
+      expect(lines.filter((l) => l.includes('\u001b[')).length).toBe(2);
+    });
+
+    test.each([
+      ['not on a terminal', {}, {}],
+      ['with NO_COLOR set', { isTty: true }, { NO_COLOR: '1' }],
+    ])('%s: no escape codes', async (_name, ioOptions, env) => {
+      const run = await cli(doctorArgs(d), 0, ioOptions, env);
+      expect(run.stdout).toMatch(/^FAIL {4}Multi-AZ/m);
+      expect(run.stdout).not.toContain('\u001b');
+    });
+
+    test('--json on a terminal: no escape codes', async () => {
+      const run = await cli(doctorArgs(d, ['--json']), 0, { isTty: true });
+      expect(run.stdout).not.toContain('\u001b');
+    });
   });
 });
 

@@ -27,6 +27,8 @@ export interface FakeIo extends Io {
 export interface FakeIoOptions {
   /** @default false */
   readonly isTty?: boolean;
+  /** The width text is wrapped to. @default 100 (what the CLI uses without a terminal) */
+  readonly columns?: number;
   /** The clock's start, in ms since the epoch. @default Date.now() */
   readonly now?: number;
 }
@@ -47,6 +49,7 @@ export function fakeIo(env: NodeJS.ProcessEnv = {}, options: FakeIoOptions = {})
     stderr: (t) => { stderr += t; },
     env,
     isTty: options.isTty ?? false,
+    columns: options.columns ?? 100,
     now: () => clock,
     // Yields a macrotask, so a loop that never stops waiting still lets jest's timeout fire.
     sleep: async (ms) => { sleeps.push(ms); clock += ms; await new Promise((r) => setImmediate(r)); },
