@@ -35,7 +35,7 @@ export function refuseOperands(program: Command): void {
 }
 
 /** The index in `argv` of the first word that is not a global option or its value (-1: none). */
-function firstOperand(program: Command, argv: readonly string[]): number {
+export function firstOperand(program: Command, argv: readonly string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
     if (word === '--') return i + 1 < argv.length ? i + 1 : -1;

@@ -3,16 +3,22 @@ import { registerDoctor } from './commands/doctor';
 import { registerInspect } from './commands/inspect';
 import { registerRecoveryPoints } from './commands/recovery-points';
 import { registerRestore } from './commands/restore';
-import { findUnknownWord, refuseOperands } from './argv-check';
+import { findUnknownWord, firstOperand, refuseOperands } from './argv-check';
 import { GlobalOptions, Io } from './context';
-import { reportError, renderError } from './error-report';
+import { ErrorReport, reportError, renderError } from './error-report';
 import { EXIT } from './errors';
+import { errorDocument, JsonCommand } from './json-output';
 import { checkRegion } from './region';
 import { wrapText } from './terminal';
 import { nodeAdvice } from './warnings';
 
 /** The version printed by --version (kept in step with package.json by a test). */
 export const VERSION = '0.1.0';
+
+const JSON_HELP = '--json: stdout carries one JSON document, the same envelope for every command: '
+  + '{ "schemaVersion": 1, "command", "generatedAt", ...the command\'s fields, and for doctor and inspect "summary" and '
+  + '"findings" (rule, severity FAIL|WARN|INFO|PASS, resource, title, message, fix) }; a failure is '
+  + '{ ..., "error": { "code", "message", "hint", "exitCode" } } with the same exit code.';
 
 /** Where commander writes help, version and its error messages. */
 interface Output {
@@ -30,7 +36,7 @@ function createProgram(io: Io, output: Output, setCode: (code: number) => void):
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput(output)
-    .addHelpText('after', `\n${wrapText(nodeAdvice(), 100)}`);
+    .addHelpText('after', `\n${wrapText(JSON_HELP, 100)}\n\n${wrapText(nodeAdvice(), 100)}`);
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRestore(program, { io, globals, setCode });
@@ -46,19 +52,38 @@ function createProgram(io: Io, output: Output, setCode: (code: number) => void):
   return program;
 }
 
+/** The JSON command `argv` runs with --json (null: no command recognized), or undefined without --json. */
+function jsonCommand(program: Command, argv: readonly string[]): JsonCommand | null | undefined {
+  const end = argv.indexOf('--') === -1 ? argv.length : argv.indexOf('--');
+  if (!argv.slice(0, end).includes('--json')) return undefined;
+  const name = argv[firstOperand(program, argv)];
+  return JSON_COMMANDS.find((c) => c === name) ?? null;
+}
+
+const JSON_COMMANDS: readonly JsonCommand[] = ['restore', 'recovery-points', 'copy', 'doctor', 'inspect'];
+
 /**
  * Runs db-playbook with `argv` (without `node` and the script) and resolves to the exit code.
- * Never calls process.exit: the bin file does, so tests can run commands in-process.
+ * Never calls process.exit: the bin file does, so tests can run commands in-process. A failure
+ * is reported on stderr and, with --json, as a JSON error document on stdout (cli/json-output.ts),
+ * unless the command had printed its own document already.
  */
 export async function main(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;
   const setCode = (c: number) => { code = c; };
-  const program = createProgram(io, { writeOut: io.stdout, writeErr: io.stderr }, setCode);
+  let printed = false;
+  const commandIo: Io = { ...io, stdout: (text) => { printed = true; io.stdout(text); } };
+  const program = createProgram(commandIo, { writeOut: commandIo.stdout, writeErr: io.stderr }, setCode);
+  const json = jsonCommand(program, argv);
+  const fail = (report: ErrorReport): number => {
+    if (json !== undefined && !printed) io.stdout(`${JSON.stringify(errorDocument(json, io.now(), report), null, 2)}\n`);
+    return report.exitCode;
+  };
   try {
     const unknown = await findUnknownWord((output) => createProgram(io, output, () => undefined), argv);
     if (unknown) {
       io.stderr(unknown.output);
-      return EXIT.USAGE;
+      return fail({ code: 'usage', exitCode: EXIT.USAGE, message: unknown.message.replace(/^error: /, ''), hint: null });
     }
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -67,7 +92,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (e instanceof CommanderError && e.exitCode === 0) return EXIT.OK;
     const report = reportError(e, io.env, program.opts<GlobalOptions>().profile);
     if (!(e instanceof CommanderError)) io.stderr(renderError(report));
-    return report.exitCode;
+    return fail(report);
   }
 }
 

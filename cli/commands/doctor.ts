@@ -25,6 +25,7 @@ import {
 import { Command } from 'commander';
 import { clientConfig } from '../context';
 import { EXIT, UsageError } from '../errors';
+import { JsonFinding, printJson, summarizeFindings } from '../json-output';
 import {
   arnRegion,
   BucketFacts,
@@ -106,8 +107,8 @@ export async function runDoctor(opts: DoctorOptions, ctx: CommandContext): Promi
     const facts = await gatherFacts(aws, region, opts.instance, buckets, opts.proxy, opts.drRegion);
     const now = new Date(io.now());
     const findings = evaluate(facts, now);
-    io.stdout(opts.json ? `${JSON.stringify(jsonReport(facts, findings, now), null, 2)}\n`
-      : renderTable(facts, findings, { columns: io.columns, color: colorEnabled(io) }));
+    if (opts.json) printJson(io, 'doctor', jsonReport(facts, findings));
+    else io.stdout(renderTable(facts, findings, { columns: io.columns, color: colorEnabled(io) }));
     return findings;
   } finally {
     aws.destroy();
@@ -473,13 +474,23 @@ export function renderTable(facts: DeploymentFacts, findings: readonly Finding[]
   return `${lines.join('\n')}\n`;
 }
 
-function jsonReport(facts: DeploymentFacts, findings: readonly Finding[], now: Date) {
+/** A doctor finding in the shape every --json finding has (cli/json-output.ts). */
+export function jsonFinding(f: Finding): JsonFinding {
+  return { rule: f.id, severity: f.status, resource: f.resource, title: f.title, message: f.detail, fix: f.fix };
+}
+
+/**
+ * What `doctor --json` prints after the envelope: `instance` (string), `region` (string),
+ * `drRegion` (string or null: none given or found), `summary` and `findings` (every check, PASS
+ * included).
+ */
+function jsonReport(facts: DeploymentFacts, findings: readonly Finding[]) {
+  const json = findings.map(jsonFinding);
   return {
     instance: facts.instance.id,
     region: facts.instance.region,
     drRegion: facts.drRegion ?? null,
-    checkedAt: now.toISOString(),
-    summary: summarize(findings),
-    findings,
+    summary: summarizeFindings(json),
+    findings: json,
   };
 }

@@ -50,6 +50,7 @@ import {
 import { DbSecret, parseSecret as parseDbSecret } from '../../shared/db-secret';
 import { clientConfig } from '../context';
 import { EXIT, UsageError } from '../errors';
+import { JsonFinding, printJson, summarizeFindings } from '../json-output';
 import type { CommandContext } from '../program';
 import { CERTIFICATE_HINT, isCertificateError, RDS_CA_BUNDLE_URL, readCaBundle } from '../tls';
 import {
@@ -452,7 +453,7 @@ async function gather(client: Client, opts: InspectOptions): Promise<Gathered> {
 
 // --- the report -------------------------------------------------------------------------------
 
-/** What `inspect --json` prints. */
+/** What inspect found; `inspect --json` prints it after the envelope, findings in the shared shape (inspectJson). */
 export interface InspectReport {
   /** `user@host:port/database` */
   readonly target: string;
@@ -461,7 +462,8 @@ export interface InspectReport {
   readonly serverVersion: string;
   /** Connected to a standby (a read replica): its statistics are its own. */
   readonly inRecovery: boolean;
-  readonly generatedAt: string;
+  /** The server's clock when the statistics were read. */
+  readonly readAt: string;
   /** When the database's statistics were last reset; null if never. */
   readonly statisticsSince: string | null;
   readonly thresholds: Thresholds;
@@ -494,7 +496,7 @@ function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, t
     user: g.user,
     serverVersion: g.serverVersion,
     inRecovery: g.inRecovery,
-    generatedAt: g.now.toISOString(),
+    readAt: g.now.toISOString(),
     statisticsSince: g.statsReset ? g.statsReset.toISOString() : null,
     thresholds,
     findings: a.findings,
@@ -545,8 +547,26 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   }
   const analysis = analyze(gathered, thresholds);
   const report = buildReport(target, gathered, analysis, thresholds, failOn, opts.top);
-  io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  if (opts.json) printJson(io, 'inspect', inspectJson(report));
+  else io.stdout(renderText(report));
   return report;
+}
+
+/**
+ * An inspect finding in the shape every --json finding has (cli/json-output.ts): FAIL when its
+ * rule is in --fail-on (it makes inspect exit 3), INFO for pg-stat-statements-missing (advice,
+ * not a problem of the data), WARN otherwise.
+ */
+export function jsonFinding(f: Finding, failOn: readonly RuleId[]): JsonFinding {
+  const severity = failOn.includes(f.rule) ? 'FAIL' : f.rule === 'pg-stat-statements-missing' ? 'INFO' : 'WARN';
+  return { rule: f.rule, severity, resource: f.target, title: RULES[f.rule], message: f.message, fix: f.fix };
+}
+
+/** What `inspect --json` prints after the envelope: the report, its summary and findings last. */
+export function inspectJson(r: InspectReport) {
+  const { findings, ...rest } = r;
+  const json = findings.map((f) => jsonFinding(f, r.failOn));
+  return { ...rest, summary: summarizeFindings(json), findings: json };
 }
 
 // --- text -------------------------------------------------------------------------------------
@@ -576,7 +596,7 @@ export function renderText(r: InspectReport): string {
   const of = (rule: RuleId) => r.findings.filter((f) => f.rule === rule);
   const none = (what = 'none') => out.push(`  ${what}`);
   out.push(`db-playbook inspect: ${r.target} (PostgreSQL ${r.serverVersion}${r.inRecovery ? ', a standby: its own statistics' : ''})`);
-  out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.generatedAt)}`);
+  out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.readAt)}`);
 
   const advice = of('pg-stat-statements-missing');
   if (advice.length > 0) {

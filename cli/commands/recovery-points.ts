@@ -21,6 +21,7 @@ import {
 import { Command, InvalidArgumentError } from 'commander';
 import { clientConfig, GlobalOptions, Io } from '../context';
 import { UsageError } from '../errors';
+import { orNull, printJson } from '../json-output';
 import type { CommandContext } from '../program';
 import { checkRegion } from '../region';
 import { formatAge, renderTable } from '../rds/format';
@@ -252,13 +253,12 @@ async function listRecoveryPoints(opts: { source: string; regions: string[]; jso
     points.sort((a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || (b.created ?? '').localeCompare(a.created ?? ''));
 
     if (opts.json) {
-      io.stdout(`${JSON.stringify({
-        source: { id: source.DBInstanceIdentifier, arn: source.DBInstanceArn, region },
+      printJson(io, 'recovery-points', {
+        source: { id: source.DBInstanceIdentifier!, arn: orNull(source.DBInstanceArn), region },
         regions: [region, ...regions],
-        generatedAt: new Date(now).toISOString(),
-        recoveryPoints: points,
+        recoveryPoints: points.map(jsonPoint),
         warnings,
-      }, null, 2)}\n`);
+      });
       return;
     }
     io.stdout(`Recovery points of '${source.DBInstanceIdentifier}' (${[region, ...regions].join(', ')}), ${new Date(now).toISOString()}:\n\n`);
@@ -275,6 +275,27 @@ async function listRecoveryPoints(opts: { source: string; regions: string[]; jso
   } finally {
     for (const c of clients) c.destroy();
   }
+}
+
+/**
+ * A recovery point as `recovery-points --json` lists it: every field of RecoveryPoint, null
+ * where it does not apply (e.g. `vault` outside AWS Backup, `restoreWindow` for a snapshot).
+ */
+function jsonPoint(p: RecoveryPoint) {
+  return {
+    type: p.type,
+    id: p.id,
+    arn: orNull(p.arn),
+    region: p.region,
+    created: orNull(p.created),
+    ageSeconds: orNull(p.ageSeconds),
+    age: p.age,
+    encrypted: p.encrypted,
+    kmsKeyId: orNull(p.kmsKeyId),
+    status: orNull(p.status),
+    restoreWindow: p.restoreWindow ? { earliest: orNull(p.restoreWindow.earliest), latest: orNull(p.restoreWindow.latest), from: p.restoreWindow.from } : null,
+    vault: orNull(p.vault),
+  };
 }
 
 /** `key/1234abcd…` (or `alias/name`) from a key ARN, for the table (the JSON has the whole ARN). */
@@ -424,11 +445,11 @@ async function copySnapshot(opts: CopyOptions, ctx: CommandContext): Promise<voi
       });
     }
     if (opts.json) {
-      io.stdout(`${JSON.stringify({
-        source: { arn: snapshot.DBSnapshotArn, region: sourceRegion, encrypted: Boolean(snapshot.Encrypted), kmsKeyId: snapshot.KmsKeyId },
-        copy: { id: final.DBSnapshotIdentifier, arn: final.DBSnapshotArn, region: toRegion, status: final.Status, encrypted: Boolean(final.Encrypted), kmsKeyId: final.KmsKeyId ?? keyArn },
+      printJson(io, 'copy', {
+        source: { arn: orNull(snapshot.DBSnapshotArn), region: sourceRegion, encrypted: Boolean(snapshot.Encrypted), kmsKeyId: orNull(snapshot.KmsKeyId) },
+        copy: { id: targetId, arn: orNull(final.DBSnapshotArn), region: toRegion, status: orNull(final.Status), encrypted: Boolean(final.Encrypted), kmsKeyId: final.KmsKeyId ?? keyArn },
         kmsKeyFrom: keyFrom,
-      }, null, 2)}\n`);
+      });
     } else {
       io.stdout(`${final.DBSnapshotArn}\n`);
     }

@@ -18,6 +18,7 @@ import {
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientConfig, GlobalOptions } from '../context';
 import { InterruptedError, UsageError } from '../errors';
+import { orNull, printJson } from '../json-output';
 import { Interrupts } from '../interrupt';
 import type { CommandContext } from '../program';
 import { formatDuration, iso } from '../rds/format';
@@ -200,6 +201,65 @@ function copiedSettings(request: RestoreDBInstanceToPointInTimeCommandInput): [s
   return rows;
 }
 
+/**
+ * What `restore --json` prints after the envelope (cli/json-output.ts), the same keys in a dry
+ * run and a real one: what the plan says (`dryRun`, `action` restore | resume, `region`, `source`,
+ * `target`, `restoreTime` ISO 8601 or `latest`, `window` (null when resuming), `kmsKeyId`,
+ * `request`: the RestoreDBInstanceToPointInTime input, null when resuming, `notCarried`), then the
+ * outcome, null where a dry run cannot know it yet: `status` (the restored instance's),
+ * `endpoint`, `restoreSeconds`, `verify` (null without --verify-sql; its `ok`, `rowCount`,
+ * `firstRow`, `error` null in a dry run), `cutover` (null without --cutover-proxy; `done`
+ * false and `after` null in a dry run or when --verify-sql failed) and `followUp`.
+ */
+export interface RestoreJson {
+  readonly dryRun: boolean;
+  readonly action: 'restore' | 'resume';
+  readonly region: string;
+  readonly source: { readonly id: string; readonly arn: string | null; readonly engine: string | null; readonly engineVersion: string | null; readonly status: string | null };
+  readonly target: string;
+  readonly restoreTime: string;
+  readonly window: { readonly earliest: string | null; readonly latest: string | null; readonly earliestFrom: string; readonly latestFrom: string } | null;
+  readonly kmsKeyId: string | null;
+  readonly request: Record<string, unknown> | null;
+  readonly notCarried: readonly string[];
+  readonly status: string | null;
+  readonly endpoint: { readonly address: string; readonly port: number } | null;
+  readonly restoreSeconds: number | null;
+  readonly verify: {
+    readonly sql: string;
+    /** host:port/database it ran (or, in a dry run, will run) on; null in a dry run when that is the restored endpoint. */
+    readonly target: string | null;
+    readonly ok: boolean | null;
+    readonly rowCount: number | null;
+    readonly firstRow: Record<string, unknown> | null;
+    readonly error: string | null;
+  } | null;
+  readonly cutover: { readonly proxy: string; readonly before: readonly string[]; readonly after: readonly string[] | null; readonly done: boolean } | null;
+  readonly followUp: readonly string[];
+}
+
+/** The part of RestoreJson known before anything is done. */
+function restorePlan(r: Resolved, opts: RestoreOptions, request: RestoreDBInstanceToPointInTimeCommandInput) {
+  return {
+    dryRun: Boolean(opts.dryRun),
+    action: r.resume ? 'resume' as const : 'restore' as const,
+    region: r.region,
+    source: {
+      id: r.source.DBInstanceIdentifier!, arn: orNull(r.source.DBInstanceArn), engine: orNull(r.source.Engine),
+      engineVersion: orNull(r.source.EngineVersion), status: orNull(r.source.DBInstanceStatus),
+    },
+    target: r.target,
+    restoreTime: tagValue(r.time),
+    window: r.window ? {
+      earliest: r.window.earliest?.toISOString() ?? null, latest: r.window.latest?.toISOString() ?? null,
+      earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom,
+    } : null,
+    kmsKeyId: r.source.StorageEncrypted ? orNull(r.source.KmsKeyId) : null,
+    request: r.resume ? null : { ...request, RestoreTime: request.RestoreTime?.toISOString() } as Record<string, unknown>,
+    notCarried: NOT_CARRIED,
+  };
+}
+
 interface Resolved {
   readonly rds: RDSClient;
   readonly region: string;
@@ -337,23 +397,22 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
     const progress = opts.json ? io.stderr : io.stdout;
     const startedAt = new Date(io.now());
     const request = restoreRequest(r.source, r.target, r.time, startedAt);
-    const plan = {
-      dryRun: Boolean(opts.dryRun),
-      action: r.resume ? 'resume' : 'restore',
-      region: r.region,
-      source: { id: r.source.DBInstanceIdentifier, arn: r.source.DBInstanceArn, engine: r.source.Engine, engineVersion: r.source.EngineVersion, status: r.source.DBInstanceStatus },
-      restoreTime: tagValue(r.time),
-      target: r.target,
-      window: r.window ? { earliest: r.window.earliest?.toISOString(), latest: r.window.latest?.toISOString(), earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom } : undefined,
-      kmsKeyId: r.source.StorageEncrypted ? r.source.KmsKeyId : undefined,
-      request: r.resume ? undefined : { ...request, RestoreTime: request.RestoreTime?.toISOString() },
-      notCarried: NOT_CARRIED,
-      cutover: opts.cutoverProxy ? { proxy: opts.cutoverProxy, deregister: (r.proxyTargets ?? []).filter((t) => t !== r.target), register: r.target } : undefined,
-    };
+    const plan = restorePlan(r, opts, request);
+    const deregister = (r.proxyTargets ?? []).filter((t) => t !== r.target);
 
     if (opts.dryRun) {
       if (opts.json) {
-        out(`${JSON.stringify(plan, null, 2)}\n`);
+        printJson(io, 'restore', {
+          ...plan,
+          status: null,
+          endpoint: null,
+          restoreSeconds: null,
+          verify: opts.verifySql !== undefined && r.verify ? {
+            sql: opts.verifySql, target: r.verify.host ? `${r.verify.host}:${r.verify.port}/${r.verify.database}` : null, ok: null, rowCount: null, firstRow: null, error: null,
+          } : null,
+          cutover: opts.cutoverProxy ? { proxy: opts.cutoverProxy, before: r.proxyTargets ?? [], after: null, done: false } : null,
+          followUp: followUp(r.source.DBInstanceIdentifier!, r.target, opts.cutoverProxy),
+        } satisfies RestoreJson);
         return;
       }
       out(`Restore plan (dry run: nothing is created or changed)\n`);
@@ -368,7 +427,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
         out(`  not carried by RestoreDBInstanceToPointInTime:\n`);
         for (const item of NOT_CARRIED) out(`    - ${item}\n`);
       }
-      if (plan.cutover) out(`  cutover       proxy ${plan.cutover.proxy}: deregister ${plan.cutover.deregister.join(', ') || '(no target)'}, register ${plan.cutover.register}\n`);
+      if (opts.cutoverProxy) out(`  cutover       proxy ${opts.cutoverProxy}: deregister ${deregister.join(', ') || '(no target)'}, register ${r.target}\n`);
       return;
     }
 
@@ -436,20 +495,19 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
       const followUps = followUp(r.source.DBInstanceIdentifier!, r.target, cutover?.proxy);
 
       if (opts.json) {
-        out(`${JSON.stringify({
-          source: r.source.DBInstanceIdentifier,
-          target: r.target,
-          region: r.region,
-          restoreTime: tagValue(r.time),
-          resumed: Boolean(r.resume),
-          status: restored.DBInstanceStatus,
+        printJson(io, 'restore', {
+          ...plan,
+          kmsKeyId: orNull(restored.KmsKeyId) ?? plan.kmsKeyId,
+          status: orNull(restored.DBInstanceStatus),
           endpoint,
-          kmsKeyId: restored.KmsKeyId,
           restoreSeconds: Math.round(restoreMs / 1000),
-          verify,
-          cutover,
+          verify: verify ? {
+            sql: opts.verifySql!, target: verify.target, ok: verify.ok, rowCount: orNull(verify.rowCount), firstRow: orNull(verify.firstRow), error: orNull(verify.error),
+          } : null,
+          cutover: cutover ? { ...cutover, done: true }
+            : opts.cutoverProxy ? { proxy: opts.cutoverProxy, before: r.proxyTargets ?? [], after: null, done: false } : null,
           followUp: followUps,
-        }, null, 2)}\n`);
+        } satisfies RestoreJson);
       } else {
         out(`Restored '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
         out(`  endpoint  ${endpoint.address}:${endpoint.port}\n`);

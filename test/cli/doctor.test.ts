@@ -37,7 +37,8 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { EXIT } from '../../cli/errors';
-import { Finding, PARAMETER_RULES, REPLICA_PARAMETER_RULES } from '../../cli/playbook-rules';
+import type { JsonFinding } from '../../cli/json-output';
+import { PARAMETER_RULES, REPLICA_PARAMETER_RULES } from '../../cli/playbook-rules';
 import { main } from '../../cli/program';
 import { fakeIo, FakeIoOptions, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
@@ -170,9 +171,11 @@ interface JsonReport {
   instance: string;
   region: string;
   drRegion: string | null;
-  checkedAt: string;
-  summary: { PASS: number; WARN: number; FAIL: number };
-  findings: Finding[];
+  schemaVersion: number;
+  command: string;
+  generatedAt: string;
+  summary: { FAIL: number; WARN: number; INFO: number; PASS: number };
+  findings: JsonFinding[];
 }
 
 /** Runs doctor --json on `d`; resolves to the exit code and the report. */
@@ -183,8 +186,8 @@ async function audit(d: SeededDeployment, extra: string[] = [], clockAheadMs = 0
 }
 
 /** `STATUS id` of every finding that is not PASS. */
-const notPassing = (report: JsonReport) => report.findings.filter((f) => f.status !== 'PASS').map((f) => `${f.status} ${f.id}`);
-const finding = (report: JsonReport, id: string) => report.findings.find((f) => f.id === id)!;
+const notPassing = (report: JsonReport) => report.findings.filter((f) => f.severity !== 'PASS').map((f) => `${f.severity} ${f.rule}`);
+const finding = (report: JsonReport, rule: string) => report.findings.find((f) => f.rule === rule)!;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -229,11 +232,11 @@ describe('a deployment as the playbook deploys it', () => {
     const { code, report } = await audit(good, ['--proxy', good.proxy!.name]);
 
     expect(code).toBe(EXIT.OK);
-    expect(report).toMatchObject({ instance: good.primary.id, region: 'us-east-1', drRegion: DR_REGION, summary: { PASS: 35, WARN: 0, FAIL: 0 } });
-    expect(new Date(report.checkedAt).getTime()).toBeGreaterThan(Date.now() - MIN);
+    expect(report).toMatchObject({ instance: good.primary.id, region: 'us-east-1', drRegion: DR_REGION, summary: { FAIL: 0, WARN: 0, INFO: 0, PASS: 35 } });
+    expect(new Date(report.generatedAt).getTime()).toBeGreaterThan(Date.now() - MIN);
     const bucket = good.buckets.primary.name;
     const replica = good.replicas[0].id;
-    expect(report.findings.map((f) => `${f.id} ${f.resource}`)).toEqual([
+    expect(report.findings.map((f) => `${f.rule} ${f.resource}`)).toEqual([
       ...['backup.retention', 'backup.latest-restorable-time', 'instance.multi-az', 'instance.deletion-protection',
         'instance.storage-encrypted', 'instance.iam-auth', 'dr.backup-replication', 'dr.recovery-point-age', 'replicas.present']
         .map((id) => `${id} ${good.primary.id}`),
@@ -243,7 +246,7 @@ describe('a deployment as the playbook deploys it', () => {
       `proxy.targets ${good.proxy!.name}`,
       ...['versioning', 'public-access-block', 'encryption', 'tls-only', 'replication'].map((id) => `bucket.${id} ${bucket}`),
     ]);
-    for (const f of report.findings) expect(Object.keys(f).sort()).toEqual(['detail', 'fix', 'id', 'resource', 'status', 'title']);
+    for (const f of report.findings) expect(Object.keys(f)).toEqual(['rule', 'severity', 'resource', 'title', 'message', 'fix']);
   });
 
   test('without --dr-region, doctor looks where the instance replicates its backups', async () => {
@@ -270,7 +273,7 @@ describe('a deployment as the playbook deploys it', () => {
     expect(run.code).toBe(EXIT.CHECK_FAILED);
     const report = JSON.parse(run.stdout) as JsonReport;
     expect(notPassing(report)).toEqual(['FAIL dr.backup-replication', 'FAIL dr.recovery-point-age']);
-    expect(finding(report, 'dr.recovery-point-age').detail).toMatch(/pass --dr-region/);
+    expect(finding(report, 'dr.recovery-point-age').message).toMatch(/pass --dr-region/);
   });
 });
 
@@ -280,7 +283,7 @@ describe('the database instance', () => {
     const { code, report } = await audit(d);
     // No replica: RDS refuses replicas of an instance without backups.
     expect(notPassing(report)).toEqual(['FAIL backup.retention', 'WARN replicas.present']);
-    expect(finding(report, 'backup.retention').detail).toMatch(/automated backups are off/);
+    expect(finding(report, 'backup.retention').message).toMatch(/automated backups are off/);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -288,14 +291,14 @@ describe('the database instance', () => {
     const d = await seed('retention-3', { database: { backupRetentionDays: 3 } });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['WARN backup.retention']);
-    expect(finding(report, 'backup.retention').detail).toBe('retention 3 days: less than the 7 days the playbook asks for');
+    expect(finding(report, 'backup.retention').message).toBe('retention 3 days: less than the 7 days the playbook asks for');
     expect(code).toBe(EXIT.OK);
   });
 
   test('fails when LatestRestorableTime is more than 10 minutes old', async () => {
     const { code, report } = await audit(good, [], 11 * MIN);
     expect(notPassing(report)).toEqual(['FAIL backup.latest-restorable-time']);
-    expect(finding(report, 'backup.latest-restorable-time').detail).toMatch(/11 min ago: a restore now would lose more than 10 minutes of writes$/);
+    expect(finding(report, 'backup.latest-restorable-time').message).toMatch(/11 min ago: a restore now would lose more than 10 minutes of writes$/);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -335,7 +338,7 @@ describe('disaster recovery', () => {
     const d = await seed('no-backup-replication', {}, { replicateBackups: false });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL dr.backup-replication']);
-    expect(finding(report, 'dr.backup-replication').detail).toBe(`no replicated automated backups of ${d.primary.id} in ${DR_REGION}: PITR exists only in us-east-1`);
+    expect(finding(report, 'dr.backup-replication').message).toBe(`no replicated automated backups of ${d.primary.id} in ${DR_REGION}: PITR exists only in us-east-1`);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -343,7 +346,7 @@ describe('disaster recovery', () => {
     const d = await seed('stale-dr-copy', { crossRegionSnapshotCopy: false }, { vaultRecoveryPointAges: [30 * HOUR, 54 * HOUR] });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL dr.recovery-point-age']);
-    expect(finding(report, 'dr.recovery-point-age').detail).toMatch(/^arn:aws:rds:us-west-2:.*:snapshot:awsbackup:copyjob-stale-dr-copy-0 \(aws-backup\) in us-west-2, .*, 30\.0 h old: the daily copy is missing$/);
+    expect(finding(report, 'dr.recovery-point-age').message).toMatch(/^arn:aws:rds:us-west-2:.*:snapshot:awsbackup:copyjob-stale-dr-copy-0 \(aws-backup\) in us-west-2, .*, 30\.0 h old: the daily copy is missing$/);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -358,7 +361,7 @@ describe('disaster recovery', () => {
     const d = await seed('no-dr-copy', { crossRegionSnapshotCopy: false });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL dr.recovery-point-age']);
-    expect(finding(report, 'dr.recovery-point-age').detail).toBe(`no snapshot or recovery point of ${d.primary.id} in ${DR_REGION}: no offsite copy (3-2-1)`);
+    expect(finding(report, 'dr.recovery-point-age').message).toBe(`no snapshot or recovery point of ${d.primary.id} in ${DR_REGION}: no offsite copy (3-2-1)`);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 });
@@ -452,9 +455,9 @@ describe('the text report', () => {
     // Joined again, the rows and fixes are what --json says, word for word.
     const { report } = await audit(d);
     const text = unwrapped(run.stdout);
-    for (const f of report.findings.filter((x) => x.status !== 'PASS')) {
+    for (const f of report.findings.filter((x) => x.severity !== 'PASS')) {
       expect(text).toContain(`        fix: ${f.fix}`);
-      expect(text.find((l) => l.startsWith(`${f.status.padEnd(6)}  ${f.title}`))).toMatch(new RegExp(`  ${f.detail.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      expect(text.find((l) => l.startsWith(`${f.severity.padEnd(6)}  ${f.title}`))).toMatch(new RegExp(`  ${f.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
     }
     // Commands break before options, with a shell line continuation.
     expect(run.stdout).toMatch(/fix: aws rds modify-db-instance --region us-east-1 --db-instance-identifier wrap-db \\\n {13}--/);
@@ -519,7 +522,7 @@ describe('RDS Proxy', () => {
       : undefined);
     const { code, report } = await audit(good, ['--proxy', good.proxy!.name]);
     expect(notPassing(report)).toEqual(['FAIL proxy.targets']);
-    expect(finding(report, 'proxy.targets').detail).toBe(`${good.proxy!.name} -> ${good.primary.id} (RDS_INSTANCE) UNAVAILABLE AUTH_FAILURE: Proxy does not have any registered credentials`);
+    expect(finding(report, 'proxy.targets').message).toBe(`${good.proxy!.name} -> ${good.primary.id} (RDS_INSTANCE) UNAVAILABLE AUTH_FAILURE: Proxy does not have any registered credentials`);
     expect(mockedCalls).toEqual(expect.arrayContaining(['DescribeDBProxyTargetsCommand us-east-1']));
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
@@ -529,7 +532,7 @@ describe('RDS Proxy', () => {
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['WARN proxy.targets']);
     // The other deployments' proxies in this moto server target other instances: not this one's.
-    expect(finding(report, 'proxy.targets').detail).toMatch(/^no RDS Proxy targets this instance/);
+    expect(finding(report, 'proxy.targets').message).toMatch(/^no RDS Proxy targets this instance/);
     expect(code).toBe(EXIT.OK);
   });
 });
@@ -539,7 +542,7 @@ describe('blob buckets', () => {
     const d = await seed('no-versioning', { bucket: { versioning: false, replication: false } });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL bucket.versioning', 'FAIL bucket.replication']);
-    expect(finding(report, 'bucket.versioning').detail).toBe('never enabled: an overwrite or delete loses the object, and replication needs versioning');
+    expect(finding(report, 'bucket.versioning').message).toBe('never enabled: an overwrite or delete loses the object, and replication needs versioning');
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -552,7 +555,7 @@ describe('blob buckets', () => {
     const d = await seed(prefix, { bucket });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual([expected]);
-    expect(report.findings.find((f) => `${f.status} ${f.id}` === expected)!.resource).toBe(d.buckets.primary.name);
+    expect(report.findings.find((f) => `${f.severity} ${f.rule}` === expected)!.resource).toBe(d.buckets.primary.name);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -566,7 +569,7 @@ describe('blob buckets', () => {
   test('audits several buckets, each on its own', async () => {
     const { report } = await audit(good, ['--buckets', `${good.buckets.primary.name},${good.buckets.dr.name}`]);
     // The DR bucket is a replica: it replicates nowhere itself.
-    expect(report.findings.filter((f) => f.id.startsWith('bucket.')).map((f) => `${f.status} ${f.id} ${f.resource}`)).toEqual([
+    expect(report.findings.filter((f) => f.rule.startsWith('bucket.')).map((f) => `${f.severity} ${f.rule} ${f.resource}`)).toEqual([
       ...['versioning', 'public-access-block', 'encryption', 'tls-only', 'replication'].map((id) => `PASS bucket.${id} ${good.buckets.primary.name}`),
       ...['versioning', 'public-access-block', 'encryption', 'tls-only'].map((id) => `PASS bucket.${id} ${good.buckets.dr.name}`),
       `FAIL bucket.replication ${good.buckets.dr.name}`,

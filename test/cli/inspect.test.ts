@@ -17,7 +17,8 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Client } from 'pg';
-import { connectionTarget, describeTarget, InspectReport } from '../../cli/commands/inspect';
+import { connectionTarget, describeTarget, inspectJson as inspectDocument } from '../../cli/commands/inspect';
+import type { JsonEnvelope } from '../../cli/json-output';
 import { EXIT, UsageError } from '../../cli/errors';
 import { main } from '../../cli/program';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
@@ -32,6 +33,9 @@ const FILTER_RUNS = 20;
 const FILTER_SQL = 'SELECT id, total FROM orders WHERE customer_ref = $1';
 const LOOKUP_SQL = 'SELECT id, name FROM customers WHERE id = $1';
 const BATCH_SQL = 'SELECT id, name FROM customers WHERE id = ANY($1)';
+
+/** What inspect --json prints. */
+type InspectJson = JsonEnvelope & ReturnType<typeof inspectDocument>;
 
 let server: PostgresServer;
 let bare: PostgresServer;
@@ -48,10 +52,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 }
 
 /** inspect --json on `db`; fails the test unless it exits `expected`. */
-async function inspectJson(db = 'app', extra: string[] = [], on: PostgresServer = server, expected: number = EXIT.OK): Promise<InspectReport> {
+async function inspectJson(db = 'app', extra: string[] = [], on: PostgresServer = server, expected: number = EXIT.OK): Promise<InspectJson> {
   const { code, io } = await run(['--url', on.connectionString(db), '--json', ...extra]);
   if (code !== expected) throw new Error(`inspect exited ${code}, expected ${expected}; stderr: ${io.err()}`);
-  return JSON.parse(io.out()) as InspectReport;
+  return JSON.parse(io.out()) as InspectJson;
 }
 
 /** Makes this session's pending statistics visible to others now. */
@@ -108,8 +112,8 @@ async function fingerprint(db: string): Promise<string> {
   }
 }
 
-function rulesOf(report: InspectReport): string[] {
-  return report.findings.map((f) => `${f.rule} ${f.target}`);
+function rulesOf(report: InspectJson): string[] {
+  return report.findings.map((f) => `${f.rule} ${f.resource}`);
 }
 
 // --- the servers and the scenario -------------------------------------------------------------
@@ -154,7 +158,7 @@ afterAll(async () => {
 // --- the scenario -----------------------------------------------------------------------------
 
 describe('a database with a missing index, an unused and a duplicate index, and N+1 lookups', () => {
-  let report: InspectReport;
+  let report: InspectJson;
   let text: string;
 
   beforeAll(async () => {
@@ -268,7 +272,7 @@ describe('a database with a missing index, an unused and a duplicate index, and 
 });
 
 describe('sessions running longer than 5 s or idle in transaction now', () => {
-  let report: InspectReport;
+  let report: InspectJson;
   let text: string;
   let code: number;
   let sleeperPid: number;
@@ -374,7 +378,7 @@ describe('connecting', () => {
     const { code, io } = await run(['--secret-arn', ARN!, '--json'], motoEnv(moto.endpoint));
     expect(io.err()).toBe('');
     expect(code).toBe(EXIT.OK);
-    const report = JSON.parse(io.out()) as InspectReport;
+    const report = JSON.parse(io.out()) as InspectJson;
     expect(report).toMatchObject({ target: `inspector@127.0.0.1:${server.port}/app`, user: 'inspector', database: 'app' });
     // pg_monitor is enough to read the statements and the missing index.
     expect(report.pgStatStatements.available).toBe(true);

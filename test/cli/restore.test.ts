@@ -346,16 +346,19 @@ describe('--verify-sql and --cutover-proxy', () => {
       expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-cutover: available (elapsed 0s)\n' });
       const result = JSON.parse(io.out());
       expect(result).toMatchObject({
-        source: seeded.primary.id,
+        schemaVersion: 1,
+        command: 'restore',
+        dryRun: false,
+        action: 'restore',
+        source: { id: seeded.primary.id },
         target: 'playbook-db-cutover',
         restoreTime: 'latest',
-        resumed: false,
         status: 'available',
         endpoint: { address: expect.stringContaining('playbook-db-cutover'), port: 5433 },
         kmsKeyId: seeded.kms.primary.arn,
         restoreSeconds: 0,
-        verify: { ok: true, target: `127.0.0.1:${pg.port}/postgres`, rowCount: 1, firstRow: { answer: 42 } },
-        cutover: { proxy: seeded.proxy!.name, before: [seeded.primary.id], after: ['playbook-db-cutover'] },
+        verify: { sql: 'SELECT 41 + 1 AS answer', ok: true, target: `127.0.0.1:${pg.port}/postgres`, rowCount: 1, firstRow: { answer: 42 }, error: null },
+        cutover: { proxy: seeded.proxy!.name, before: [seeded.primary.id], after: ['playbook-db-cutover'], done: true },
       });
       expect(result.followUp.join('\n')).toMatch(/The CDK stack still names 'playbook-db' as the database and as the target of proxy 'playbook-proxy'.*the next `cdk deploy` would point the proxy back/);
       const { Targets = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
