@@ -9,6 +9,17 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The operator pressed Ctrl-C (SIGINT) while a command waited: what goes on in AWS regardless
+ * is the message, how to pick up where it stopped the hint. Exit code 130 (128 + SIGINT).
+ */
+export class InterruptedError extends Error {
+  constructor(message: string, public readonly hint: string) {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
 /** Exit codes of db-playbook. */
 export const EXIT = {
   OK: 0,
@@ -18,4 +29,6 @@ export const EXIT = {
   USAGE: 2,
   /** doctor found at least one FAIL. */
   CHECK_FAILED: 3,
+  /** Interrupted by Ctrl-C (SIGINT), as shells report a command killed by it. */
+  INTERRUPTED: 130,
 } as const;

@@ -280,6 +280,47 @@ export function summarize(findings: readonly Finding[]): { PASS: number; WARN: n
   return counts;
 }
 
+/** A fix that several findings share: printed once, naming them. */
+export interface FoldedFix {
+  readonly fix: string;
+  /** The findings it fixes, in report order (at least one). */
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * The fixes of the findings that are not PASS, each once: findings with the same fix text share
+ * it, and the parameters of one custom parameter group that are off share one
+ * modify-db-parameter-group call setting them all, so 15 loose parameters are one command, not
+ * 15. In the order of the first finding each fixes.
+ */
+export function foldFixes(facts: DeploymentFacts, findings: readonly Finding[]): FoldedFix[] {
+  const groups = new Map<string, { fix: (members: readonly Finding[]) => string; findings: Finding[] }>();
+  const add = (key: string, finding: Finding, fix: (members: readonly Finding[]) => string) => {
+    const group = groups.get(key) ?? { fix, findings: [] };
+    group.findings.push(finding);
+    groups.set(key, group);
+  };
+  const rulesOf = (members: readonly Finding[], rules: readonly ParameterRule[], prefix: string) =>
+    members.map((f) => rules.find((r) => `${prefix}${r.name}` === f.id)!);
+  for (const f of findings) {
+    if (f.status === 'PASS') continue;
+    const primaryRule = PARAMETER_RULES.find((r) => `parameter.${r.name}` === f.id);
+    const replicaRule = REPLICA_PARAMETER_RULES.find((r) => `replica-parameter.${r.name}` === f.id);
+    const replica = replicaRule ? facts.replicas.find((r) => r.id === f.resource && r.parameterGroup) : undefined;
+    if (primaryRule && facts.parameterGroup?.name === f.resource && !f.resource.startsWith('default.')) {
+      const { instance } = facts;
+      add(`parameters ${f.resource}`, f, (members) => parameterFix(f.resource, rulesOf(members, PARAMETER_RULES, 'parameter.'), instance.id, instance.region, PRIMARY_LIBRARY));
+    } else if (replica) {
+      const group = replica.parameterGroup!.name;
+      add(`replica-parameters ${replica.id}`, f, (members) => parameterFix(group, rulesOf(members, REPLICA_PARAMETER_RULES, 'replica-parameter.'), replica.id, replica.region, REPLICA_LIBRARY));
+    } else {
+      add(`fix ${f.fix}`, f, () => f.fix);
+    }
+  }
+  // Map order is insertion order: the order of each group's first finding.
+  return [...groups.values()].map((g) => ({ fix: g.fix(g.findings), findings: g.findings }));
+}
+
 // --- the database instance -------------------------------------------------------------------
 
 function modify(instance: InstanceFacts, flags: string): string {
@@ -515,14 +556,23 @@ export function judgeParameter(rule: ParameterRule, value: string | undefined): 
   }
 }
 
-function parameterFix(group: string, rule: ParameterRule, instanceId: string, region: string, library: string): string {
-  const apply = rule.static ? 'pending-reboot' : 'immediate';
-  const value = rule.expected.includes(',') ? `'${rule.expected}'` : rule.expected;
-  return `aws rds modify-db-parameter-group --region ${region} --db-parameter-group-name ${group} `
-    + `--parameters "ParameterName=${rule.name},ParameterValue=${value},ApplyMethod=${apply}"`
-    + (rule.static ? `, then reboot ${instanceId} in a maintenance window` : '')
+/**
+ * One modify-db-parameter-group call that sets `rules` to the playbook's values. The API takes
+ * at most MAX_PARAMETERS_PER_CALL; the rule tables are shorter (a test keeps them so).
+ */
+function parameterFix(group: string, rules: readonly ParameterRule[], instanceId: string, region: string, library: string): string {
+  const settings = rules.map((rule) => {
+    const apply = rule.static ? 'pending-reboot' : 'immediate';
+    const value = rule.expected.includes(',') ? `'${rule.expected}'` : rule.expected;
+    return `"ParameterName=${rule.name},ParameterValue=${value},ApplyMethod=${apply}"`;
+  });
+  return `aws rds modify-db-parameter-group --region ${region} --db-parameter-group-name ${group} --parameters ${settings.join(' ')}`
+    + (rules.some((r) => r.static) ? `, then reboot ${instanceId} in a maintenance window` : '')
     + ` (library: ${library})`;
 }
+
+/** ModifyDBParameterGroup takes at most 20 parameters per call. */
+export const MAX_PARAMETERS_PER_CALL = 20;
 
 const PRIMARY_LIBRARY = 'TunedParameterGroup sets it; drop the override from PostgresDatabase parameters';
 const REPLICA_LIBRARY = 'ReadReplicas parameter group sets it; drop the override from ReadReplicas parameters';
@@ -554,7 +604,7 @@ export function checkParameterGroup(instance: InstanceFacts, group: ParameterGro
         : `${judged.detail}${isDefault ? ' (a default parameter group cannot be changed: use a custom one)' : ''}: ${rule.why}`,
       fix: isDefault
         ? `create a custom group with the playbook's values and \`${modify(instance, '--db-parameter-group-name <group>')}\` (library: TunedParameterGroup)`
-        : parameterFix(name, rule, instance.id, instance.region, PRIMARY_LIBRARY),
+        : parameterFix(name, [rule], instance.id, instance.region, PRIMARY_LIBRARY),
     });
   }
   return findings;
@@ -571,7 +621,7 @@ export function checkReplicaParameters(replicaFacts: ReplicaFacts): Finding[] {
       title: rule.name,
       status: judged.status,
       detail: `${judged.status === 'PASS' ? judged.detail : `${judged.detail}: ${rule.why}`} (group ${group.name})`,
-      fix: parameterFix(group.name, rule, replicaFacts.id, replicaFacts.region, REPLICA_LIBRARY),
+      fix: parameterFix(group.name, [rule], replicaFacts.id, replicaFacts.region, REPLICA_LIBRARY),
     };
   });
 }

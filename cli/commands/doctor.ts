@@ -25,12 +25,15 @@ import {
 import { Command } from 'commander';
 import { clientConfig } from '../context';
 import { EXIT, UsageError } from '../errors';
+import { JsonFinding, printJson, summarizeFindings } from '../json-output';
 import {
   arnRegion,
   BucketFacts,
   DeploymentFacts,
   evaluate,
   Finding,
+  FoldedFix,
+  foldFixes,
   InstanceFacts,
   ParameterGroupFacts,
   PARAMETER_RULES,
@@ -42,6 +45,8 @@ import {
   summarize,
 } from '../playbook-rules';
 import type { CommandContext } from '../program';
+import { checkRegion } from '../region';
+import { colorEnabled, DEFAULT_COLUMNS, paint, wrapCommandText, wrapText } from '../terminal';
 
 /** Options of `db-playbook doctor`. */
 export interface DoctorOptions {
@@ -51,8 +56,6 @@ export interface DoctorOptions {
   readonly drRegion?: string;
   readonly json?: boolean;
 }
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const HELP_AFTER = `
 Checks (see cli/playbook-rules.ts): automated backups and retention >= 7 days, LatestRestorableTime
@@ -92,9 +95,7 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
 export async function runDoctor(opts: DoctorOptions, ctx: CommandContext): Promise<Finding[]> {
   const { io } = ctx;
   const buckets = parseBuckets(opts.buckets);
-  if (opts.drRegion !== undefined && !REGION.test(opts.drRegion)) {
-    throw new UsageError(`--dr-region must be an AWS region such as us-west-2 (got "${opts.drRegion}")`);
-  }
+  if (opts.drRegion !== undefined) checkRegion('--dr-region', opts.drRegion);
   const region = clientConfig(ctx.globals(), io).region;
   if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
   if (opts.drRegion === region) {
@@ -106,7 +107,8 @@ export async function runDoctor(opts: DoctorOptions, ctx: CommandContext): Promi
     const facts = await gatherFacts(aws, region, opts.instance, buckets, opts.proxy, opts.drRegion);
     const now = new Date(io.now());
     const findings = evaluate(facts, now);
-    io.stdout(opts.json ? `${JSON.stringify(jsonReport(facts, findings, now), null, 2)}\n` : renderTable(facts, findings));
+    if (opts.json) printJson(io, 'doctor', jsonReport(facts, findings));
+    else io.stdout(renderTable(facts, findings, { columns: io.columns, color: colorEnabled(io) }));
     return findings;
   } finally {
     aws.destroy();
@@ -418,32 +420,77 @@ function checkLabel(f: Finding, instanceId: string): string {
   return f.resource === instanceId ? f.title : `${f.title} (${f.resource})`;
 }
 
-/** `STATUS  CHECK  DETAIL`, the fix under each WARN and FAIL, then a summary line. */
-export function renderTable(facts: DeploymentFacts, findings: readonly Finding[]): string {
+/** How the table is laid out. */
+export interface TableOptions {
+  /** The width to wrap to. */
+  readonly columns: number;
+  /** Colour FAIL red and WARN yellow (a terminal, NO_COLOR unset). */
+  readonly color: boolean;
+}
+
+const STATUS_COLOR = { FAIL: 'red', WARN: 'yellow' } as const;
+
+/**
+ * `STATUS  CHECK  DETAIL` wrapped to `columns`, each fix once after the (last) finding it fixes
+ * (a fix shared by several findings names them: foldFixes), then a summary line.
+ */
+export function renderTable(facts: DeploymentFacts, findings: readonly Finding[], options: TableOptions = { columns: DEFAULT_COLUMNS, color: false }): string {
+  const { columns, color } = options;
   const label = (f: Finding) => checkLabel(f, facts.instance.id);
   const width = Math.max('CHECK'.length, ...findings.map((f) => label(f).length));
-  const row = (status: string, check: string, detail: string) => `${status.padEnd(6)}  ${check.padEnd(width)}  ${detail}`.trimEnd();
+  const detailAt = 8 + width + 2;
+  const paintStatus = (line: string, status: string) => (status === 'FAIL' || status === 'WARN') && color
+    ? `${paint(status, STATUS_COLOR[status], true)}${line.slice(status.length)}` : line;
+  const row = (status: string, check: string, detail: string): string => {
+    const head = `${status.padEnd(6)}  ${check.padEnd(width)}  `;
+    // A narrow terminal: the detail goes under the row instead of into a column a few characters wide.
+    const text = columns - detailAt >= 30
+      ? wrapText(detail, columns, head, ' '.repeat(detailAt))
+      : `${head.trimEnd()}\n${wrapText(detail, columns, ' '.repeat(8))}`;
+    return paintStatus(text.split('\n').map((l) => l.trimEnd()).join('\n'), status);
+  };
+  const fixesAfter = new Map<Finding, FoldedFix[]>();
+  for (const folded of foldFixes(facts, findings)) {
+    const last = folded.findings[folded.findings.length - 1];
+    fixesAfter.set(last, [...fixesAfter.get(last) ?? [], folded]);
+  }
+  const fixLine = (folded: FoldedFix): string => {
+    if (folded.findings.length === 1) return wrapCommandText(`fix: ${folded.fix}`, columns, ' '.repeat(8), ' '.repeat(13));
+    const names = [...new Set(folded.findings.map((f) => f.title))].join(', ');
+    const resources = [...new Set(folded.findings.map((f) => f.resource))].filter((r) => r !== facts.instance.id);
+    return wrapCommandText(`fix for ${names}${resources.length > 0 ? ` (${resources.join(', ')})` : ''}: ${folded.fix}`, columns, ' '.repeat(8), ' '.repeat(13));
+  };
   const lines = [
-    `db-playbook doctor: ${facts.instance.id} in ${facts.instance.region}${facts.drRegion ? `, DR region ${facts.drRegion}` : ''}`,
+    wrapText(`db-playbook doctor: ${facts.instance.id} in ${facts.instance.region}${facts.drRegion ? `, DR region ${facts.drRegion}` : ''}`, columns),
     '',
     row('STATUS', 'CHECK', 'DETAIL'),
   ];
   for (const f of findings) {
     lines.push(row(f.status, label(f), f.detail));
-    if (f.status !== 'PASS') lines.push(`${' '.repeat(8)}fix: ${f.fix}`);
+    for (const folded of fixesAfter.get(f) ?? []) lines.push(fixLine(folded));
   }
   const counts = summarize(findings);
   lines.push('', `${findings.length} checks: ${counts.PASS} PASS, ${counts.WARN} WARN, ${counts.FAIL} FAIL${counts.FAIL > 0 ? ' (exit code 3)' : ''}`);
   return `${lines.join('\n')}\n`;
 }
 
-function jsonReport(facts: DeploymentFacts, findings: readonly Finding[], now: Date) {
+/** A doctor finding in the shape every --json finding has (cli/json-output.ts). */
+export function jsonFinding(f: Finding): JsonFinding {
+  return { rule: f.id, severity: f.status, resource: f.resource, title: f.title, message: f.detail, fix: f.fix };
+}
+
+/**
+ * What `doctor --json` prints after the envelope: `instance` (string), `region` (string),
+ * `drRegion` (string or null: none given or found), `summary` and `findings` (every check, PASS
+ * included).
+ */
+function jsonReport(facts: DeploymentFacts, findings: readonly Finding[]) {
+  const json = findings.map(jsonFinding);
   return {
     instance: facts.instance.id,
     region: facts.instance.region,
     drRegion: facts.drRegion ?? null,
-    checkedAt: now.toISOString(),
-    summary: summarize(findings),
-    findings,
+    summary: summarizeFindings(json),
+    findings: json,
   };
 }

@@ -14,9 +14,10 @@
  *   PGSSLROOTCERT, which also fill in what the URL leaves out;
  * `--host`, `--port` and `--dbname` override any of them (an SSH tunnel to a secret's instance).
  * TLS as libpq's sslmode: `disable`, `allow` / `prefer` (TLS if the server offers it), `require`
- * (TLS, certificate not checked), `verify-ca`, `verify-full` (checked against PGSSLROOTCERT /
- * sslrootcert, else Node's CAs and NODE_EXTRA_CA_CERTS). Default: verify-full for a remote host,
- * prefer for localhost / 127.0.0.1 / ::1 / a Unix socket.
+ * (TLS, certificate not checked), `verify-ca`, `verify-full` (checked against the CA bundle in the
+ * URL's sslrootcert or PGSSLROOTCERT, as libpq; without one, Node's built-in CAs, which do not
+ * include the RDS CAs: cli/tls.ts). Default: verify-full for a remote host, prefer for
+ * localhost / 127.0.0.1 / ::1 / a Unix socket.
  *
  * Read-only: one session, application_name `db-playbook inspect`, every statement inside
  * `BEGIN TRANSACTION READ ONLY` (rolled back), with statement_timeout (`--statement-timeout`).
@@ -24,7 +25,6 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Command, InvalidArgumentError } from 'commander';
-import * as fs from 'fs';
 import { Client, ClientConfig } from 'pg';
 import {
   cacheHitRatio,
@@ -36,6 +36,7 @@ import {
   IndexUsage,
   LONG_RUNNING_SECONDS,
   longRunningQueries,
+  pgErrorCode,
   pgErrorReason,
   pgStatStatementsStatus,
   PgStatStatementsStatus,
@@ -49,7 +50,9 @@ import {
 import { DbSecret, parseSecret as parseDbSecret } from '../../shared/db-secret';
 import { clientConfig } from '../context';
 import { EXIT, UsageError } from '../errors';
+import { JsonFinding, printJson, summarizeFindings } from '../json-output';
 import type { CommandContext } from '../program';
+import { CERTIFICATE_HINT, isCertificateError, RDS_CA_BUNDLE_URL, readCaBundle } from '../tls';
 import {
   analyze,
   DEFAULT_THRESHOLDS,
@@ -97,7 +100,9 @@ const HELP_AFTER = `
 Connection: --url, or --secret-arn (JSON username/password/host/port/dbname), or PGHOST, PGPORT,
 PGUSER, PGPASSWORD, PGDATABASE; --host/--port/--dbname override them. TLS: --sslmode (or the
 URL's sslmode, or PGSSLMODE): disable, allow, prefer, require, verify-ca, verify-full; default
-verify-full for a remote host (PGSSLROOTCERT: the RDS CA bundle), prefer for a local one.
+verify-full for a remote host, prefer for a local one. verify-ca and verify-full check the
+server's certificate against the CA bundle in PGSSLROOTCERT or the URL's sslrootcert (as libpq):
+for RDS, ${RDS_CA_BUNDLE_URL}.
 Everything runs in one READ ONLY transaction: inspect never changes the database.
 
 Rules (--fail-on takes their ids, comma-separated, or all):
@@ -296,14 +301,7 @@ async function readSecret(arn: string, ctx: CommandContext): Promise<DbSecret> {
 function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
   if (t.sslmode === 'disable' || t.host.startsWith('/')) return false; // libpq: no TLS over Unix sockets
   if (t.sslmode === 'allow' || t.sslmode === 'prefer' || t.sslmode === 'require') return { rejectUnauthorized: false };
-  let ca: string | undefined;
-  if (t.sslRootCert) {
-    try {
-      ca = fs.readFileSync(t.sslRootCert, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read the CA bundle ${t.sslRootCert} (PGSSLROOTCERT / sslrootcert): ${(e as Error).message}`);
-    }
-  }
+  const ca = t.sslRootCert ? readCaBundle(t.sslRootCert, 'PGSSLROOTCERT / sslrootcert') : undefined;
   // verify-ca checks the chain only; verify-full the host name too.
   return t.sslmode === 'verify-ca' ? { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } : { ca, rejectUnauthorized: true };
 }
@@ -340,11 +338,11 @@ export async function connect(t: ConnectionTarget, timeoutMs: number): Promise<C
       throw e;
     }
   } catch (e) {
-    let reason = pgErrorReason(e, timeoutMs);
+    // Not pgErrorReason's certificate hint: that one is the Lambda functions' (NODE_EXTRA_CA_CERTS).
+    let reason = isCertificateError(e)
+      ? `TLS certificate not accepted: ${(e as Error).message}${pgErrorCode(e) ? ` (${pgErrorCode(e)})` : ''}; ${CERTIFICATE_HINT}`
+      : pgErrorReason(e, timeoutMs);
     if (/does not support SSL/i.test(reason)) reason += ` (sslmode ${t.sslmode}; --sslmode disable only for a local server or a tunnel)`;
-    else if (/certificate|self[- ]signed|unable to verify/i.test(reason) && !/PGSSLROOTCERT|NODE_EXTRA_CA_CERTS/.test(reason)) {
-      reason += ' (set PGSSLROOTCERT to the RDS CA bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)';
-    }
     throw new Error(`cannot connect to ${describeTarget(t)}: ${reason}`, { cause: e });
   }
 }
@@ -455,7 +453,7 @@ async function gather(client: Client, opts: InspectOptions): Promise<Gathered> {
 
 // --- the report -------------------------------------------------------------------------------
 
-/** What `inspect --json` prints. */
+/** What inspect found; `inspect --json` prints it after the envelope, findings in the shared shape (inspectJson). */
 export interface InspectReport {
   /** `user@host:port/database` */
   readonly target: string;
@@ -464,7 +462,8 @@ export interface InspectReport {
   readonly serverVersion: string;
   /** Connected to a standby (a read replica): its statistics are its own. */
   readonly inRecovery: boolean;
-  readonly generatedAt: string;
+  /** The server's clock when the statistics were read. */
+  readonly readAt: string;
   /** When the database's statistics were last reset; null if never. */
   readonly statisticsSince: string | null;
   readonly thresholds: Thresholds;
@@ -497,7 +496,7 @@ function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, t
     user: g.user,
     serverVersion: g.serverVersion,
     inRecovery: g.inRecovery,
-    generatedAt: g.now.toISOString(),
+    readAt: g.now.toISOString(),
     statisticsSince: g.statsReset ? g.statsReset.toISOString() : null,
     thresholds,
     findings: a.findings,
@@ -548,8 +547,26 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   }
   const analysis = analyze(gathered, thresholds);
   const report = buildReport(target, gathered, analysis, thresholds, failOn, opts.top);
-  io.stdout(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  if (opts.json) printJson(io, 'inspect', inspectJson(report));
+  else io.stdout(renderText(report));
   return report;
+}
+
+/**
+ * An inspect finding in the shape every --json finding has (cli/json-output.ts): FAIL when its
+ * rule is in --fail-on (it makes inspect exit 3), INFO for pg-stat-statements-missing (advice,
+ * not a problem of the data), WARN otherwise.
+ */
+export function jsonFinding(f: Finding, failOn: readonly RuleId[]): JsonFinding {
+  const severity = failOn.includes(f.rule) ? 'FAIL' : f.rule === 'pg-stat-statements-missing' ? 'INFO' : 'WARN';
+  return { rule: f.rule, severity, resource: f.target, title: RULES[f.rule], message: f.message, fix: f.fix };
+}
+
+/** What `inspect --json` prints after the envelope: the report, its summary and findings last. */
+export function inspectJson(r: InspectReport) {
+  const { findings, ...rest } = r;
+  const json = findings.map((f) => jsonFinding(f, r.failOn));
+  return { ...rest, summary: summarizeFindings(json), findings: json };
 }
 
 // --- text -------------------------------------------------------------------------------------
@@ -579,7 +596,7 @@ export function renderText(r: InspectReport): string {
   const of = (rule: RuleId) => r.findings.filter((f) => f.rule === rule);
   const none = (what = 'none') => out.push(`  ${what}`);
   out.push(`db-playbook inspect: ${r.target} (PostgreSQL ${r.serverVersion}${r.inRecovery ? ', a standby: its own statistics' : ''})`);
-  out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.generatedAt)}`);
+  out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.readAt)}`);
 
   const advice = of('pg-stat-statements-missing');
   if (advice.length > 0) {

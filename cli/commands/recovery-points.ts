@@ -21,7 +21,9 @@ import {
 import { Command, InvalidArgumentError } from 'commander';
 import { clientConfig, GlobalOptions, Io } from '../context';
 import { UsageError } from '../errors';
+import { orNull, printJson } from '../json-output';
 import type { CommandContext } from '../program';
+import { checkRegion } from '../region';
 import { formatAge, renderTable } from '../rds/format';
 import { parseArn, snapshotIdentifierProblem } from '../rds/identifiers';
 import { findInstance, ownAutomatedBackup, restorableWindow } from '../rds/instances';
@@ -59,9 +61,7 @@ export interface RecoveryPoint {
 }
 
 function csv(value: string): string[] {
-  const regions = value.split(',').map((r) => r.trim()).filter(Boolean);
-  for (const r of regions) if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(r)) throw new InvalidArgumentError(`'${r}' is not an AWS region name (e.g. us-west-2)`);
-  return regions;
+  return value.split(',').map((r) => r.trim()).filter(Boolean);
 }
 
 function positiveMinutes(value: string): number {
@@ -187,6 +187,7 @@ function isReplicaOf(b: DBInstanceAutomatedBackup, source: DBInstance): boolean 
 async function listRecoveryPoints(opts: { source: string; regions: string[]; json?: boolean }, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const globals = ctx.globals();
+  for (const r of opts.regions) checkRegion('--regions', r);
   const region = regionOf(globals, io);
   const regions = opts.regions.filter((r) => r !== region);
   const now = io.now();
@@ -252,13 +253,12 @@ async function listRecoveryPoints(opts: { source: string; regions: string[]; jso
     points.sort((a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || (b.created ?? '').localeCompare(a.created ?? ''));
 
     if (opts.json) {
-      io.stdout(`${JSON.stringify({
-        source: { id: source.DBInstanceIdentifier, arn: source.DBInstanceArn, region },
+      printJson(io, 'recovery-points', {
+        source: { id: source.DBInstanceIdentifier!, arn: orNull(source.DBInstanceArn), region },
         regions: [region, ...regions],
-        generatedAt: new Date(now).toISOString(),
-        recoveryPoints: points,
+        recoveryPoints: points.map(jsonPoint),
         warnings,
-      }, null, 2)}\n`);
+      });
       return;
     }
     io.stdout(`Recovery points of '${source.DBInstanceIdentifier}' (${[region, ...regions].join(', ')}), ${new Date(now).toISOString()}:\n\n`);
@@ -275,6 +275,27 @@ async function listRecoveryPoints(opts: { source: string; regions: string[]; jso
   } finally {
     for (const c of clients) c.destroy();
   }
+}
+
+/**
+ * A recovery point as `recovery-points --json` lists it: every field of RecoveryPoint, null
+ * where it does not apply (e.g. `vault` outside AWS Backup, `restoreWindow` for a snapshot).
+ */
+function jsonPoint(p: RecoveryPoint) {
+  return {
+    type: p.type,
+    id: p.id,
+    arn: orNull(p.arn),
+    region: p.region,
+    created: orNull(p.created),
+    ageSeconds: orNull(p.ageSeconds),
+    age: p.age,
+    encrypted: p.encrypted,
+    kmsKeyId: orNull(p.kmsKeyId),
+    status: orNull(p.status),
+    restoreWindow: p.restoreWindow ? { earliest: orNull(p.restoreWindow.earliest), latest: orNull(p.restoreWindow.latest), from: p.restoreWindow.from } : null,
+    vault: orNull(p.vault),
+  };
 }
 
 /** `key/1234abcd…` (or `alias/name`) from a key ARN, for the table (the JSON has the whole ARN). */
@@ -361,7 +382,7 @@ async function copySnapshot(opts: CopyOptions, ctx: CommandContext): Promise<voi
   const sourceRegion = arn ? arn.region : regionOf(globals, io);
   const snapshotId = arn ? arn.resource.slice('snapshot:'.length) : opts.snapshot;
   const toRegion = opts.toRegion;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(toRegion)) throw new UsageError(`--to-region '${toRegion}' is not an AWS region name (e.g. us-west-2)`);
+  checkRegion('--to-region', toRegion);
   if (toRegion === sourceRegion) throw new UsageError(`--to-region ${toRegion} is the snapshot's own region: copy is for cross-region copies`);
 
   const clients: { destroy(): void }[] = [];
@@ -424,11 +445,11 @@ async function copySnapshot(opts: CopyOptions, ctx: CommandContext): Promise<voi
       });
     }
     if (opts.json) {
-      io.stdout(`${JSON.stringify({
-        source: { arn: snapshot.DBSnapshotArn, region: sourceRegion, encrypted: Boolean(snapshot.Encrypted), kmsKeyId: snapshot.KmsKeyId },
-        copy: { id: final.DBSnapshotIdentifier, arn: final.DBSnapshotArn, region: toRegion, status: final.Status, encrypted: Boolean(final.Encrypted), kmsKeyId: final.KmsKeyId ?? keyArn },
+      printJson(io, 'copy', {
+        source: { arn: orNull(snapshot.DBSnapshotArn), region: sourceRegion, encrypted: Boolean(snapshot.Encrypted), kmsKeyId: orNull(snapshot.KmsKeyId) },
+        copy: { id: targetId, arn: orNull(final.DBSnapshotArn), region: toRegion, status: orNull(final.Status), encrypted: Boolean(final.Encrypted), kmsKeyId: final.KmsKeyId ?? keyArn },
         kmsKeyFrom: keyFrom,
-      }, null, 2)}\n`);
+      });
     } else {
       io.stdout(`${final.DBSnapshotArn}\n`);
     }

@@ -16,8 +16,10 @@ import {
   Tag,
 } from '@aws-sdk/client-rds';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { clientConfig } from '../context';
-import { UsageError } from '../errors';
+import { clientConfig, GlobalOptions } from '../context';
+import { InterruptedError, UsageError } from '../errors';
+import { orNull, printJson } from '../json-output';
+import { Interrupts } from '../interrupt';
 import type { CommandContext } from '../program';
 import { formatDuration, iso } from '../rds/format';
 import { instanceIdentifierProblem } from '../rds/identifiers';
@@ -32,14 +34,17 @@ import {
   tagsOf,
 } from '../rds/instances';
 import { findProxy, proxyInstanceTargets, repointProxy } from '../rds/proxy';
-import { parseIsoTime } from '../rds/time';
+import { parseTime, TIME_FORMATS } from '../rds/time';
 import { runVerifySql, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
 import { FAILED_INSTANCE_STATES, waitFor } from '../rds/wait';
+import { shellCommand } from '../shell';
+import { RDS_CA_BUNDLE_URL } from '../tls';
 
 /** Default --timeout: large instances take hours to restore; the wait can always be resumed. */
 export const DEFAULT_TIMEOUT_MINUTES = 120;
 
-interface RestoreOptions {
+/** Options of `db-playbook restore`. */
+export interface RestoreOptions {
   readonly source: string;
   readonly to?: string;
   readonly latest?: boolean;
@@ -71,7 +76,7 @@ export function registerRestore(program: Command, ctx: CommandContext): void {
   program.command('restore')
     .description('Restore a DB instance to a point in time as a NEW instance with the source\'s configuration (the source is never modified), wait for it, verify it, optionally re-point an RDS Proxy to it.')
     .requiredOption('--source <id>', 'the DB instance to restore from (only read)')
-    .addOption(new Option('--to <time>', 'the time to restore to: ISO-8601 with an explicit offset, e.g. 2026-03-14T13:44:59Z or 2026-03-14T14:44:59+01:00').conflicts('latest'))
+    .addOption(new Option('--to <time>', `the time to restore to, with its time zone: ${TIME_FORMATS}`).conflicts('latest'))
     .option('--latest', 'restore to the latest restorable time (RDS trails the present by up to 5 minutes)')
     .requiredOption('--target <new-id>', 'identifier of the new instance (1-63 letters, digits, hyphens; starts with a letter)')
     .option('--dry-run', 'print the plan (source, time, target, every copied setting) and change nothing')
@@ -95,14 +100,19 @@ DescribeDBInstanceAutomatedBackups RestoreWindow, else the oldest automated snap
 
 Resuming: if --target exists and is tagged ${RESTORED_FROM_TAG}=<source> (and the same
 restore time), the command waits for it instead of failing: re-run it after an interruption.
+Ctrl-C while it waits stops only db-playbook: the restore goes on in AWS, and the command to
+resume (waiting, then --verify-sql and --cutover-proxy) is printed; exit 130. A proxy cutover
+under way is finished first.
 
 --verify-sql credentials: --verify-url, else PGUSER / PGPASSWORD / PGDATABASE (PGHOST and
-PGPORT are ignored). TLS: sslmode from the URL or PGSSLMODE, default verify-full against
-PGSSLROOTCERT (e.g. the RDS global-bundle.pem); sslmode=require skips the certificate check.
-The SQL runs in a READ ONLY transaction that is rolled back.
+PGPORT are ignored). TLS: sslmode from the URL or PGSSLMODE, default verify-full: the
+certificate is checked against the CA bundle in PGSSLROOTCERT or the URL's sslrootcert (as
+libpq), for RDS ${RDS_CA_BUNDLE_URL};
+without a readable bundle the restore does not start (exit 2). sslmode=require encrypts without
+checking the certificate. The SQL runs in a READ ONLY transaction that is rolled back.
 
 Exit codes: 0 restored (or dry run); 1 an AWS call, the wait (timeout, failed state) or
---verify-sql failed; 2 bad input or a refused check (nothing was created).
+--verify-sql failed; 2 bad input or a refused check (nothing was created); 130 Ctrl-C.
 
 Example (the bad query ran at 13:45 UTC):
   db-playbook restore --source prod-db --to 2026-03-14T13:44:59Z --target prod-db-0314 \\
@@ -191,6 +201,65 @@ function copiedSettings(request: RestoreDBInstanceToPointInTimeCommandInput): [s
   return rows;
 }
 
+/**
+ * What `restore --json` prints after the envelope (cli/json-output.ts), the same keys in a dry
+ * run and a real one: what the plan says (`dryRun`, `action` restore | resume, `region`, `source`,
+ * `target`, `restoreTime` ISO 8601 or `latest`, `window` (null when resuming), `kmsKeyId`,
+ * `request`: the RestoreDBInstanceToPointInTime input, null when resuming, `notCarried`), then the
+ * outcome, null where a dry run cannot know it yet: `status` (the restored instance's),
+ * `endpoint`, `restoreSeconds`, `verify` (null without --verify-sql; its `ok`, `rowCount`,
+ * `firstRow`, `error` null in a dry run), `cutover` (null without --cutover-proxy; `done`
+ * false and `after` null in a dry run or when --verify-sql failed) and `followUp`.
+ */
+export interface RestoreJson {
+  readonly dryRun: boolean;
+  readonly action: 'restore' | 'resume';
+  readonly region: string;
+  readonly source: { readonly id: string; readonly arn: string | null; readonly engine: string | null; readonly engineVersion: string | null; readonly status: string | null };
+  readonly target: string;
+  readonly restoreTime: string;
+  readonly window: { readonly earliest: string | null; readonly latest: string | null; readonly earliestFrom: string; readonly latestFrom: string } | null;
+  readonly kmsKeyId: string | null;
+  readonly request: Record<string, unknown> | null;
+  readonly notCarried: readonly string[];
+  readonly status: string | null;
+  readonly endpoint: { readonly address: string; readonly port: number } | null;
+  readonly restoreSeconds: number | null;
+  readonly verify: {
+    readonly sql: string;
+    /** host:port/database it ran (or, in a dry run, will run) on; null in a dry run when that is the restored endpoint. */
+    readonly target: string | null;
+    readonly ok: boolean | null;
+    readonly rowCount: number | null;
+    readonly firstRow: Record<string, unknown> | null;
+    readonly error: string | null;
+  } | null;
+  readonly cutover: { readonly proxy: string; readonly before: readonly string[]; readonly after: readonly string[] | null; readonly done: boolean } | null;
+  readonly followUp: readonly string[];
+}
+
+/** The part of RestoreJson known before anything is done. */
+function restorePlan(r: Resolved, opts: RestoreOptions, request: RestoreDBInstanceToPointInTimeCommandInput) {
+  return {
+    dryRun: Boolean(opts.dryRun),
+    action: r.resume ? 'resume' as const : 'restore' as const,
+    region: r.region,
+    source: {
+      id: r.source.DBInstanceIdentifier!, arn: orNull(r.source.DBInstanceArn), engine: orNull(r.source.Engine),
+      engineVersion: orNull(r.source.EngineVersion), status: orNull(r.source.DBInstanceStatus),
+    },
+    target: r.target,
+    restoreTime: tagValue(r.time),
+    window: r.window ? {
+      earliest: r.window.earliest?.toISOString() ?? null, latest: r.window.latest?.toISOString() ?? null,
+      earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom,
+    } : null,
+    kmsKeyId: r.source.StorageEncrypted ? orNull(r.source.KmsKeyId) : null,
+    request: r.resume ? null : { ...request, RestoreTime: request.RestoreTime?.toISOString() } as Record<string, unknown>,
+    notCarried: NOT_CARRIED,
+  };
+}
+
 interface Resolved {
   readonly rds: RDSClient;
   readonly region: string;
@@ -206,10 +275,10 @@ interface Resolved {
 
 /** Every check before anything is created; throws UsageError when one refuses. */
 async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient, region: string): Promise<Resolved> {
-  if (!opts.to && !opts.latest) throw new UsageError('give the time to restore to: --to <ISO-8601 time> or --latest');
+  if (!opts.to && !opts.latest) throw new UsageError(`give the time to restore to: --to <time> (${TIME_FORMATS}) or --latest`);
   let time: Date | 'latest' = 'latest';
   if (opts.to) {
-    const parsed = parseIsoTime(opts.to);
+    const parsed = parseTime(opts.to);
     if (typeof parsed === 'string') throw new UsageError(`--to: ${parsed}`);
     time = parsed;
   }
@@ -283,6 +352,39 @@ function followUp(source: string, target: string, proxy: string | undefined): st
   return lines;
 }
 
+/**
+ * The command that picks a restore up where it stopped: the same restore (region, source, time
+ * as the tag holds it, target) with the same verification and cutover, which the resume path
+ * turns into waiting for the restore under way. A password in --verify-url is left out (it
+ * would end up in a terminal's scrollback or a CI log): `note` says to set PGPASSWORD then.
+ */
+export function resumeCommand(opts: RestoreOptions, globals: GlobalOptions, region: string, time: Date | 'latest'): { command: string; note?: string } {
+  let verifyUrl = opts.verifyUrl;
+  let note: string | undefined;
+  if (verifyUrl !== undefined) {
+    try {
+      const url = new URL(verifyUrl);
+      if (url.password) {
+        url.password = '';
+        verifyUrl = url.toString();
+        note = 'The password of --verify-url is left out here: set PGPASSWORD before running it.';
+      }
+    } catch {
+      // verifyTarget accepted it as it is.
+    }
+  }
+  const words = [
+    'db-playbook', '--region', region, ...(globals.profile ? ['--profile', globals.profile] : []),
+    'restore', '--source', opts.source, ...(time === 'latest' ? ['--latest'] : ['--to', time.toISOString()]), '--target', opts.target.toLowerCase(),
+    ...(opts.verifySql !== undefined ? ['--verify-sql', opts.verifySql] : []),
+    ...(verifyUrl !== undefined ? ['--verify-url', verifyUrl] : []),
+    ...(opts.cutoverProxy !== undefined ? ['--cutover-proxy', opts.cutoverProxy] : []),
+    ...(opts.timeout !== DEFAULT_TIMEOUT_MINUTES ? ['--timeout', String(opts.timeout)] : []),
+    ...(opts.json ? ['--json'] : []),
+  ];
+  return { command: shellCommand(words), note };
+}
+
 async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const globals = ctx.globals();
@@ -295,23 +397,22 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
     const progress = opts.json ? io.stderr : io.stdout;
     const startedAt = new Date(io.now());
     const request = restoreRequest(r.source, r.target, r.time, startedAt);
-    const plan = {
-      dryRun: Boolean(opts.dryRun),
-      action: r.resume ? 'resume' : 'restore',
-      region: r.region,
-      source: { id: r.source.DBInstanceIdentifier, arn: r.source.DBInstanceArn, engine: r.source.Engine, engineVersion: r.source.EngineVersion, status: r.source.DBInstanceStatus },
-      restoreTime: tagValue(r.time),
-      target: r.target,
-      window: r.window ? { earliest: r.window.earliest?.toISOString(), latest: r.window.latest?.toISOString(), earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom } : undefined,
-      kmsKeyId: r.source.StorageEncrypted ? r.source.KmsKeyId : undefined,
-      request: r.resume ? undefined : { ...request, RestoreTime: request.RestoreTime?.toISOString() },
-      notCarried: NOT_CARRIED,
-      cutover: opts.cutoverProxy ? { proxy: opts.cutoverProxy, deregister: (r.proxyTargets ?? []).filter((t) => t !== r.target), register: r.target } : undefined,
-    };
+    const plan = restorePlan(r, opts, request);
+    const deregister = (r.proxyTargets ?? []).filter((t) => t !== r.target);
 
     if (opts.dryRun) {
       if (opts.json) {
-        out(`${JSON.stringify(plan, null, 2)}\n`);
+        printJson(io, 'restore', {
+          ...plan,
+          status: null,
+          endpoint: null,
+          restoreSeconds: null,
+          verify: opts.verifySql !== undefined && r.verify ? {
+            sql: opts.verifySql, target: r.verify.host ? `${r.verify.host}:${r.verify.port}/${r.verify.database}` : null, ok: null, rowCount: null, firstRow: null, error: null,
+          } : null,
+          cutover: opts.cutoverProxy ? { proxy: opts.cutoverProxy, before: r.proxyTargets ?? [], after: null, done: false } : null,
+          followUp: followUp(r.source.DBInstanceIdentifier!, r.target, opts.cutoverProxy),
+        } satisfies RestoreJson);
         return;
       }
       out(`Restore plan (dry run: nothing is created or changed)\n`);
@@ -326,79 +427,104 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
         out(`  not carried by RestoreDBInstanceToPointInTime:\n`);
         for (const item of NOT_CARRIED) out(`    - ${item}\n`);
       }
-      if (plan.cutover) out(`  cutover       proxy ${plan.cutover.proxy}: deregister ${plan.cutover.deregister.join(', ') || '(no target)'}, register ${plan.cutover.register}\n`);
+      if (opts.cutoverProxy) out(`  cutover       proxy ${opts.cutoverProxy}: deregister ${deregister.join(', ') || '(no target)'}, register ${r.target}\n`);
       return;
     }
 
-    let restoreStart = startedAt.getTime();
-    if (r.resume) {
-      const tagged = Date.parse(tagsOf(r.resume)[RESTORE_STARTED_TAG] ?? '');
-      if (Number.isFinite(tagged)) restoreStart = tagged;
-      if (!opts.json) out(`Resuming: '${r.target}' is already a restore of '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} (state ${r.resume.DBInstanceStatus}); waiting for it.\n`);
-    } else {
-      await rds.send(new RestoreDBInstanceToPointInTimeCommand(request));
-      if (!opts.json) out(`Restoring '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' (${r.region}).\n`);
-    }
+    // From here on the restore goes on in AWS whatever this process does: Ctrl-C says so and how to resume.
+    const interrupts = new Interrupts(io);
+    try {
+      const resume = resumeCommand(opts, globals, r.region, r.time);
+      const source = r.source.DBInstanceIdentifier;
+      const rest = `${r.verify ? ', then verify it' : ''}${opts.cutoverProxy ? ' and re-point the proxy' : ''}`;
+      const interrupted = (message: string, todo: string) => () => new InterruptedError(message, `${todo}, run:\n  ${resume.command}${resume.note ? `\n${resume.note}` : ''}`);
 
-    const resumeHint = `The restore goes on in AWS: re-run the same command to resume waiting.`;
-    const restored = await waitFor<DBInstance>({
-      io,
-      write: progress,
-      tty: io.isTty && !opts.json,
-      label: r.target,
-      startedAt: restoreStart,
-      timeoutMs: opts.timeout * 60_000,
-      resumeHint,
-      isDone: (state) => state === 'available',
-      isFailed: (state) => FAILED_INSTANCE_STATES.includes(state),
-      poll: async () => {
-        const instance = await findInstance(rds, r.target);
-        if (!instance) throw new Error(`'${r.target}' disappeared while waiting for it (deleted?)`);
-        return { state: instance.DBInstanceStatus ?? 'unknown', value: instance };
-      },
-    });
-    const restoreMs = io.now() - restoreStart;
-    const endpoint = { address: restored.Endpoint?.Address ?? '', port: portOf(restored) ?? 5432 };
-
-    let verify: VerifyResult | undefined;
-    if (opts.verifySql !== undefined && r.verify) {
-      verify = await runVerifySql(opts.verifySql, r.verify, endpoint);
-    }
-    let cutover: { proxy: string; before: string[]; after: string[] } | undefined;
-    if (opts.cutoverProxy && (!verify || verify.ok)) {
-      cutover = { proxy: opts.cutoverProxy, ...(await repointProxy(rds, opts.cutoverProxy, r.target)) };
-    }
-    const followUps = followUp(r.source.DBInstanceIdentifier!, r.target, cutover?.proxy);
-
-    if (opts.json) {
-      out(`${JSON.stringify({
-        source: r.source.DBInstanceIdentifier,
-        target: r.target,
-        region: r.region,
-        restoreTime: tagValue(r.time),
-        resumed: Boolean(r.resume),
-        status: restored.DBInstanceStatus,
-        endpoint,
-        kmsKeyId: restored.KmsKeyId,
-        restoreSeconds: Math.round(restoreMs / 1000),
-        verify,
-        cutover,
-        followUp: followUps,
-      }, null, 2)}\n`);
-    } else {
-      out(`Restored '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
-      out(`  endpoint  ${endpoint.address}:${endpoint.port}\n`);
-      if (verify) {
-        out(verify.ok
-          ? `  verify    ok on ${verify.target}: ${verify.rowCount ?? 0} row(s)${verify.firstRow ? `, first ${JSON.stringify(verify.firstRow)}` : ''}\n`
-          : `  verify    FAILED on ${verify.target}: ${verify.error}\n`);
+      let restoreStart = startedAt.getTime();
+      if (r.resume) {
+        const tagged = Date.parse(tagsOf(r.resume)[RESTORE_STARTED_TAG] ?? '');
+        if (Number.isFinite(tagged)) restoreStart = tagged;
+        if (!opts.json) out(`Resuming: '${r.target}' is already a restore of '${source}' to ${timeText(r.time)} (state ${r.resume.DBInstanceStatus}); waiting for it.\n`);
+      } else {
+        await interrupts.race(rds.send(new RestoreDBInstanceToPointInTimeCommand(request)), interrupted(
+          `interrupted while RDS was taking the request to restore '${source}' as '${r.target}': if it took it, the restore goes on in AWS`,
+          `re-run the same command: it resumes waiting if the restore started, or starts it${rest}`));
+        if (!opts.json) out(`Restoring '${source}' to ${timeText(r.time)} as '${r.target}' (${r.region}).\n`);
       }
-      if (cutover) out(`  cutover   proxy '${cutover.proxy}' now targets ${cutover.after.join(', ')} (was ${cutover.before.join(', ') || 'no target'})\n`);
-      else if (opts.cutoverProxy) out(`  cutover   not done: --verify-sql failed, proxy '${opts.cutoverProxy}' still targets ${(r.proxyTargets ?? []).join(', ')}\n`);
-      out(`Follow-up:\n${followUps.map((l) => `  - ${l}\n`).join('')}`);
-    }
-    if (verify && !verify.ok) {
-      throw new Error(`--verify-sql failed on '${r.target}' (${verify.target}): ${verify.error}. The restored instance is kept${opts.cutoverProxy ? '; the proxy was not re-pointed' : ''}`);
+
+      const resumeHint = `The restore goes on in AWS: re-run the same command to resume waiting.`;
+      const restored = await interrupts.race(waitFor<DBInstance>({
+        io,
+        write: progress,
+        tty: io.isTty && !opts.json,
+        label: r.target,
+        startedAt: restoreStart,
+        timeoutMs: opts.timeout * 60_000,
+        resumeHint,
+        signal: interrupts.signal,
+        isDone: (state) => state === 'available',
+        isFailed: (state) => FAILED_INSTANCE_STATES.includes(state),
+        poll: async () => {
+          const instance = await findInstance(rds, r.target);
+          if (!instance) throw new Error(`'${r.target}' disappeared while waiting for it (deleted?)`);
+          return { state: instance.DBInstanceStatus ?? 'unknown', value: instance };
+        },
+      }), () => {
+        // The terminal's progress line has no newline yet.
+        if (io.isTty && !opts.json) progress('\n');
+        return interrupted(
+          `interrupted: the restore of '${source}' to ${timeText(r.time)} as '${r.target}' goes on in AWS (Ctrl-C stopped only the wait)`,
+          `to resume waiting for it${rest}`)();
+      });
+      const restoreMs = io.now() - restoreStart;
+      const endpoint = { address: restored.Endpoint?.Address ?? '', port: portOf(restored) ?? 5432 };
+
+      let verify: VerifyResult | undefined;
+      if (opts.verifySql !== undefined && r.verify) {
+        verify = await interrupts.race(runVerifySql(opts.verifySql, r.verify, endpoint), interrupted(
+          `interrupted during --verify-sql: '${r.target}' is restored and available${opts.cutoverProxy ? `; proxy '${opts.cutoverProxy}' was not re-pointed` : ''}`,
+          `to verify it${opts.cutoverProxy ? ' and re-point the proxy' : ''}`));
+      }
+      let cutover: { proxy: string; before: string[]; after: string[] } | undefined;
+      if (opts.cutoverProxy && (!verify || verify.ok)) {
+        const proxy = opts.cutoverProxy;
+        cutover = { proxy, ...(await interrupts.shield(
+          `Ctrl-C: re-pointing proxy '${proxy}' to '${r.target}' is finished first (stopped half-way, the proxy would have no target).`,
+          () => repointProxy(rds, proxy, r.target))) };
+      }
+      interrupts.dispose();
+      const followUps = followUp(r.source.DBInstanceIdentifier!, r.target, cutover?.proxy);
+
+      if (opts.json) {
+        printJson(io, 'restore', {
+          ...plan,
+          kmsKeyId: orNull(restored.KmsKeyId) ?? plan.kmsKeyId,
+          status: orNull(restored.DBInstanceStatus),
+          endpoint,
+          restoreSeconds: Math.round(restoreMs / 1000),
+          verify: verify ? {
+            sql: opts.verifySql!, target: verify.target, ok: verify.ok, rowCount: orNull(verify.rowCount), firstRow: orNull(verify.firstRow), error: orNull(verify.error),
+          } : null,
+          cutover: cutover ? { ...cutover, done: true }
+            : opts.cutoverProxy ? { proxy: opts.cutoverProxy, before: r.proxyTargets ?? [], after: null, done: false } : null,
+          followUp: followUps,
+        } satisfies RestoreJson);
+      } else {
+        out(`Restored '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
+        out(`  endpoint  ${endpoint.address}:${endpoint.port}\n`);
+        if (verify) {
+          out(verify.ok
+            ? `  verify    ok on ${verify.target}: ${verify.rowCount ?? 0} row(s)${verify.firstRow ? `, first ${JSON.stringify(verify.firstRow)}` : ''}\n`
+            : `  verify    FAILED on ${verify.target}: ${verify.error}\n`);
+        }
+        if (cutover) out(`  cutover   proxy '${cutover.proxy}' now targets ${cutover.after.join(', ')} (was ${cutover.before.join(', ') || 'no target'})\n`);
+        else if (opts.cutoverProxy) out(`  cutover   not done: --verify-sql failed, proxy '${opts.cutoverProxy}' still targets ${(r.proxyTargets ?? []).join(', ')}\n`);
+        out(`Follow-up:\n${followUps.map((l) => `  - ${l}\n`).join('')}`);
+      }
+      if (verify && !verify.ok) {
+        throw new Error(`--verify-sql failed on '${r.target}' (${verify.target}): ${verify.error}. The restored instance is kept${opts.cutoverProxy ? '; the proxy was not re-pointed' : ''}`);
+      }
+    } finally {
+      interrupts.dispose();
     }
   } finally {
     rds.destroy();

@@ -7,14 +7,16 @@
  *   other host is used as given (an SSH tunnel, e.g. `127.0.0.1:15432`);
  * - otherwise, and for what the URL leaves out: PGUSER, PGPASSWORD, PGDATABASE (default: the user).
  *   PGHOST and PGPORT are ignored: verifying some other database would prove nothing.
- * TLS: sslmode from the URL or PGSSLMODE. Default `verify-full` (the certificate is checked
- * against PGSSLROOTCERT, e.g. the RDS global bundle, else Node's CAs); `require` encrypts
- * without checking the certificate; `disable` only for a tunnel or a local test server
- * (rds.force_ssl=1 refuses it on RDS).
+ * TLS: sslmode from the URL or PGSSLMODE. Default `verify-full`: the certificate is checked
+ * against the CA bundle in the URL's `sslrootcert` or PGSSLROOTCERT (cli/tls.ts), e.g. the RDS
+ * global bundle; the bundle must be given and readable before the restore starts, since finding
+ * out after an hour-long restore helps no one (`sslrootcert=system`: Node's built-in CAs).
+ * `require` encrypts without checking the certificate; `disable` only for a tunnel or a local
+ * test server (rds.force_ssl=1 refuses it on RDS).
  */
-import * as fs from 'fs';
 import { Client, ClientConfig } from 'pg';
 import { UsageError } from '../errors';
+import { CERTIFICATE_HINT, checksCertificate, isCertificateError, RDS_CA_BUNDLE_URL, readCaBundle, SYSTEM_CAS } from '../tls';
 
 /** Where and how to connect, before the restored endpoint is known. */
 export interface VerifyTarget {
@@ -25,14 +27,22 @@ export interface VerifyTarget {
   readonly password?: string;
   readonly database: string;
   readonly sslmode: string;
+  /** The CA bundle's path (or `system`), for verify-ca / verify-full. */
   readonly sslRootCert?: string;
+  /** The bundle's PEM text, read when the target was checked (undefined: Node's CAs). */
+  readonly ca?: string;
 }
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
-/** Reads --verify-url and PG* variables; throws UsageError (before anything is created) when unusable. */
+/**
+ * Reads --verify-url and PG* variables, and the CA bundle when the sslmode checks certificates;
+ * throws UsageError (before anything is created) when unusable.
+ */
 export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv): VerifyTarget {
   let host: string | undefined;
+  let sslRootCert = env.PGSSLROOTCERT || undefined;
+  let rootCertFrom = 'PGSSLROOTCERT';
   let port: number | undefined;
   let user = env.PGUSER;
   let password = env.PGPASSWORD;
@@ -57,11 +67,25 @@ export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv): V
     const db = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
     if (db) database = db;
     sslmode = parsed.searchParams.get('sslmode') ?? sslmode;
+    const rootCert = parsed.searchParams.get('sslrootcert');
+    if (rootCert) {
+      sslRootCert = rootCert;
+      rootCertFrom = 'sslrootcert in --verify-url';
+    }
   }
   if (!user) throw new UsageError('--verify-sql needs a database user: give --verify-url postgresql://user:password@RESTORED/dbname or set PGUSER (and PGPASSWORD)');
   sslmode = sslmode ?? 'verify-full';
   if (!SSL_MODES.includes(sslmode)) throw new UsageError(`sslmode '${sslmode}' is not one of ${SSL_MODES.join(', ')}`);
-  return { host, port, user, password, database: database ?? user, sslmode, sslRootCert: env.PGSSLROOTCERT };
+  let ca: string | undefined;
+  if (checksCertificate(sslmode)) {
+    if (!sslRootCert) {
+      throw new UsageError(`--verify-sql: sslmode ${sslmode} checks the restored instance's certificate, and no CA bundle is given: `
+        + `set PGSSLROOTCERT (or sslrootcert= in --verify-url) to the RDS CA bundle, ${RDS_CA_BUNDLE_URL} `
+        + `(sslrootcert=${SYSTEM_CAS} for Node's built-in CAs), or use sslmode=require to encrypt without checking`);
+    }
+    ca = readCaBundle(sslRootCert, rootCertFrom);
+  }
+  return { host, port, user, password, database: database ?? user, sslmode, sslRootCert, ca };
 }
 
 /** The outcome of the verification query. */
@@ -79,7 +103,7 @@ function sslConfig(t: VerifyTarget): ClientConfig['ssl'] {
     case 'disable': return false;
     case 'allow': case 'prefer': case 'require': return { rejectUnauthorized: false };
     default: {
-      const ca = t.sslRootCert ? fs.readFileSync(t.sslRootCert, 'utf8') : undefined;
+      const ca = t.ca;
       // verify-ca checks the chain only; verify-full the host name too.
       return t.sslmode === 'verify-ca' ? { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } : { ca, rejectUnauthorized: true };
     }
@@ -113,9 +137,7 @@ export async function runVerifySql(sql: string, t: VerifyTarget, endpoint: { add
   } catch (e) {
     const err = e as Error & { code?: string };
     let error = `${err.code ? `${err.code}: ` : ''}${err.message}`;
-    if (/self[- ]signed|unable to verify|certificate/i.test(err.message)) {
-      error += ' (set PGSSLROOTCERT to the RDS CA bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem, or sslmode=require)';
-    }
+    if (isCertificateError(e)) error += ` (${CERTIFICATE_HINT})`;
     return { ok: false, target, error };
   } finally {
     if (client) {

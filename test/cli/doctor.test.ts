@@ -37,9 +37,10 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { EXIT } from '../../cli/errors';
-import { Finding, PARAMETER_RULES, REPLICA_PARAMETER_RULES } from '../../cli/playbook-rules';
+import type { JsonFinding } from '../../cli/json-output';
+import { PARAMETER_RULES, REPLICA_PARAMETER_RULES } from '../../cli/playbook-rules';
 import { main } from '../../cli/program';
-import { fakeIo, motoEnv } from '../support/fake-io';
+import { fakeIo, FakeIoOptions, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { SeededDeployment, seedDeployment, SeedOptions } from '../support/seed-deployment';
 
@@ -151,9 +152,13 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs `db-playbook <args>` in-process against moto, with the clock `clockAheadMs` ahead. */
-async function cli(args: string[], clockAheadMs = 0): Promise<Run> {
-  const io = fakeIo(motoEnv(moto.endpoint), { now: Date.now() + clockAheadMs });
+/**
+ * Runs `db-playbook <args>` in-process against moto, with the clock `clockAheadMs` ahead; by
+ * default 1000 columns wide, so that the tests of what a row says see it on one line (wrapping
+ * has tests of its own, at the CLI's real widths).
+ */
+async function cli(args: string[], clockAheadMs = 0, ioOptions: FakeIoOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const io = fakeIo({ ...motoEnv(moto.endpoint), ...env }, { now: Date.now() + clockAheadMs, columns: 1000, ...ioOptions });
   const code = await main(args, io);
   return { code, stdout: io.out(), stderr: io.err() };
 }
@@ -166,9 +171,11 @@ interface JsonReport {
   instance: string;
   region: string;
   drRegion: string | null;
-  checkedAt: string;
-  summary: { PASS: number; WARN: number; FAIL: number };
-  findings: Finding[];
+  schemaVersion: number;
+  command: string;
+  generatedAt: string;
+  summary: { FAIL: number; WARN: number; INFO: number; PASS: number };
+  findings: JsonFinding[];
 }
 
 /** Runs doctor --json on `d`; resolves to the exit code and the report. */
@@ -179,8 +186,8 @@ async function audit(d: SeededDeployment, extra: string[] = [], clockAheadMs = 0
 }
 
 /** `STATUS id` of every finding that is not PASS. */
-const notPassing = (report: JsonReport) => report.findings.filter((f) => f.status !== 'PASS').map((f) => `${f.status} ${f.id}`);
-const finding = (report: JsonReport, id: string) => report.findings.find((f) => f.id === id)!;
+const notPassing = (report: JsonReport) => report.findings.filter((f) => f.severity !== 'PASS').map((f) => `${f.severity} ${f.rule}`);
+const finding = (report: JsonReport, rule: string) => report.findings.find((f) => f.rule === rule)!;
 
 beforeAll(async () => {
   moto = await startMoto();
@@ -225,11 +232,11 @@ describe('a deployment as the playbook deploys it', () => {
     const { code, report } = await audit(good, ['--proxy', good.proxy!.name]);
 
     expect(code).toBe(EXIT.OK);
-    expect(report).toMatchObject({ instance: good.primary.id, region: 'us-east-1', drRegion: DR_REGION, summary: { PASS: 35, WARN: 0, FAIL: 0 } });
-    expect(new Date(report.checkedAt).getTime()).toBeGreaterThan(Date.now() - MIN);
+    expect(report).toMatchObject({ instance: good.primary.id, region: 'us-east-1', drRegion: DR_REGION, summary: { FAIL: 0, WARN: 0, INFO: 0, PASS: 35 } });
+    expect(new Date(report.generatedAt).getTime()).toBeGreaterThan(Date.now() - MIN);
     const bucket = good.buckets.primary.name;
     const replica = good.replicas[0].id;
-    expect(report.findings.map((f) => `${f.id} ${f.resource}`)).toEqual([
+    expect(report.findings.map((f) => `${f.rule} ${f.resource}`)).toEqual([
       ...['backup.retention', 'backup.latest-restorable-time', 'instance.multi-az', 'instance.deletion-protection',
         'instance.storage-encrypted', 'instance.iam-auth', 'dr.backup-replication', 'dr.recovery-point-age', 'replicas.present']
         .map((id) => `${id} ${good.primary.id}`),
@@ -239,7 +246,7 @@ describe('a deployment as the playbook deploys it', () => {
       `proxy.targets ${good.proxy!.name}`,
       ...['versioning', 'public-access-block', 'encryption', 'tls-only', 'replication'].map((id) => `bucket.${id} ${bucket}`),
     ]);
-    for (const f of report.findings) expect(Object.keys(f).sort()).toEqual(['detail', 'fix', 'id', 'resource', 'status', 'title']);
+    for (const f of report.findings) expect(Object.keys(f)).toEqual(['rule', 'severity', 'resource', 'title', 'message', 'fix']);
   });
 
   test('without --dr-region, doctor looks where the instance replicates its backups', async () => {
@@ -266,7 +273,7 @@ describe('a deployment as the playbook deploys it', () => {
     expect(run.code).toBe(EXIT.CHECK_FAILED);
     const report = JSON.parse(run.stdout) as JsonReport;
     expect(notPassing(report)).toEqual(['FAIL dr.backup-replication', 'FAIL dr.recovery-point-age']);
-    expect(finding(report, 'dr.recovery-point-age').detail).toMatch(/pass --dr-region/);
+    expect(finding(report, 'dr.recovery-point-age').message).toMatch(/pass --dr-region/);
   });
 });
 
@@ -276,7 +283,7 @@ describe('the database instance', () => {
     const { code, report } = await audit(d);
     // No replica: RDS refuses replicas of an instance without backups.
     expect(notPassing(report)).toEqual(['FAIL backup.retention', 'WARN replicas.present']);
-    expect(finding(report, 'backup.retention').detail).toMatch(/automated backups are off/);
+    expect(finding(report, 'backup.retention').message).toMatch(/automated backups are off/);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -284,14 +291,14 @@ describe('the database instance', () => {
     const d = await seed('retention-3', { database: { backupRetentionDays: 3 } });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['WARN backup.retention']);
-    expect(finding(report, 'backup.retention').detail).toBe('retention 3 days: less than the 7 days the playbook asks for');
+    expect(finding(report, 'backup.retention').message).toBe('retention 3 days: less than the 7 days the playbook asks for');
     expect(code).toBe(EXIT.OK);
   });
 
   test('fails when LatestRestorableTime is more than 10 minutes old', async () => {
     const { code, report } = await audit(good, [], 11 * MIN);
     expect(notPassing(report)).toEqual(['FAIL backup.latest-restorable-time']);
-    expect(finding(report, 'backup.latest-restorable-time').detail).toMatch(/11 min ago: a restore now would lose more than 10 minutes of writes$/);
+    expect(finding(report, 'backup.latest-restorable-time').message).toMatch(/11 min ago: a restore now would lose more than 10 minutes of writes$/);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -331,7 +338,7 @@ describe('disaster recovery', () => {
     const d = await seed('no-backup-replication', {}, { replicateBackups: false });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL dr.backup-replication']);
-    expect(finding(report, 'dr.backup-replication').detail).toBe(`no replicated automated backups of ${d.primary.id} in ${DR_REGION}: PITR exists only in us-east-1`);
+    expect(finding(report, 'dr.backup-replication').message).toBe(`no replicated automated backups of ${d.primary.id} in ${DR_REGION}: PITR exists only in us-east-1`);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -339,7 +346,7 @@ describe('disaster recovery', () => {
     const d = await seed('stale-dr-copy', { crossRegionSnapshotCopy: false }, { vaultRecoveryPointAges: [30 * HOUR, 54 * HOUR] });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL dr.recovery-point-age']);
-    expect(finding(report, 'dr.recovery-point-age').detail).toMatch(/^arn:aws:rds:us-west-2:.*:snapshot:awsbackup:copyjob-stale-dr-copy-0 \(aws-backup\) in us-west-2, .*, 30\.0 h old: the daily copy is missing$/);
+    expect(finding(report, 'dr.recovery-point-age').message).toMatch(/^arn:aws:rds:us-west-2:.*:snapshot:awsbackup:copyjob-stale-dr-copy-0 \(aws-backup\) in us-west-2, .*, 30\.0 h old: the daily copy is missing$/);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -354,7 +361,7 @@ describe('disaster recovery', () => {
     const d = await seed('no-dr-copy', { crossRegionSnapshotCopy: false });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL dr.recovery-point-age']);
-    expect(finding(report, 'dr.recovery-point-age').detail).toBe(`no snapshot or recovery point of ${d.primary.id} in ${DR_REGION}: no offsite copy (3-2-1)`);
+    expect(finding(report, 'dr.recovery-point-age').message).toBe(`no snapshot or recovery point of ${d.primary.id} in ${DR_REGION}: no offsite copy (3-2-1)`);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 });
@@ -409,6 +416,100 @@ describe('parameter groups', () => {
   });
 });
 
+describe('the text report', () => {
+  /** The report's lines with each wrapped line joined to the one it continues (a `\\` line end, or a deeper indent). */
+  function unwrapped(text: string): string[] {
+    const out: string[] = [];
+    for (const line of text.split('\n')) {
+      const continued = out.length > 0 && (out[out.length - 1].endsWith(' \\') || /^ {9,}\S/.test(line));
+      if (continued) out[out.length - 1] = `${out[out.length - 1].replace(/ \\$/, '')} ${line.trim()}`;
+      else out.push(line);
+    }
+    return out;
+  }
+
+  test('folds the fix that loose parameters share into one command that sets them all, naming them', async () => {
+    const d = await seed('fold-parameters', { parameters: { autovacuum_naptime: '60', track_io_timing: '0', random_page_cost: '4' } });
+    const run = await cli(doctorArgs(d));
+    const fixes = run.stdout.split('\n').filter((l) => l.trimStart().startsWith('fix'));
+    expect(fixes).toEqual([
+      `        fix for autovacuum_naptime, track_io_timing, random_page_cost (${d.parameterGroupName}): aws rds modify-db-parameter-group --region us-east-1 `
+        + `--db-parameter-group-name ${d.parameterGroupName} --parameters "ParameterName=autovacuum_naptime,ParameterValue=15,ApplyMethod=immediate" `
+        + '"ParameterName=track_io_timing,ParameterValue=1,ApplyMethod=immediate" "ParameterName=random_page_cost,ParameterValue=1.1,ApplyMethod=immediate" '
+        + '(library: TunedParameterGroup sets it; drop the override from PostgresDatabase parameters)',
+    ]);
+    // The line follows the last of the three findings.
+    const lines = run.stdout.split('\n');
+    expect(lines[lines.indexOf(fixes[0]) - 1]).toMatch(/^WARN {4}random_page_cost /);
+    // --json keeps each finding's own fix.
+    const { report } = await audit(d);
+    expect(finding(report, 'parameter.track_io_timing').fix).toContain('--parameters "ParameterName=track_io_timing,ParameterValue=1,ApplyMethod=immediate" (library');
+  });
+
+  test('wraps to the width it is given, and a wrapped fix still pastes as one command', async () => {
+    const d = await seed('wrap', { database: { multiAz: false, deletionProtection: false, iamAuth: false }, replicas: 0, bucket: { versioning: false, replication: false } });
+    const run = await cli(doctorArgs(d), 0, { columns: 100 });
+    const lines = run.stdout.trimEnd().split('\n');
+    // Only a word longer than the line (an ARN) may overflow it.
+    expect(lines.filter((l) => l.length > 100 && /\S \S/.test(l.trim()))).toEqual([]);
+    // Joined again, the rows and fixes are what --json says, word for word.
+    const { report } = await audit(d);
+    const text = unwrapped(run.stdout);
+    for (const f of report.findings.filter((x) => x.severity !== 'PASS')) {
+      expect(text).toContain(`        fix: ${f.fix}`);
+      expect(text.find((l) => l.startsWith(`${f.severity.padEnd(6)}  ${f.title}`))).toMatch(new RegExp(`  ${f.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    }
+    // Commands break before options, with a shell line continuation.
+    expect(run.stdout).toMatch(/fix: aws rds modify-db-instance --region us-east-1 --db-instance-identifier wrap-db \\\n {13}--/);
+
+    // A terminal too narrow for a DETAIL column: the detail goes under the check.
+    const narrow = await cli(doctorArgs(d), 0, { columns: 60 });
+    expect(narrow.stdout).toMatch(/\nFAIL {4}Multi-AZ\n {8}single-AZ: an AZ outage/);
+    // Only the check's name (a row's start) or a word longer than the line may overflow it.
+    expect(narrow.stdout.trimEnd().split('\n').filter((l) => l.length > 60 && !/^(STATUS|PASS|WARN|FAIL) /.test(l) && /\S \S/.test(l.trim()))).toEqual([]);
+  });
+
+  test('without a terminal it is 100 columns wide', async () => {
+    const d = await seed('default-width', { database: { multiAz: false } });
+    const io = fakeIo(motoEnv(moto.endpoint));
+    expect(await main(doctorArgs(d), io)).toBe(EXIT.CHECK_FAILED);
+    const lines = io.out().trimEnd().split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);
+    expect(Math.max(...lines.map((l) => l.length))).toBeGreaterThan(90);
+  });
+
+  describe('colour: FAIL red, WARN yellow, on a terminal only, never with NO_COLOR', () => {
+    let d: SeededDeployment;
+    beforeAll(async () => {
+      d = await seed('colour', { database: { multiAz: false }, replicas: 0 });
+    });
+    const RED_FAIL = '\u001b[31mFAIL\u001b[0m';
+    const YELLOW_WARN = '\u001b[33mWARN\u001b[0m';
+
+    test('on a terminal', async () => {
+      const run = await cli(doctorArgs(d), 0, { isTty: true });
+      const lines = run.stdout.split('\n');
+      expect(lines.filter((l) => l.startsWith(RED_FAIL)).map((l) => l.slice(RED_FAIL.length).trim())).toEqual([expect.stringMatching(/^Multi-AZ +single-AZ/)]);
+      expect(lines.filter((l) => l.startsWith(YELLOW_WARN)).map((l) => l.slice(YELLOW_WARN.length).trim())).toEqual([expect.stringMatching(/^Read replicas +no read replica/)]);
+      expect(lines.filter((l) => l.includes('\u001b[')).length).toBe(2);
+    });
+
+    test.each([
+      ['not on a terminal', {}, {}],
+      ['with NO_COLOR set', { isTty: true }, { NO_COLOR: '1' }],
+    ])('%s: no escape codes', async (_name, ioOptions, env) => {
+      const run = await cli(doctorArgs(d), 0, ioOptions, env);
+      expect(run.stdout).toMatch(/^FAIL {4}Multi-AZ/m);
+      expect(run.stdout).not.toContain('\u001b');
+    });
+
+    test('--json on a terminal: no escape codes', async () => {
+      const run = await cli(doctorArgs(d, ['--json']), 0, { isTty: true });
+      expect(run.stdout).not.toContain('\u001b');
+    });
+  });
+});
+
 describe('RDS Proxy', () => {
   test('fails when a target is unavailable', async () => {
     // moto reports every registered target AVAILABLE: report the one target as RDS does when the secret is wrong.
@@ -421,7 +522,7 @@ describe('RDS Proxy', () => {
       : undefined);
     const { code, report } = await audit(good, ['--proxy', good.proxy!.name]);
     expect(notPassing(report)).toEqual(['FAIL proxy.targets']);
-    expect(finding(report, 'proxy.targets').detail).toBe(`${good.proxy!.name} -> ${good.primary.id} (RDS_INSTANCE) UNAVAILABLE AUTH_FAILURE: Proxy does not have any registered credentials`);
+    expect(finding(report, 'proxy.targets').message).toBe(`${good.proxy!.name} -> ${good.primary.id} (RDS_INSTANCE) UNAVAILABLE AUTH_FAILURE: Proxy does not have any registered credentials`);
     expect(mockedCalls).toEqual(expect.arrayContaining(['DescribeDBProxyTargetsCommand us-east-1']));
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
@@ -431,7 +532,7 @@ describe('RDS Proxy', () => {
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['WARN proxy.targets']);
     // The other deployments' proxies in this moto server target other instances: not this one's.
-    expect(finding(report, 'proxy.targets').detail).toMatch(/^no RDS Proxy targets this instance/);
+    expect(finding(report, 'proxy.targets').message).toMatch(/^no RDS Proxy targets this instance/);
     expect(code).toBe(EXIT.OK);
   });
 });
@@ -441,7 +542,7 @@ describe('blob buckets', () => {
     const d = await seed('no-versioning', { bucket: { versioning: false, replication: false } });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['FAIL bucket.versioning', 'FAIL bucket.replication']);
-    expect(finding(report, 'bucket.versioning').detail).toBe('never enabled: an overwrite or delete loses the object, and replication needs versioning');
+    expect(finding(report, 'bucket.versioning').message).toBe('never enabled: an overwrite or delete loses the object, and replication needs versioning');
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -454,7 +555,7 @@ describe('blob buckets', () => {
     const d = await seed(prefix, { bucket });
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual([expected]);
-    expect(report.findings.find((f) => `${f.status} ${f.id}` === expected)!.resource).toBe(d.buckets.primary.name);
+    expect(report.findings.find((f) => `${f.severity} ${f.rule}` === expected)!.resource).toBe(d.buckets.primary.name);
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
@@ -468,7 +569,7 @@ describe('blob buckets', () => {
   test('audits several buckets, each on its own', async () => {
     const { report } = await audit(good, ['--buckets', `${good.buckets.primary.name},${good.buckets.dr.name}`]);
     // The DR bucket is a replica: it replicates nowhere itself.
-    expect(report.findings.filter((f) => f.id.startsWith('bucket.')).map((f) => `${f.status} ${f.id} ${f.resource}`)).toEqual([
+    expect(report.findings.filter((f) => f.rule.startsWith('bucket.')).map((f) => `${f.severity} ${f.rule} ${f.resource}`)).toEqual([
       ...['versioning', 'public-access-block', 'encryption', 'tls-only', 'replication'].map((id) => `PASS bucket.${id} ${good.buckets.primary.name}`),
       ...['versioning', 'public-access-block', 'encryption', 'tls-only'].map((id) => `PASS bucket.${id} ${good.buckets.dr.name}`),
       `FAIL bucket.replication ${good.buckets.dr.name}`,
@@ -482,7 +583,7 @@ describe('bad input and AWS errors', () => {
       'db-playbook: no DB instance "no-such-db" in us-east-1: check --instance (the DB instance identifier, not a cluster or stack name) and --region\n'],
     ['an unknown bucket', ['doctor', '--instance', 'good-db', '--buckets', 'no-such-bucket'], 'db-playbook: no S3 bucket "no-such-bucket": check --buckets\n'],
     ['an unknown proxy', ['doctor', '--instance', 'good-db', '--proxy', 'no-such-proxy'], 'db-playbook: no RDS Proxy "no-such-proxy" in us-east-1: check --proxy\n'],
-    ['a malformed --dr-region', ['doctor', '--instance', 'good-db', '--dr-region', 'west'], 'db-playbook: --dr-region must be an AWS region such as us-west-2 (got "west")\n'],
+    ['a malformed --dr-region', ['doctor', '--instance', 'good-db', '--dr-region', 'west'], 'db-playbook: --dr-region must be an AWS region name: lower case, <area>-<direction>-<number>, such as us-west-2, eu-central-1 or ap-southeast-2 (got "west")\n'],
     ['--dr-region equal to the instance\'s region', ['doctor', '--instance', 'good-db', '--dr-region', 'us-east-1'],
       'db-playbook: --dr-region us-east-1 is the instance\'s own region: name the region that holds the offsite copies\n'],
     ['an empty --buckets', ['doctor', '--instance', 'good-db', '--buckets', ' , '], 'db-playbook: --buckets needs at least one bucket name (comma-separated)\n'],

@@ -14,13 +14,17 @@
  * statistics (PostgreSQL 15 and later publish them lazily) before each inspection.
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Client } from 'pg';
-import { connectionTarget, describeTarget, InspectReport } from '../../cli/commands/inspect';
+import { connectionTarget, describeTarget, inspectJson as inspectDocument } from '../../cli/commands/inspect';
+import type { JsonEnvelope } from '../../cli/json-output';
 import { EXIT, UsageError } from '../../cli/errors';
 import { main } from '../../cli/program';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
+import { startTlsPostgres, TlsPostgres } from './support/tls-postgres';
 
 const ORDERS = 120_000;
 const CUSTOMERS = 2_000;
@@ -29,6 +33,9 @@ const FILTER_RUNS = 20;
 const FILTER_SQL = 'SELECT id, total FROM orders WHERE customer_ref = $1';
 const LOOKUP_SQL = 'SELECT id, name FROM customers WHERE id = $1';
 const BATCH_SQL = 'SELECT id, name FROM customers WHERE id = ANY($1)';
+
+/** What inspect --json prints. */
+type InspectJson = JsonEnvelope & ReturnType<typeof inspectDocument>;
 
 let server: PostgresServer;
 let bare: PostgresServer;
@@ -45,10 +52,10 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
 }
 
 /** inspect --json on `db`; fails the test unless it exits `expected`. */
-async function inspectJson(db = 'app', extra: string[] = [], on: PostgresServer = server, expected: number = EXIT.OK): Promise<InspectReport> {
+async function inspectJson(db = 'app', extra: string[] = [], on: PostgresServer = server, expected: number = EXIT.OK): Promise<InspectJson> {
   const { code, io } = await run(['--url', on.connectionString(db), '--json', ...extra]);
   if (code !== expected) throw new Error(`inspect exited ${code}, expected ${expected}; stderr: ${io.err()}`);
-  return JSON.parse(io.out()) as InspectReport;
+  return JSON.parse(io.out()) as InspectJson;
 }
 
 /** Makes this session's pending statistics visible to others now. */
@@ -105,8 +112,8 @@ async function fingerprint(db: string): Promise<string> {
   }
 }
 
-function rulesOf(report: InspectReport): string[] {
-  return report.findings.map((f) => `${f.rule} ${f.target}`);
+function rulesOf(report: InspectJson): string[] {
+  return report.findings.map((f) => `${f.rule} ${f.resource}`);
 }
 
 // --- the servers and the scenario -------------------------------------------------------------
@@ -151,7 +158,7 @@ afterAll(async () => {
 // --- the scenario -----------------------------------------------------------------------------
 
 describe('a database with a missing index, an unused and a duplicate index, and N+1 lookups', () => {
-  let report: InspectReport;
+  let report: InspectJson;
   let text: string;
 
   beforeAll(async () => {
@@ -265,7 +272,7 @@ describe('a database with a missing index, an unused and a duplicate index, and 
 });
 
 describe('sessions running longer than 5 s or idle in transaction now', () => {
-  let report: InspectReport;
+  let report: InspectJson;
   let text: string;
   let code: number;
   let sleeperPid: number;
@@ -371,7 +378,7 @@ describe('connecting', () => {
     const { code, io } = await run(['--secret-arn', ARN!, '--json'], motoEnv(moto.endpoint));
     expect(io.err()).toBe('');
     expect(code).toBe(EXIT.OK);
-    const report = JSON.parse(io.out()) as InspectReport;
+    const report = JSON.parse(io.out()) as InspectJson;
     expect(report).toMatchObject({ target: `inspector@127.0.0.1:${server.port}/app`, user: 'inspector', database: 'app' });
     // pg_monitor is enough to read the statements and the missing index.
     expect(report.pgStatStatements.available).toBe(true);
@@ -438,5 +445,47 @@ describe('connecting', () => {
       expect(() => connectionTarget({ url: 'mysql://h/db' }, { PGUSER: 'u' })).toThrow(/--url must start with postgresql:\/\//);
       expect(() => connectionTarget({ url: 'postgresql://u@h/db?target_session_attrs=any' }, {})).toThrow(/parameter 'target_session_attrs' is not supported/);
     });
+  });
+});
+
+describe('TLS: the CA bundle comes from PGSSLROOTCERT or sslrootcert, and the hint says so', () => {
+  let tls: TlsPostgres;
+  beforeAll(async () => {
+    tls = await startTlsPostgres();
+  });
+  afterAll(async () => {
+    await tls?.stop();
+  });
+  const url = (params: string) => `${tls.server.connectionString('postgres')}?${params}`;
+
+  test('fails when verify-full meets a certificate of a CA it was not given: exit 1, naming PGSSLROOTCERT, not NODE_EXTRA_CA_CERTS', async () => {
+    const { code, io } = await run(['--url', url('sslmode=verify-full')]);
+    expect(code).toBe(EXIT.FAILURE);
+    expect(io.err()).toMatch(/^db-playbook: cannot connect to postgres@127\.0\.0\.1:\d+\/postgres: TLS certificate not accepted: .*; set PGSSLROOTCERT \(or sslrootcert in the URL\) to the CA bundle that signed the server's certificate: for RDS, https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem/);
+    expect(io.err()).not.toContain('NODE_EXTRA_CA_CERTS');
+  });
+
+  test.each([
+    ['PGSSLROOTCERT', (ca: string) => [{ PGSSLROOTCERT: ca }, 'sslmode=verify-full'] as const],
+    ['the URL\'s sslrootcert', (ca: string) => [{}, `sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`] as const],
+  ])('verify-full passes with the CA from %s', async (_from, given) => {
+    const [env, params] = given(tls.caFile);
+    const { code, io } = await run(['--url', url(params), '--json'], env);
+    expect({ code, err: io.err() }).toEqual({ code: EXIT.OK, err: '' });
+  });
+
+  test('fails when PGSSLROOTCERT holds no certificate: exit 2', async () => {
+    const notACert = path.join(tls.dir, 'not-a-cert.pem');
+    fs.writeFileSync(notACert, 'hello\n');
+    const { code, io } = await run(['--url', url('sslmode=verify-full')], { PGSSLROOTCERT: notACert });
+    expect(code).toBe(EXIT.USAGE);
+    expect(io.err()).toBe(`db-playbook: the CA bundle ${notACert} (PGSSLROOTCERT / sslrootcert) holds no PEM certificate: expected a file such as the RDS bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\n`);
+  });
+
+  test('--help names the same CA bundle sources as the hint, and not NODE_EXTRA_CA_CERTS', async () => {
+    const { io } = await run(['--help']);
+    const help = io.out().replace(/\s+/g, ' ');
+    expect(help).toContain('verify-ca and verify-full check the server\'s certificate against the CA bundle in PGSSLROOTCERT or the URL\'s sslrootcert');
+    expect(help).not.toContain('NODE_EXTRA_CA_CERTS');
   });
 });

@@ -20,9 +20,11 @@ import {
   DeploymentFacts,
   evaluate,
   Finding,
+  foldFixes,
   hasTlsOnlyStatement,
   InstanceFacts,
   judgeParameter,
+  MAX_PARAMETERS_PER_CALL,
   PARAMETER_RULES,
   ParameterRule,
   REPLICA_PARAMETER_RULES,
@@ -488,4 +490,54 @@ test('evaluate reports several misconfigurations at once', () => {
     ['instance.multi-az', 'prod-db', 'FAIL'],
     ['bucket.public-access-block', 'open', 'FAIL'],
   ]);
+});
+
+describe('foldFixes', () => {
+  test('the loose parameters of a custom group share one modify-db-parameter-group call, and a static one adds the reboot', () => {
+    const d = facts({ parameterGroup: { name: 'prod-postgres17', values: { ...PLAYBOOK_PARAMETERS, track_io_timing: '0', shared_preload_libraries: 'auto_explain' } } });
+    const findings = evaluate(d, NOW);
+    const folded = foldFixes(d, findings);
+    expect(folded.map((f) => f.findings.map((x) => x.id))).toEqual([['parameter.shared_preload_libraries', 'parameter.track_io_timing']]);
+    expect(folded[0].fix).toBe('aws rds modify-db-parameter-group --region us-east-1 --db-parameter-group-name prod-postgres17 --parameters '
+      + '"ParameterName=shared_preload_libraries,ParameterValue=\'pg_stat_statements,auto_explain\',ApplyMethod=pending-reboot" '
+      + '"ParameterName=track_io_timing,ParameterValue=1,ApplyMethod=immediate", then reboot prod-db in a maintenance window '
+      + '(library: TunedParameterGroup sets it; drop the override from PostgresDatabase parameters)');
+  });
+
+  test('on a default parameter group, the one advice for every parameter is given once', () => {
+    const d = facts({ parameterGroup: { name: 'default.postgres17', values: {} } });
+    const findings = evaluate(d, NOW);
+    const parameterFindings = findings.filter((f) => f.id.startsWith('parameter.') && f.status !== 'PASS');
+    expect(parameterFindings.length).toBeGreaterThan(10);
+    const folded = foldFixes(d, findings);
+    expect(folded).toHaveLength(1);
+    expect(folded[0].findings).toEqual(parameterFindings);
+    expect(folded[0].fix).toMatch(/^create a custom group with the playbook's values and `aws rds modify-db-instance .*--db-parameter-group-name <group>/);
+  });
+
+  test('a replica\'s loose parameters share a call on its own group; other fixes stay one per finding, in report order', () => {
+    const d = facts({
+      instance: instance({ multiAz: false }),
+      replicas: [{ id: 'prod-db-replica-1', region: 'us-east-1', status: 'available',
+        parameterGroup: { name: 'prod-postgres17-replica', values: { hot_standby_feedback: '1', max_standby_streaming_delay: '-1' } } }],
+      buckets: [bucket({ versioning: undefined, replication: undefined })],
+    });
+    const folded = foldFixes(d, evaluate(d, NOW));
+    expect(folded.map((f) => f.findings.map((x) => `${x.id} ${x.resource}`))).toEqual([
+      ['instance.multi-az prod-db'],
+      ['replica-parameter.hot_standby_feedback prod-db-replica-1', 'replica-parameter.max_standby_streaming_delay prod-db-replica-1'],
+      ['bucket.versioning blobs'],
+      ['bucket.replication blobs'],
+    ]);
+    expect(folded[1].fix).toMatch(/^aws rds modify-db-parameter-group --region us-east-1 --db-parameter-group-name prod-postgres17-replica --parameters "ParameterName=hot_standby_feedback,ParameterValue=0,ApplyMethod=immediate" "ParameterName=max_standby_streaming_delay,/);
+  });
+
+  test('PASS findings have no fix to fold', () => {
+    expect(foldFixes(facts(), evaluate(facts(), NOW))).toEqual([]);
+  });
+
+  test('one call can set every parameter a group has a rule for (the API takes at most 20)', () => {
+    expect(PARAMETER_RULES.length).toBeLessThanOrEqual(MAX_PARAMETERS_PER_CALL);
+    expect(REPLICA_PARAMETER_RULES.length).toBeLessThanOrEqual(MAX_PARAMETERS_PER_CALL);
+  });
 });

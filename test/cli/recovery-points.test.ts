@@ -131,6 +131,8 @@ describe('recovery-points', () => {
       encrypted: true,
       kmsKeyId: seeded.kms.dr.arn,
       status: 'available',
+      restoreWindow: null,
+      vault: null,
     });
     for (const p of points) expect((now - Date.parse(p.created as string)) / 1000).toBeCloseTo(p.ageSeconds as number, -1);
     expect(points[0].restoreWindow).toEqual({ earliest: points[0].created, latest: expect.any(String), from: expect.stringContaining('LatestRestorableTime') });
@@ -192,7 +194,7 @@ describe('recovery-points', () => {
 
   test.each([
     ['fails when the source does not exist', ['--source', 'no-such-db'], /db-playbook: no DB instance 'no-such-db' in us-east-1/],
-    ['fails when a region is not a region name', ['--source', 'playbook-db', '--regions', 'us-west-2,mars'], /'mars' is not an AWS region name/],
+    ['fails when a region is not a region name', ['--source', 'playbook-db', '--regions', 'us-west-2,mars'], /--regions must be an AWS region name: .*such as us-west-2.* \(got "mars"\)/],
     ['fails without --source', [], /required option '--source <id>' not specified/],
   ])('%s', async (_name, args, message) => {
     const { code, io } = await run(['recovery-points', ...args]);
@@ -247,6 +249,9 @@ describe('copy', () => {
     const { code } = await run(['copy', '--snapshot', fresh.manualSnapshots[0].id, '--to-region', 'us-west-2', '--target-id', 'fresh-adhoc', '--wait', '--json'], io);
     expect(code).toBe(0);
     expect(JSON.parse(io.out())).toEqual({
+      schemaVersion: 1,
+      command: 'copy',
+      generatedAt: new Date(io.now()).toISOString(),
       source: { arn: fresh.manualSnapshots[0].arn, region: 'us-east-1', encrypted: true, kmsKeyId: fresh.kms.primary.arn },
       copy: { id: 'fresh-adhoc', arn: 'arn:aws:rds:us-west-2:123456789012:snapshot:fresh-adhoc', region: 'us-west-2', status: 'available', encrypted: true, kmsKeyId: fresh.kms.dr.arn },
       kmsKeyFrom: `the newest earlier copy of 'fresh-db' in us-west-2 (fresh-db-manual-2-us-west-2)`,

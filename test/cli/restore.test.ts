@@ -21,6 +21,10 @@ import {
   RestoreDBInstanceToPointInTimeCommandInput,
   StopDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { main } from '../../cli/program';
 import { restoreRequest } from '../../cli/commands/restore';
 import { RESTORE_STARTED_TAG, RESTORE_TIME_TAG, RESTORED_FROM_TAG } from '../../cli/rds/instances';
@@ -29,6 +33,8 @@ import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { startPostgres } from '../support/postgres-server';
 import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
+import { startStatusProxy } from './support/status-proxy';
+import { startTlsPostgres } from './support/tls-postgres';
 
 let moto: MotoServer;
 let seeded: SeededDeployment;
@@ -232,13 +238,22 @@ test('--dry-run --json prints the plan as JSON', async () => {
   expect(await accountState()).toEqual(before);
 });
 
+test('--to takes the time as a PostgreSQL log line prints it (2026-12-01 06:14:26.123 UTC)', async () => {
+  const to = await timeInWindow();
+  // What log_line_prefix %m writes, in RDS's log_timezone UTC.
+  const logTime = `${to.toISOString().slice(0, 10)} ${to.toISOString().slice(11, 23)} UTC`;
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', logTime, '--target', 'playbook-db-logtime', '--dry-run', '--json']);
+  expect({ code, err: io.err() }).toEqual({ code: 0, err: '' });
+  expect(JSON.parse(io.out())).toMatchObject({ restoreTime: to.toISOString(), request: { RestoreTime: to.toISOString() } });
+});
+
 // --- refusals ------------------------------------------------------------------------------------
 
 describe('refuses with exit 2, a clear message and nothing created', () => {
   const future = () => new Date(Date.now() + 86_400_000).toISOString();
   const cases: [string, () => string[], RegExp][] = [
-    ['fails when the time has no offset', () => ['--to', '2026-03-14T13:44:59', '--target', 'x-restored'], /--to: '2026-03-14T13:44:59' is not an ISO-8601 time with an explicit offset \(add Z for UTC/],
-    ['fails when the time is malformed', () => ['--to', 'yesterday 13:44', '--target', 'x-restored'], /--to: 'yesterday 13:44' is not an ISO-8601 time with an explicit offset: e\.g\. 2026-03-14T13:44:59Z/],
+    ['fails when the time has no offset', () => ['--to', '2026-03-14T13:44:59', '--target', 'x-restored'], /--to: '2026-03-14T13:44:59' is not a time with a time zone: it has no time zone \(add Z or UTC for UTC.*; accepted: ISO 8601 with an offset .* or a PostgreSQL log time \(2026-03-14 13:44:59 UTC/],
+    ['fails when the time is malformed', () => ['--to', 'yesterday 13:44', '--target', 'x-restored'], /--to: 'yesterday 13:44' is not a time with a time zone; accepted: ISO 8601 with an offset \(2026-03-14T13:44:59Z, 2026-03-14T14:44:59\+01:00\) or a PostgreSQL log time/],
     ['fails when the date does not exist', () => ['--to', '2026-02-30T10:00:00Z', '--target', 'x-restored'], /'2026-02-30T10:00:00Z' is not a valid date and time/],
     ['fails when the time is before the window', () => ['--to', '2001-01-01T00:00:00Z', '--target', 'x-restored'], /--to 2001-01-01T00:00:00\.000Z is before the earliest restorable time: the restorable window of 'playbook-db' is \S+ to \S+/],
     ['fails when the time is after the window', () => ['--to', future(), '--target', 'x-restored'], /is after the latest restorable time: .*use an earlier time or --latest/],
@@ -247,7 +262,7 @@ describe('refuses with exit 2, a clear message and nothing created', () => {
     ['fails when the target is the source', () => ['--latest', '--target', seeded.primary.id], /is the source itself/],
     ['fails when the target id is invalid', () => ['--latest', '--target', 'db--restored'], /--target 'db--restored' is not a valid DB instance identifier: it must not contain two consecutive hyphens/],
     ['fails when the target id starts with a digit', () => ['--latest', '--target', '1db'], /it must start with a letter/],
-    ['fails when neither --to nor --latest is given', () => ['--target', 'x-restored'], /give the time to restore to: --to <ISO-8601 time> or --latest/],
+    ['fails when neither --to nor --latest is given', () => ['--target', 'x-restored'], /give the time to restore to: --to <time> \(ISO 8601 with an offset .*\) or --latest/],
     ['fails when both --to and --latest are given', () => ['--to', '2026-03-14T13:44:59Z', '--latest', '--target', 'x-restored'], /option '--to <time>' cannot be used with option '--latest'/],
     ['fails when the proxy does not exist', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', 'no-such-proxy'], /--cutover-proxy: no RDS Proxy 'no-such-proxy' in us-east-1/],
     ['fails when --verify-sql has no user', () => ['--latest', '--target', 'x-restored', '--verify-sql', 'SELECT 1'], /--verify-sql needs a database user/],
@@ -331,16 +346,19 @@ describe('--verify-sql and --cutover-proxy', () => {
       expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-cutover: available (elapsed 0s)\n' });
       const result = JSON.parse(io.out());
       expect(result).toMatchObject({
-        source: seeded.primary.id,
+        schemaVersion: 1,
+        command: 'restore',
+        dryRun: false,
+        action: 'restore',
+        source: { id: seeded.primary.id },
         target: 'playbook-db-cutover',
         restoreTime: 'latest',
-        resumed: false,
         status: 'available',
         endpoint: { address: expect.stringContaining('playbook-db-cutover'), port: 5433 },
         kmsKeyId: seeded.kms.primary.arn,
         restoreSeconds: 0,
-        verify: { ok: true, target: `127.0.0.1:${pg.port}/postgres`, rowCount: 1, firstRow: { answer: 42 } },
-        cutover: { proxy: seeded.proxy!.name, before: [seeded.primary.id], after: ['playbook-db-cutover'] },
+        verify: { sql: 'SELECT 41 + 1 AS answer', ok: true, target: `127.0.0.1:${pg.port}/postgres`, rowCount: 1, firstRow: { answer: 42 }, error: null },
+        cutover: { proxy: seeded.proxy!.name, before: [seeded.primary.id], after: ['playbook-db-cutover'], done: true },
       });
       expect(result.followUp.join('\n')).toMatch(/The CDK stack still names 'playbook-db' as the database and as the target of proxy 'playbook-proxy'.*the next `cdk deploy` would point the proxy back/);
       const { Targets = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
@@ -349,6 +367,41 @@ describe('--verify-sql and --cutover-proxy', () => {
     } finally {
       await pg.stop();
     }
+  });
+
+  test('verifies over TLS with verify-full against the CA bundle in PGSSLROOTCERT', async () => {
+    const tls = await startTlsPostgres();
+    try {
+      const url = `postgresql://postgres@127.0.0.1:${tls.server.port}/postgres?sslmode=verify-full`;
+      const io = fakeIo({ ...motoEnv(moto.endpoint), PGSSLROOTCERT: tls.caFile });
+      const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-tls',
+        '--verify-sql', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()', '--verify-url', url, '--json'], io);
+      expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-tls: available (elapsed 0s)\n' });
+      expect(JSON.parse(io.out()).verify).toMatchObject({ ok: true, firstRow: { ssl: true } });
+    } finally {
+      await tls.stop();
+    }
+  });
+
+  describe('fails before the restore, exit 2 and nothing created, when --verify-sql could not check TLS', () => {
+    const notACert = path.join(os.tmpdir(), `not-a-cert-${process.pid}.pem`);
+    beforeAll(() => fs.writeFileSync(notACert, 'hello\n'));
+    afterAll(() => fs.rmSync(notACert, { force: true }));
+    test.each([
+      ['no CA bundle is given (sslmode verify-full by default)', 'postgresql://app@RESTORED/app', {},
+        /--verify-sql: sslmode verify-full checks the restored instance's certificate, and no CA bundle is given: set PGSSLROOTCERT \(or sslrootcert= in --verify-url\) to the RDS CA bundle, https:\/\/truststore/],
+      ['PGSSLROOTCERT names a file that does not exist', 'postgresql://app@RESTORED/app?sslmode=verify-ca', { PGSSLROOTCERT: '/nonexistent/global-bundle.pem' },
+        /cannot read the CA bundle \/nonexistent\/global-bundle\.pem \(PGSSLROOTCERT\): ENOENT/],
+      ['sslrootcert names a file without a certificate', `postgresql://app@RESTORED/app?sslrootcert=${encodeURIComponent(notACert)}`, { PGSSLROOTCERT: '/ignored.pem' },
+        /the CA bundle \S+not-a-cert-\d+\.pem \(sslrootcert in --verify-url\) holds no PEM certificate/],
+    ])('%s', async (_name, url, env, message) => {
+      const before = await accountState();
+      const io = fakeIo({ ...motoEnv(moto.endpoint), ...env });
+      const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-no-ca', '--verify-sql', 'SELECT 1', '--verify-url', url], io);
+      expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+      expect(io.err()).toMatch(message);
+      expect(await accountState()).toEqual(before);
+    });
   });
 
   test('fails with exit 1 when the verification SQL fails, keeps the instance and does not cut over', async () => {
@@ -403,6 +456,22 @@ describe('waitFor', () => {
     expect(io.sleeps).toEqual([15_000, 15_000, 15_000, 15_000]);
   });
 
+  test('without a terminal, repeats an unchanged state at least every 30 s (a CI log is never silent for long)', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await waitFor({ ...base, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 3_600_000, poll: scripted([...Array(9).fill('creating'), 'available']) });
+    expect(io.out()).toBe([
+      'db-r: creating (elapsed 0s)', 'db-r: creating (elapsed 30s)', 'db-r: creating (elapsed 1m 0s)', 'db-r: creating (elapsed 1m 30s)',
+      'db-r: creating (elapsed 2m 0s)', 'db-r: available (elapsed 2m 15s)', '',
+    ].join('\n'));
+  });
+
+  test('without a terminal, a poll interval over 30 s still gives a line every 30 s', async () => {
+    const io = fakeIo({}, { now: 0 });
+    await waitFor({ ...base, pollMs: 300_000, io, write: io.stdout, tty: false, startedAt: 0, timeoutMs: 3_600_000, poll: scripted(['modifying', 'modifying', 'modifying', 'available']) });
+    expect(io.out()).toBe('db-r: modifying (elapsed 0s)\ndb-r: modifying (elapsed 30s)\ndb-r: modifying (elapsed 1m 0s)\ndb-r: available (elapsed 1m 30s)\n');
+    expect(io.sleeps).toEqual([30_000, 30_000, 30_000]);
+  });
+
   test('rewrites one line with \\r on a terminal', async () => {
     const io = fakeIo({}, { now: 0 });
     await waitFor({ ...base, io, write: io.stdout, tty: true, startedAt: -125_000, timeoutMs: 3_600_000, poll: scripted(['creating', 'backing-up', 'available']) });
@@ -424,20 +493,38 @@ describe('waitFor', () => {
   });
 });
 
-test('--timeout ends the wait with exit 1 and the resume hint', async () => {
-  // moto's restored instance is 'available' at once: hold it 'creating' by answering the target's
-  // DescribeDBInstances from a copy with that state (the restore call itself goes to moto).
+/**
+ * moto's restored instance is 'available' at once: hold `target` 'creating' by answering its
+ * DescribeDBInstances from a copy with that state (the restore call itself goes to moto).
+ * `onPoll` runs at each of those polls (the n-th, from 1).
+ */
+function holdCreating(target: string, onPoll: (n: number) => void = () => undefined): { polls: () => number } {
   const original = RDSClient.prototype.send;
+  let calls = 0;
   let polls = 0;
   jest.spyOn(RDSClient.prototype, 'send').mockImplementation(async function (this: RDSClient, command: unknown, ...rest: unknown[]) {
     // A wait that ignores --timeout would poll forever: fail fast instead.
-    if (++polls > 1000) throw new Error('polled more than 1000 times: --timeout is not enforced');
+    if (++calls > 1000) throw new Error('polled more than 1000 times: --timeout is not enforced');
     const result = await (original as (...a: unknown[]) => Promise<{ DBInstances?: DBInstance[] }>).call(this, command, ...rest);
-    if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === 'playbook-db-slow' && result.DBInstances) {
+    if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === target && result.DBInstances) {
+      onPoll(++polls);
       return { ...result, DBInstances: result.DBInstances.map((i) => ({ ...i, DBInstanceStatus: 'creating' })) };
     }
     return result;
   } as never);
+  return { polls: () => polls };
+}
+
+test('without a terminal, the wait prints the state and elapsed time at least every 30 s', async () => {
+  holdCreating('playbook-db-heartbeat');
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-heartbeat', '--timeout', '2']);
+  expect(code).toBe(1);
+  const progress = io.out().split('\n').filter((l) => l.startsWith('playbook-db-heartbeat:'));
+  expect(progress).toEqual(['0s', '30s', '1m 0s', '1m 30s', '2m 0s'].map((t) => `playbook-db-heartbeat: creating (elapsed ${t})`));
+});
+
+test('--timeout ends the wait with exit 1 and the resume hint', async () => {
+  holdCreating('playbook-db-slow');
   const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-slow', '--timeout', '1']);
   expect(code).toBe(1);
   expect(io.out()).toContain('playbook-db-slow: creating (elapsed 0s)\n');
@@ -447,3 +534,92 @@ test('--timeout ends the wait with exit 1 and the resume hint', async () => {
 function tagsOf(instance: DBInstance): Record<string, string> {
   return Object.fromEntries((instance.TagList ?? []).map((t) => [t.Key!, t.Value!]));
 }
+
+// --- Ctrl-C --------------------------------------------------------------------------------------
+
+/** The words of a shell command line, as bash splits and unquotes them. */
+function shellWords(line: string): string[] {
+  const out = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`bash could not parse: ${line}\n${out.stderr}`);
+  return out.stdout.split('\0').slice(0, -1);
+}
+
+describe('Ctrl-C during restore', () => {
+  test('says the restore goes on in AWS, prints the exact command to resume and exits 130; that command resumes', async () => {
+    const pg = await startPostgres();
+    try {
+      const to = await timeInWindow();
+      const url = `postgresql://postgres:s3cret@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
+      const sql = "SELECT 'it''s restored' AS answer";
+      const io = fakeIo(motoEnv(moto.endpoint));
+      // GIVEN a restore still 'creating' at its third poll, when the operator presses Ctrl-C
+      const held = holdCreating('playbook-db-ctrl-c', (n) => { if (n === 3) expect(io.interrupt()).toBe(true); });
+
+      const code = await main(['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-ctrl-c',
+        '--verify-sql', sql, '--verify-url', url, '--timeout', '30'], io);
+
+      // THEN exit 130, no more polls, what goes on and how to resume
+      expect(code).toBe(130);
+      expect(held.polls()).toBe(3);
+      const lines = io.err().split('\n');
+      expect(lines[0]).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to ${to.toISOString()} as 'playbook-db-ctrl-c' goes on in AWS (Ctrl-C stopped only the wait)`);
+      expect(lines[1]).toBe('hint: to resume waiting for it, then verify it, run:');
+      expect(lines[2]).toMatch(/^ {2}db-playbook /);
+      expect(lines[2]).not.toContain('s3cret');
+      expect(lines[3]).toBe('The password of --verify-url is left out here: set PGPASSWORD before running it.');
+      expect(lines.slice(4)).toEqual(['']);
+      const argv = shellWords(lines[2].trim());
+      expect(argv).toEqual(['db-playbook', '--region', 'us-east-1', 'restore', '--source', seeded.primary.id, '--to', to.toISOString(),
+        '--target', 'playbook-db-ctrl-c', '--verify-sql', sql, '--verify-url', url.replace(':s3cret', ''), '--timeout', '30']);
+      expect((await describe1('playbook-db-ctrl-c')).TagList).toContainEqual({ Key: RESTORED_FROM_TAG, Value: seeded.primary.id });
+      jest.restoreAllMocks();
+
+      // WHEN the operator runs the printed command (with PGPASSWORD set, as it says)
+      const sent = recordRdsCommands();
+      const again = fakeIo({ ...motoEnv(moto.endpoint), PGPASSWORD: 's3cret' });
+      expect(await main(argv.slice(1), again)).toBe(0);
+
+      // THEN it waits for the restore under way instead of starting another, and verifies it
+      expect(sent.filter((c) => c.name === RestoreDBInstanceToPointInTimeCommand.name)).toEqual([]);
+      expect(again.out()).toContain(`Resuming: 'playbook-db-ctrl-c' is already a restore of '${seeded.primary.id}'`);
+      expect(again.out()).toContain(`verify    ok on 127.0.0.1:${pg.port}/postgres: 1 row(s), first {"answer":"it's restored"}`);
+    } finally {
+      await pg.stop();
+    }
+  });
+
+  test('the bin, sent SIGINT while it waits (against moto), exits 130 at once with the resume command', async () => {
+    // moto makes the restored instance available at once: a proxy in front of it reports 'creating'.
+    const proxy = await startStatusProxy(moto.endpoint, 'playbook-db-sigint', 'creating');
+    try {
+      const bin = path.resolve(__dirname, '..', '..', 'assets', 'cli', 'db-playbook.js');
+      const child = spawn(process.execPath, [bin, 'restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-sigint'], {
+        env: { PATH: process.env.PATH, ...motoEnv(proxy.url) }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let signalledAt = 0;
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        // The first progress line: the restore was requested and the wait (15 s between polls) has begun.
+        if (!signalledAt && stdout.includes('playbook-db-sigint: creating (elapsed')) {
+          signalledAt = Date.now();
+          child.kill('SIGINT');
+        }
+      });
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+      clearTimeout(killer);
+      expect({ status, signal }).toEqual({ status: 130, signal: null });
+      // Well before the next poll: the sleep was cut short.
+      expect(Date.now() - signalledAt).toBeLessThan(10_000);
+      expect(stderr).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to the latest restorable time as 'playbook-db-sigint' goes on in AWS (Ctrl-C stopped only the wait)\n`
+        + 'hint: to resume waiting for it, run:\n'
+        + `  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --latest --target playbook-db-sigint\n`);
+      expect(proxy.polls()).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+});

@@ -19,12 +19,16 @@ export interface FakeIo extends Io {
   readonly sleeps: number[];
   /** Moves the clock forward. */
   advance(ms: number): void;
+  /** Presses Ctrl-C: calls the listeners registered with onInterrupt (false when there are none: SIGINT would end the process). */
+  interrupt(): boolean;
 }
 
 /** Options of fakeIo. */
 export interface FakeIoOptions {
   /** @default false */
   readonly isTty?: boolean;
+  /** The width text is wrapped to. @default 100 (what the CLI uses without a terminal) */
+  readonly columns?: number;
   /** The clock's start, in ms since the epoch. @default Date.now() */
   readonly now?: number;
 }
@@ -39,14 +43,25 @@ export function fakeIo(env: NodeJS.ProcessEnv = {}, options: FakeIoOptions = {})
   let stderr = '';
   let clock = options.now ?? Date.now();
   const sleeps: number[] = [];
+  const interruptListeners = new Set<() => void>();
   return {
     stdout: (t) => { stdout += t; },
     stderr: (t) => { stderr += t; },
     env,
     isTty: options.isTty ?? false,
+    columns: options.columns ?? 100,
     now: () => clock,
     // Yields a macrotask, so a loop that never stops waiting still lets jest's timeout fire.
     sleep: async (ms) => { sleeps.push(ms); clock += ms; await new Promise((r) => setImmediate(r)); },
+    onInterrupt: (listener) => {
+      interruptListeners.add(listener);
+      return () => { interruptListeners.delete(listener); };
+    },
+    interrupt: () => {
+      const listeners = [...interruptListeners];
+      for (const listener of listeners) listener();
+      return listeners.length > 0;
+    },
     out: () => stdout,
     err: () => stderr,
     sleeps,

@@ -1,0 +1,280 @@
+/**
+ * One JSON shape for every `--json` output (cli/json-output.ts): each command's document is
+ * checked against a schema written here (field names and types, exact key sets; not copied
+ * output), on real runs against moto, a seeded deployment and a real PostgreSQL. Also: doctor's
+ * and inspect's findings have the same fields, a dry run has the keys of the real run, and
+ * errors are JSON documents on stdout with the exit code they have without --json.
+ */
+import { DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { main } from '../../cli/program';
+import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
+import { MotoServer, startMoto } from '../support/moto-server';
+import { PostgresServer, startPostgres } from '../support/postgres-server';
+import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
+
+// --- a small schema language --------------------------------------------------------------------
+
+/** A schema: a type name, a literal set, an array of one schema, an object with exactly these keys, or nullable. */
+type Schema = 'string' | 'number' | 'boolean' | 'object' | 'iso-time' | { oneOf: readonly unknown[] } | { nullable: Schema } | [Schema] | { [key: string]: Schema };
+
+const nullable = (s: Schema): Schema => ({ nullable: s });
+const oneOf = (...values: unknown[]): Schema => ({ oneOf: values });
+
+/** Where `value` does not match `schema` (empty: it matches). */
+function violations(value: unknown, schema: Schema, at = '$'): string[] {
+  if (typeof schema === 'string') {
+    switch (schema) {
+      case 'iso-time': return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(value) ? [] : [`${at}: ${JSON.stringify(value)} is not an ISO 8601 UTC time`];
+      case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value) ? [] : [`${at}: not an object`];
+      default: return typeof value === schema ? [] : [`${at}: ${JSON.stringify(value)} is not a ${schema}`];
+    }
+  }
+  if (Array.isArray(schema)) {
+    if (!Array.isArray(value)) return [`${at}: not an array`];
+    return value.flatMap((v, i) => violations(v, schema[0], `${at}[${i}]`));
+  }
+  if ('nullable' in schema && Object.keys(schema).length === 1) return value === null ? [] : violations(value, schema.nullable as Schema, at);
+  if ('oneOf' in schema && Object.keys(schema).length === 1) return (schema.oneOf as unknown[]).includes(value) ? [] : [`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.oneOf)}`];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${at}: not an object`];
+  const keys = Object.keys(value);
+  const expected = Object.keys(schema);
+  const problems = [
+    ...expected.filter((k) => !keys.includes(k)).map((k) => `${at}.${k}: missing`),
+    ...keys.filter((k) => !expected.includes(k)).map((k) => `${at}.${k}: not in the schema`),
+  ];
+  return [...problems, ...expected.filter((k) => keys.includes(k)).flatMap((k) => violations((value as Record<string, unknown>)[k], (schema as Record<string, Schema>)[k], `${at}.${k}`))];
+}
+
+test('the schema check finds a missing key, an extra key, a wrong type and a null where none is allowed', () => {
+  expect(violations({ a: 1, b: 'x', c: null, d: [1, 'two'] }, { a: 'string', c: 'string', d: ['number'], e: nullable('number') })).toEqual([
+    '$.e: missing', '$.b: not in the schema', '$.a: 1 is not a string', '$.c: null is not a string', '$.d[1]: "two" is not a number',
+  ]);
+});
+
+const envelope = (command: string | null) => ({ schemaVersion: oneOf(1), command: oneOf(command), generatedAt: 'iso-time' }) as const;
+
+const SEVERITY = oneOf('FAIL', 'WARN', 'INFO', 'PASS');
+const FINDING: Schema = { rule: 'string', severity: SEVERITY, resource: 'string', title: 'string', message: 'string', fix: 'string' };
+const SUMMARY: Schema = { FAIL: 'number', WARN: 'number', INFO: 'number', PASS: 'number' };
+const ERROR = (command: string | null): Schema => ({
+  ...envelope(command),
+  error: {
+    code: oneOf('usage', 'no-credentials', 'credentials-rejected', 'timeout', 'interrupted', 'aws', 'failure'),
+    message: 'string',
+    hint: nullable('string'),
+    exitCode: 'number',
+  },
+});
+
+const RESTORE: Schema = {
+  ...envelope('restore'),
+  dryRun: 'boolean',
+  action: oneOf('restore', 'resume'),
+  region: 'string',
+  source: { id: 'string', arn: nullable('string'), engine: nullable('string'), engineVersion: nullable('string'), status: nullable('string') },
+  target: 'string',
+  restoreTime: 'string',
+  window: nullable({ earliest: nullable('string'), latest: nullable('string'), earliestFrom: 'string', latestFrom: 'string' }),
+  kmsKeyId: nullable('string'),
+  request: nullable('object'),
+  notCarried: ['string'],
+  status: nullable('string'),
+  endpoint: nullable({ address: 'string', port: 'number' }),
+  restoreSeconds: nullable('number'),
+  verify: nullable({ sql: 'string', target: nullable('string'), ok: nullable('boolean'), rowCount: nullable('number'), firstRow: nullable('object'), error: nullable('string') }),
+  cutover: nullable({ proxy: 'string', before: ['string'], after: nullable(['string']), done: 'boolean' }),
+  followUp: ['string'],
+};
+
+const RECOVERY_POINTS: Schema = {
+  ...envelope('recovery-points'),
+  source: { id: 'string', arn: nullable('string'), region: 'string' },
+  regions: ['string'],
+  recoveryPoints: [{
+    type: oneOf('automated-backup', 'replicated-automated-backup', 'automated-snapshot', 'manual-snapshot', 'aws-backup', 'cross-region-copy'),
+    id: 'string', arn: nullable('string'), region: 'string', created: nullable('iso-time'), ageSeconds: nullable('number'), age: 'string',
+    encrypted: 'boolean', kmsKeyId: nullable('string'), status: nullable('string'),
+    restoreWindow: nullable({ earliest: nullable('iso-time'), latest: nullable('iso-time'), from: 'string' }), vault: nullable('string'),
+  }],
+  warnings: ['string'],
+};
+
+const COPY: Schema = {
+  ...envelope('copy'),
+  source: { arn: nullable('string'), region: 'string', encrypted: 'boolean', kmsKeyId: nullable('string') },
+  copy: { id: 'string', arn: nullable('string'), region: 'string', status: nullable('string'), encrypted: 'boolean', kmsKeyId: 'string' },
+  kmsKeyFrom: 'string',
+};
+
+const DOCTOR: Schema = { ...envelope('doctor'), instance: 'string', region: 'string', drRegion: nullable('string'), summary: SUMMARY, findings: [FINDING] };
+
+const INSPECT: Schema = {
+  ...envelope('inspect'),
+  target: 'string', database: 'string', user: 'string', serverVersion: 'string', inRecovery: 'boolean', readAt: 'iso-time', statisticsSince: nullable('iso-time'),
+  thresholds: 'object', failOn: ['string'], failed: ['string'],
+  missingIndexes: ['object'], unusedIndexes: ['object'], duplicateIndexes: ['object'], nPlusOne: ['object'],
+  pgStatStatements: 'object', topStatements: nullable('object'), largeTables: ['object'],
+  health: { cacheHitRatio: 'object', deadTuples: ['object'], longRunning: ['object'], idleInTransaction: ['object'] },
+  summary: SUMMARY,
+  findings: [FINDING],
+};
+
+// --- the test bed -------------------------------------------------------------------------------
+
+let moto: MotoServer;
+let seeded: SeededDeployment;
+let pg: PostgresServer;
+
+beforeAll(async () => {
+  [moto, pg] = await Promise.all([startMoto(), startPostgres()]);
+  seeded = await seedDeployment(moto.endpoint, { database: { multiAz: false } });
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([moto?.stop(), pg?.stop()]);
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+async function run(argv: string[], io: FakeIo = fakeIo(motoEnv(moto.endpoint))): Promise<{ code: number; doc: Record<string, unknown>; io: FakeIo }> {
+  const code = await main(argv, io);
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(io.out()) as Record<string, unknown>;
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${code}):\n${io.out()}\nstderr: ${io.err()}`);
+  }
+  return { code, doc, io };
+}
+
+// --- each command -------------------------------------------------------------------------------
+
+describe('every command\'s --json document has the envelope and its own schema', () => {
+  test('restore --dry-run and restore: one shape, the dry run with dryRun true and null outcomes', async () => {
+    const verify = ['--verify-sql', 'SELECT 1 AS one', '--verify-url', `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`];
+    const argv = ['restore', '--source', seeded.primary.id, '--latest', '--target', 'json-restored', ...verify, '--cutover-proxy', seeded.proxy!.name, '--json'];
+    const dry = await run([...argv, '--dry-run']);
+    const real = await run(argv);
+    expect({ dry: dry.code, real: real.code }).toEqual({ dry: 0, real: 0 });
+    expect(violations(dry.doc, RESTORE)).toEqual([]);
+    expect(violations(real.doc, RESTORE)).toEqual([]);
+    expect(Object.keys(dry.doc)).toEqual(Object.keys(real.doc));
+    expect(dry.doc).toMatchObject({ dryRun: true, status: null, endpoint: null, restoreSeconds: null, verify: { ok: null, rowCount: null }, cutover: { done: false, after: null } });
+    expect(real.doc).toMatchObject({ dryRun: false, status: 'available', verify: { ok: true, rowCount: 1 }, cutover: { done: true, after: ['json-restored'] } });
+  });
+
+  test('restore without --verify-sql and --cutover-proxy: those are null, not left out', async () => {
+    const { code, doc } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'json-plain', '--dry-run', '--json']);
+    expect(code).toBe(0);
+    expect(violations(doc, RESTORE)).toEqual([]);
+    expect(doc).toMatchObject({ verify: null, cutover: null });
+  });
+
+  test('recovery-points', async () => {
+    const { code, doc } = await run(['recovery-points', '--source', seeded.primary.id, '--regions', 'us-west-2', '--json']);
+    expect(code).toBe(0);
+    expect(violations(doc, RECOVERY_POINTS)).toEqual([]);
+    expect((doc.recoveryPoints as unknown[]).length).toBeGreaterThan(2);
+  });
+
+  test('copy', async () => {
+    const { code, doc } = await run(['copy', '--snapshot', seeded.manualSnapshots[0].id, '--to-region', 'us-west-2', '--target-id', 'json-copy', '--kms-key', seeded.kms.dr.arn, '--json']);
+    expect(code).toBe(0);
+    expect(violations(doc, COPY)).toEqual([]);
+  });
+
+  test('doctor and inspect: their findings have the same fields, last in the document after the summary', async () => {
+    const doctor = await run(['doctor', '--instance', seeded.primary.id, '--buckets', seeded.buckets.primary.name, '--json']);
+    const inspect = await run(['inspect', '--url', pg.connectionString(), '--fail-on', 'pg-stat-statements-missing', '--json']);
+    expect({ doctor: doctor.code, inspect: inspect.code }).toEqual({ doctor: 3, inspect: 3 });
+    expect(violations(doctor.doc, DOCTOR)).toEqual([]);
+    expect(violations(inspect.doc, INSPECT)).toEqual([]);
+    for (const doc of [doctor.doc, inspect.doc]) {
+      expect(Object.keys(doc).slice(-2)).toEqual(['summary', 'findings']);
+      const findings = doc.findings as { severity: string }[];
+      expect(findings.length).toBeGreaterThan(0);
+      // The summary counts the findings.
+      expect(doc.summary).toEqual(Object.fromEntries(['FAIL', 'WARN', 'INFO', 'PASS'].map((s) => [s, findings.filter((f) => f.severity === s).length])));
+    }
+    // FAIL means "makes the command exit 3" in both.
+    expect((doctor.doc.findings as { rule: string; severity: string }[]).find((f) => f.rule === 'instance.multi-az')?.severity).toBe('FAIL');
+    expect((inspect.doc.findings as { rule: string; severity: string }[]).find((f) => f.rule === 'pg-stat-statements-missing')?.severity).toBe('FAIL');
+  });
+
+  test('inspect without --fail-on: advice is INFO, nothing is FAIL', async () => {
+    const { code, doc } = await run(['inspect', '--url', pg.connectionString(), '--json']);
+    expect(code).toBe(0);
+    expect(violations(doc, INSPECT)).toEqual([]);
+    expect((doc.findings as { rule: string; severity: string }[]).map((f) => `${f.severity} ${f.rule}`)).toContain('INFO pg-stat-statements-missing');
+    expect(doc.summary).toMatchObject({ FAIL: 0 });
+  });
+});
+
+// --- errors -------------------------------------------------------------------------------------
+
+/** A local endpoint answering every AWS request with AccessDenied, as AWS does without the permission (moto does not enforce IAM). */
+async function accessDeniedEndpoint(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(403, { 'content-type': 'text/xml' }).end('<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+      + '<Message>User: arn:aws:iam::123456789012:user/ops is not authorized to perform: rds:DescribeDBInstances</Message></Error><RequestId>0</RequestId></ErrorResponse>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+describe('with --json, a failure is a JSON error document on stdout, with the exit code it has without --json', () => {
+  test.each([
+    ['bad input', ['restore', '--source', 'playbook-db', '--to', 'yesterday', '--target', 'x-json'], 'restore', 'usage', 2],
+    ['a refused check', ['recovery-points', '--source', 'no-such-db'], 'recovery-points', 'usage', 2],
+    ['an unknown option', ['doctor', '--instance', 'playbook-db', '--bogus'], 'doctor', 'usage', 2],
+    ['an unknown command', ['nosuch'], null, 'usage', 2],
+    ['a bad --region', ['--region', 'mars', 'copy', '--snapshot', 's', '--to-region', 'us-west-2'], 'copy', 'usage', 2],
+  ])('%s', async (_name, argv, command, errorCode, exitCode) => {
+    const plain = fakeIo(motoEnv(moto.endpoint));
+    expect(await main(argv, plain)).toBe(exitCode);
+    const { code, doc, io } = await run([...argv, '--json']);
+    expect(code).toBe(exitCode);
+    expect(violations(doc, ERROR(command))).toEqual([]);
+    expect(doc.error).toMatchObject({ code: errorCode, exitCode });
+    // The message for people is on stderr still, and says the same.
+    expect(io.err()).toContain((doc.error as { message: string }).message);
+  });
+
+  test('an AWS error', async () => {
+    const endpoint = await accessDeniedEndpoint();
+    try {
+      const env = { ...motoEnv(endpoint.url) };
+      const { code, doc } = await run(['doctor', '--instance', 'playbook-db', '--json'], fakeIo(env));
+      expect(code).toBe(1);
+      expect(violations(doc, ERROR('doctor'))).toEqual([]);
+      expect(doc.error).toMatchObject({ code: 'aws', exitCode: 1, hint: null, message: expect.stringMatching(/^AccessDenied: DescribeDBInstances playbook-db in us-east-1: User: .* is not authorized/) });
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  test('Ctrl-C during restore: the hint is the command that resumes it, exit 130', async () => {
+    const io = fakeIo(motoEnv(moto.endpoint));
+    // moto makes the restored instance available at once: report it 'creating', and press Ctrl-C at the first poll.
+    const original = RDSClient.prototype.send;
+    jest.spyOn(RDSClient.prototype, 'send').mockImplementation(async function (this: RDSClient, command: unknown, ...rest: unknown[]) {
+      const result = await (original as (...a: unknown[]) => Promise<{ DBInstances?: DBInstance[] }>).call(this, command, ...rest);
+      if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === 'json-interrupted' && result.DBInstances) {
+        io.interrupt();
+        return { ...result, DBInstances: result.DBInstances.map((i) => ({ ...i, DBInstanceStatus: 'creating' })) };
+      }
+      return result;
+    } as never);
+    const { code, doc } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'json-interrupted', '--json'], io);
+    expect(code).toBe(130);
+    expect(violations(doc, ERROR('restore'))).toEqual([]);
+    expect(doc.error).toMatchObject({
+      code: 'interrupted',
+      exitCode: 130,
+      hint: `to resume waiting for it, run:\n  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --latest --target json-interrupted --json`,
+    });
+  });
+});
