@@ -8,6 +8,7 @@
  *   Node.js 24       npm registry (node-<platform>-<arch>), into node_modules/.cache/: the
  *                    Lambda runtime's Node, for the handlers' tests
  *   redis-server     Debian's package (apt-get), for the cache parameter-group tests
+ *   openssl          Debian's package, when missing: certificates for PostgreSQL with TLS
  *   cfn-lint, moto   Python tools, in this project's machine image; pip when missing
  *
  *   npx tsx scripts/install-test-deps.ts
@@ -63,6 +64,8 @@ function main(): void {
   const lambdaNode = nodeVersionOf(installLambdaNode());
 
   if (!onPath('redis-server') || !onPath('redis-cli')) aptInstall(['redis-server']);
+  // The TLS tests make a CA and server certificates for PostgreSQL.
+  if (!onPath('openssl')) aptInstall(['openssl']);
   const redis = `Redis ${/v=(\S+)/.exec(firstLine('redis-server', ['--version']))?.[1]}`;
 
   if (!onPath('cfn-lint')) pipInstall('cfn-lint', 'cfn-lint');

@@ -13,10 +13,10 @@ export class ProductionStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
-    const drStack = { target: props.drTarget };
+    const drTarget = props.drTarget;
     // <readme:production-dr>
     this.platform = new DataPlatform(this, 'Data', {
-      disasterRecovery: drStack.target,
+      disasterRecovery: drTarget,
       restoreTesting: { tableChecks: [{ table: 'public.orders', minRows: 1000 }] },
     });
     // </readme:production-dr>

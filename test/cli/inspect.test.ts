@@ -24,7 +24,7 @@ import { main } from '../../cli/program';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
-import { startTlsPostgres, TlsPostgres } from './support/tls-postgres';
+import { startTlsPostgres, TlsPostgres } from '../support/tls-postgres';
 
 const ORDERS = 120_000;
 const CUSTOMERS = 2_000;

@@ -34,7 +34,7 @@ import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { startPostgres } from '../support/postgres-server';
 import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
 import { startStatusProxy } from './support/status-proxy';
-import { startTlsPostgres } from './support/tls-postgres';
+import { startTlsPostgres } from '../support/tls-postgres';
 
 let moto: MotoServer;
 let seeded: SeededDeployment;

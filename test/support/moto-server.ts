@@ -34,6 +34,8 @@ export interface MotoServer {
 export interface StartMotoOptions {
   /** How long to wait for the server to answer. @default 30000 ms */
   readonly startTimeoutMs?: number;
+  /** The account moto answers for (MOTO_ACCOUNT_ID). @default moto's, 123456789012 */
+  readonly accountId?: string;
 }
 
 /** SDK v3 client settings for a moto server: its endpoint, a region and moto's dummy credentials. */
@@ -172,7 +174,8 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
     let child: ChildProcess;
     try {
       // Its own process group, so stop() ends the server and any child it started.
-      child = spawn('moto_server', ['-H', HOST, '-p', String(port)], { stdio: ['ignore', log, log], detached: true });
+      const env = opts.accountId ? { ...process.env, MOTO_ACCOUNT_ID: opts.accountId } : process.env;
+      child = spawn('moto_server', ['-H', HOST, '-p', String(port)], { stdio: ['ignore', log, log], detached: true, env });
     } finally {
       fs.closeSync(log);
     }

@@ -6,16 +6,17 @@
  *   // tls.caFile: the CA bundle for PGSSLROOTCERT; tls.server: the server (ssl=on)
  *   await tls.stop();
  *
- * The server's certificate names 127.0.0.1 and localhost (subjectAltName), so verify-full passes
- * with the CA. The key is owned by the user the server runs as (postgres, when the tests run as
+ * The server's certificate names 127.0.0.1 and localhost (subjectAltName), and any `dnsNames`
+ * given (e.g. `*.aaaaaaaaaa.us-east-1.rds.amazonaws.com`, the endpoints moto reports), so
+ * verify-full passes with the CA. The key is owned by the user the server runs as (postgres, when the tests run as
  * root) with mode 0600, as PostgreSQL demands.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runningAsRoot, serverUserIds } from '../../support/postgres-binaries';
-import { PostgresServer, startPostgres } from '../../support/postgres-server';
+import { runningAsRoot, serverUserIds } from './postgres-binaries';
+import { PostgresServer, startPostgres } from './postgres-server';
 
 /** A started TLS server and its CA. */
 export interface TlsPostgres {
@@ -31,13 +32,20 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export async function startTlsPostgres(): Promise<TlsPostgres> {
+/** Options of startTlsPostgres. */
+export interface StartTlsPostgresOptions {
+  /** More names for the certificate's subjectAltName (wildcards allowed). @default none */
+  readonly dnsNames?: string[];
+}
+
+export async function startTlsPostgres(opts: StartTlsPostgresOptions = {}): Promise<TlsPostgres> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pg-tls-'));
   fs.chmodSync(dir, 0o755);
   try {
     openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2', '-subj', '/CN=db-playbook test CA', '-keyout', 'ca.key', '-out', 'ca.pem'], dir);
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
-    fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+    const names = ['IP:127.0.0.1', 'DNS:localhost', ...(opts.dnsNames ?? []).map((n) => `DNS:${n}`)];
+    fs.writeFileSync(path.join(dir, 'san.ext'), `subjectAltName=${names.join(',')}\n`);
     openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-sha256', '-extfile', 'san.ext', '-out', 'server.pem'], dir);
     const key = path.join(dir, 'server.key');
     fs.chmodSync(key, 0o600);
