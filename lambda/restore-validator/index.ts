@@ -30,11 +30,16 @@
  *                      than the invocation's remaining time less a margin, so that a result is
  *                      always reported before the function times out.
  *   METRIC_NAMESPACE   namespace of the EMF metrics ValidationSucceeded / ValidationFailed
- *                      (Count, no dimensions). Default 'CdkDbPlaybook/RestoreTesting'.
+ *                      (Count). Default 'CdkDbPlaybook/RestoreTesting'.
+ *   DB_INSTANCE_ID     the source database's identifier: the metrics' DBInstanceIdentifier
+ *                      dimension, so that each platform's alarm counts its own restore tests.
+ *                      Without it the metrics have no dimension.
  *
  * A failed check, an unreachable instance or a bad configuration is reported as FAILED with the
  * reason and never crashes the function. The function throws (so Lambda retries the event) only
  * when the event cannot be reported at all: no restoreJobId, or PutRestoreValidationResult failed.
+ * A failed report still writes ValidationFailed = 1 (the restore test is not recorded as
+ * validated, whatever the checks said) before the function throws, so the alarm fires.
  *
  * Packaging: bundled by scripts/bundle-handlers.mjs into assets/restore-validator/index.js,
  * handler `index.handler`.
@@ -141,20 +146,23 @@ export function readConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
 
 /**
  * One CloudWatch Embedded Metric Format line: ValidationSucceeded and ValidationFailed (0 or 1,
- * Count) without dimensions, so one alarm covers every restore test; the job's identifiers ride
- * along as properties for Logs Insights.
+ * Count), with the source database's identifier as the DBInstanceIdentifier dimension when
+ * given (one platform's alarm counts its own tests); the job's identifiers ride along as
+ * properties for Logs Insights. `reportError` marks a result that could not be reported: a failure.
  */
-export function metricLine(namespace: string, job: RestoreTestJob, result: ValidationResult, now = Date.now()): string {
-  const failed = result.status === 'SUCCESSFUL' ? 0 : 1;
+export function metricLine(namespace: string, job: RestoreTestJob, result: ValidationResult, now = Date.now(),
+  dbInstanceId?: string, reportError?: string): string {
+  const failed = result.status === 'SUCCESSFUL' && !reportError ? 0 : 1;
   return JSON.stringify({
     _aws: {
       Timestamp: now,
       CloudWatchMetrics: [{
         Namespace: namespace,
-        Dimensions: [[]],
+        Dimensions: [dbInstanceId ? ['DBInstanceIdentifier'] : []],
         Metrics: [{ Name: 'ValidationFailed', Unit: 'Count' }, { Name: 'ValidationSucceeded', Unit: 'Count' }],
       }],
     },
+    ...(dbInstanceId ? { DBInstanceIdentifier: dbInstanceId } : {}),
     ValidationFailed: failed,
     ValidationSucceeded: 1 - failed,
     restoreJobId: job.restoreJobId,
@@ -162,6 +170,7 @@ export function metricLine(namespace: string, job: RestoreTestJob, result: Valid
     createdResourceArn: job.createdResourceArn,
     validationStatus: result.status,
     validationMessage: result.message,
+    ...(reportError ? { reportError } : {}),
   });
 }
 
@@ -329,14 +338,22 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
     }
     const { job, result } = outcome;
     info(`validation ${result.status}: ${result.message}`, { restoreJobId: job.restoreJobId, checks: result.checks });
-    // Throws when the result cannot be reported: Lambda then retries the event.
-    await backup.send(new PutRestoreValidationResultCommand({
-      RestoreJobId: job.restoreJobId,
-      ValidationStatus: result.status,
-      ValidationStatusMessage: result.message,
-    }));
+    const namespace = env.METRIC_NAMESPACE?.trim() || DEFAULT_METRIC_NAMESPACE;
+    const dbInstanceId = env.DB_INSTANCE_ID?.trim() || undefined;
+    try {
+      await backup.send(new PutRestoreValidationResultCommand({
+        RestoreJobId: job.restoreJobId,
+        ValidationStatus: result.status,
+        ValidationStatusMessage: result.message,
+      }));
+    } catch (e) {
+      // AWS Backup has no result for this restore test: count it as a failure (the alarm fires),
+      // then throw so that Lambda retries the report.
+      log(metricLine(namespace, job, result, Date.now(), dbInstanceId, `PutRestoreValidationResult failed: ${messageOf(e)}`));
+      throw e;
+    }
     // After the report, so that a retried invocation does not count one restore test twice.
-    log(metricLine(env.METRIC_NAMESPACE?.trim() || DEFAULT_METRIC_NAMESPACE, job, result));
+    log(metricLine(namespace, job, result, Date.now(), dbInstanceId));
     return { reported: true, restoreJobId: job.restoreJobId, status: result.status, message: result.message };
   };
 }

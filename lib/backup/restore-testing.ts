@@ -11,7 +11,9 @@ import type { PostgresDatabase } from '../database/postgres-database';
 import { handlerAssetDir } from '../private/assets';
 import { platformLogGroup } from '../private/logs';
 import { Profile } from '../profile';
-import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeVpcFunctionRole, acknowledgeWildcardResource } from '../private/nag';
+import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeVpcFunctionRole } from '../private/nag';
+import { grantCalls } from '../private/grants';
+import { restoreValidatorCalls } from '../../shared/aws-calls';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -205,22 +207,20 @@ export class RestoreTesting extends Construct {
         DB_NAME: database.databaseName,
         CHECKS: JSON.stringify({ tables: checks }),
         METRIC_NAMESPACE: metricNamespace,
+        // The metrics' dimension: this platform's alarm counts this platform's restore tests.
+        DB_INSTANCE_ID: database.instance.instanceIdentifier,
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
     });
+    // What the function calls, by shared/aws-calls.ts: Backup's two actions are wildcard-only
+    // (the Service Authorization Reference lists no resource type for them), DescribeDBInstances
+    // of a restored instance whose identifier AWS Backup picks at run time.
     database.secret.grantRead(this.validator);
-    const restoreJobs = Stack.of(this).formatArn({ service: 'backup', resource: 'restore-job', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.validator.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult'],
-      resources: [restoreJobs],
-    }));
-    const instances = Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    this.validator.addToRolePolicy(new iam.PolicyStatement({
-      // DescribeDBInstances cannot be narrowed to instances that do not exist yet.
-      actions: ['rds:DescribeDBInstances'],
-      resources: [instances],
-    }));
-    this.acknowledgeValidatorFindings(restoreJobs, instances);
+    grantCalls(this.validator, restoreValidatorCalls(Stack.of(this).region), {
+      restoredInstance: Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      databaseSecret: 'grant',
+    });
+    this.acknowledgeValidatorFindings();
 
     new events.Rule(this, 'ValidationRule', {
       description: 'A restore test of the database completed: validate it',
@@ -237,6 +237,7 @@ export class RestoreTesting extends Construct {
       metric: new cloudwatch.Metric({
         namespace: metricNamespace,
         metricName: 'ValidationFailed',
+        dimensionsMap: { DBInstanceIdentifier: database.instance.instanceIdentifier },
         statistic: 'Sum',
         period: Duration.hours(1),
       }),
@@ -247,16 +248,12 @@ export class RestoreTesting extends Construct {
     });
   }
 
-  private acknowledgeValidatorFindings(restoreJobs: string, instances: string): void {
+  private acknowledgeValidatorFindings(): void {
     const role = this.validator.role!;
     acknowledgeInlinePolicy(role, 'Restore validator (the database secret, its restore job, DescribeDBInstances)');
     acknowledgeInlinePolicy(this.node.findChild('RestoreRole'), 'AWS Backup restore-test role (the database key)');
     acknowledgeCompliance(this.validator, 'LambdaDLQ',
       'Invoked by EventBridge with 2 retries; a validation that cannot run is reported FAILED to AWS Backup and raises the ValidationFailed alarm: nothing to replay.');
     acknowledgeVpcFunctionRole(role, 'Restore validator');
-    acknowledgeWildcardResource(role, restoreJobs,
-      'Restore job ids are created by each monthly test; the validator reports on the one in its event.');
-    acknowledgeWildcardResource(role, instances,
-      'The restored instance gets an identifier AWS Backup picks at run time; DescribeDBInstances only, read-only.');
   }
 }

@@ -170,6 +170,12 @@ export class RedisCache extends Construct implements ec2.IConnectable {
   public readonly readerEndpoint: string;
   /** The slow log. */
   public readonly slowLog: logs.LogGroup;
+  /**
+   * The identifiers of the replication group's member clusters, one per node
+   * (`<replicationGroupId>-001`, `-002`, ...): ElastiCache publishes its metrics per cluster
+   * (`CacheClusterId`), not per replication group.
+   */
+  public readonly nodeClusterIds: string[];
 
   constructor(scope: Construct, id: string, props: RedisCacheProps) {
     super(scope, id);
@@ -238,9 +244,12 @@ export class RedisCache extends Construct implements ec2.IConnectable {
     });
     this.slowLog = platformLogGroup(this, 'SlowLog', { production, encryptionKey: this.encryptionKey });
 
+    const replicationGroupId = Names.uniqueResourceName(this, { maxLength: 40, separator: '-' }).toLowerCase().replace(/-+/g, '-');
+    // ElastiCache names a non-clustered group's members <group id>-001, -002, ... (one node each).
+    this.nodeClusterIds = Array.from({ length: replicas + 1 }, (_, i) => `${replicationGroupId}-${String(i + 1).padStart(3, '0')}`);
     this.replicationGroup = new elasticache.CfnReplicationGroup(this, 'Resource', {
       replicationGroupDescription: `${purpose} for ${this.node.path} (not a primary store)`,
-      replicationGroupId: Names.uniqueResourceName(this, { maxLength: 40, separator: '-' }).toLowerCase().replace(/-+/g, '-'),
+      replicationGroupId,
       engine: engine.engine,
       engineVersion: engine.version,
       cacheNodeType: nodeType,
@@ -312,13 +321,38 @@ export class RedisCache extends Construct implements ec2.IConnectable {
     };
   }
 
-  /** Any AWS/ElastiCache metric of the primary node's replication group. */
-  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  /**
+   * An AWS/ElastiCache metric of one node: `nodeClusterId` is one of `nodeClusterIds` (the
+   * dimension set `CacheClusterId`, which ElastiCache publishes its host and engine metrics under).
+   */
+  public metricNode(metricName: string, nodeClusterId: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/ElastiCache',
       metricName,
-      dimensionsMap: { ReplicationGroupId: this.replicationGroup.ref },
+      dimensionsMap: { CacheClusterId: nodeClusterId },
       ...props,
+    });
+  }
+
+  /**
+   * An AWS/ElastiCache metric over every node of the group: a metric math expression that sums
+   * the nodes' values (statistic Sum, e.g. Evictions) or takes their maximum, minimum or average
+   * (the statistic's own aggregate), since ElastiCache publishes per node. Nodes that do not
+   * publish the metric (ReplicationLag on the primary) are left out by the expression.
+   *
+   * @default statistic Average
+   */
+  public metric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.IMetric {
+    const statistic = props.statistic ?? 'Average';
+    const aggregate = { Sum: 'SUM', Maximum: 'MAX', Minimum: 'MIN' }[statistic] ?? 'AVG';
+    // Ids unique per metric: one graph or alarm may hold several such expressions.
+    const prefix = metricName.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+    const usingMetrics = Object.fromEntries(this.nodeClusterIds.map((id, i) => [`${prefix}${i}`, this.metricNode(metricName, id, { ...props, statistic })]));
+    return new cloudwatch.MathExpression({
+      expression: `${aggregate}([${Object.keys(usingMetrics).join(', ')}])`,
+      usingMetrics,
+      period: props.period,
+      label: `${metricName} (${aggregate.toLowerCase()} over ${this.nodeClusterIds.length} node${this.nodeClusterIds.length === 1 ? '' : 's'})`,
     });
   }
 }

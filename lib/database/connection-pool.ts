@@ -167,13 +167,21 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
     });
   }
 
-  /** Percent of time the writer target was available to the proxy (minimum over 5 minutes). */
+  /*
+   * RDS publishes the proxy's metrics per proxy node (an EC2 instance, and a proxy may have
+   * several), so the statistics aggregate across nodes the way AWS's own proxy dashboard does:
+   * Average for availability, Sum for counts of connections (per minute: a node publishes each
+   * minute), Sum for failures, percentiles for latency.
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.monitoring.html
+   */
+
+  /** Percent of time the writer target was available, averaged over the proxy's nodes (dimension set ProxyName, TargetGroup, TargetRole). */
   public metricAvailabilityPercentage(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'AWS/RDS',
       metricName: 'AvailabilityPercentage',
       dimensionsMap: { ProxyName: this.proxy.dbProxyName, TargetGroup: 'default', TargetRole: 'READ_WRITE' },
-      statistic: 'Minimum',
+      statistic: 'Average',
       ...props,
     });
   }
@@ -183,19 +191,19 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
     return this.metric('DatabaseConnectionsBorrowLatency', { statistic: 'p90', ...props });
   }
 
-  /** Database connections pinned to one client session (maximum over 5 minutes). */
+  /** Database connections pinned to one client session, summed over the proxy's nodes (use a 1-minute period). */
   public metricPinnedSessions(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('DatabaseConnectionsCurrentlySessionPinned', { statistic: 'Maximum', ...props });
+    return this.metric('DatabaseConnectionsCurrentlySessionPinned', { statistic: 'Sum', period: Duration.minutes(1), ...props });
   }
 
-  /** Open connections from the proxy to the database (maximum over 5 minutes). */
+  /** Open connections from the proxy to the database, summed over the proxy's nodes (use a 1-minute period). */
   public metricDatabaseConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('DatabaseConnections', { statistic: 'Maximum', ...props });
+    return this.metric('DatabaseConnections', { statistic: 'Sum', period: Duration.minutes(1), ...props });
   }
 
-  /** Open client connections to the proxy (maximum over 5 minutes). */
+  /** Open client connections to the proxy, summed over the proxy's nodes (use a 1-minute period). */
   public metricClientConnections(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('ClientConnections', { statistic: 'Maximum', ...props });
+    return this.metric('ClientConnections', { statistic: 'Sum', period: Duration.minutes(1), ...props });
   }
 
   /** Failed attempts of the proxy to open a database connection (sum over 5 minutes). */

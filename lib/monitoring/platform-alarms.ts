@@ -123,6 +123,9 @@ export class PlatformAlarms extends Construct {
    */
   public static readonly SLOW_STATEMENT_PATTERN = '"duration:" "ms" -"plan:"';
 
+  /** The namespace of the slow-statement counts: one metric per DB instance, named by its identifier. */
+  public static readonly SLOW_STATEMENT_NAMESPACE = 'CdkDbPlaybook/SlowStatements';
+
   /** The topic every alarm notifies. */
   public readonly topic: sns.ITopic;
   /** The alarms, by id. */
@@ -202,11 +205,14 @@ export class PlatformAlarms extends Construct {
     // "Any query running longer than 5 seconds should trigger an alert": the statements
     // log_min_duration_statement writes to the exported postgresql log.
     const logGroupName = `/aws/rds/instance/${db.instance.instanceIdentifier}/postgresql`;
+    // A metric filter cannot give its metric a fixed dimension (dimension values come from fields
+    // of the log events, and RDS's lines do not name the instance): the metric is named after the
+    // instance instead, so that each platform's alarm counts its own database's statements.
     const filter = new logs.MetricFilter(this, 'SlowQueryFilter', {
       logGroup: logs.LogGroup.fromLogGroupName(this, 'PostgresqlLog', logGroupName),
       filterPattern: logs.FilterPattern.literal(PlatformAlarms.SLOW_STATEMENT_PATTERN),
-      metricNamespace: 'CdkDbPlaybook/PostgreSQL',
-      metricName: 'SlowStatements',
+      metricNamespace: PlatformAlarms.SLOW_STATEMENT_NAMESPACE,
+      metricName: db.instance.instanceIdentifier,
       metricValue: '1',
       defaultValue: 0,
     });
@@ -228,8 +234,8 @@ export class PlatformAlarms extends Construct {
         percent: true, description: 'RDS Proxy could not reach the writer for 5 minutes' };
       specs.ProxyBorrowLatency = { metric: pool.metricBorrowLatency({ period: MINUTE }), threshold: 100_000, comparison: GT, evaluationPeriods: 5,
         description: 'Clients waited more than 100 ms (p90) for a pooled connection for 5 minutes' };
-      specs.ProxyPinnedSessions = { metric: pool.metricPinnedSessions({ period: Duration.minutes(5) }), threshold: 10, comparison: GT,
-        evaluationPeriods: 3, description: 'More than 10 sessions pinned to a database connection: pooling is lost (SET, temp tables, advisory locks)' };
+      specs.ProxyPinnedSessions = { metric: pool.metricPinnedSessions({ period: MINUTE }), threshold: 10, comparison: GT,
+        evaluationPeriods: 15, description: 'More than 10 sessions pinned to a database connection for 15 minutes: pooling is lost (SET, temp tables, advisory locks)' };
       specs.ProxyConnectionSetupFailures = { metric: pool.metricDatabaseConnectionsSetupFailed({ period: Duration.minutes(5) }), threshold: 1,
         comparison: GTE, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         description: 'RDS Proxy failed to open database connections' };

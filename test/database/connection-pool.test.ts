@@ -100,9 +100,10 @@ describe('ConnectionPool exposes', () => {
     const proxyName = stack.resolve(pool.proxy.dbProxyName);
     const cases: Array<[ReturnType<ConnectionPool['metric']>, string, string]> = [
       [pool.metricBorrowLatency(), 'DatabaseConnectionsBorrowLatency', 'p90'],
-      [pool.metricPinnedSessions(), 'DatabaseConnectionsCurrentlySessionPinned', 'Maximum'],
-      [pool.metricDatabaseConnections(), 'DatabaseConnections', 'Maximum'],
-      [pool.metricClientConnections(), 'ClientConnections', 'Maximum'],
+      // Published per proxy node: Sum is the proxy's total (AWS's guidance for these counts).
+      [pool.metricPinnedSessions(), 'DatabaseConnectionsCurrentlySessionPinned', 'Sum'],
+      [pool.metricDatabaseConnections(), 'DatabaseConnections', 'Sum'],
+      [pool.metricClientConnections(), 'ClientConnections', 'Sum'],
       [pool.metricDatabaseConnectionsSetupFailed(), 'DatabaseConnectionsSetupFailed', 'Sum'],
       [pool.metricClientConnectionsSetupFailedAuth(), 'ClientConnectionsSetupFailedAuth', 'Sum'],
     ];
@@ -113,6 +114,7 @@ describe('ConnectionPool exposes', () => {
     const availability = pool.metricAvailabilityPercentage();
     expect(stack.resolve(availability.dimensions)).toEqual({ ProxyName: proxyName, TargetGroup: 'default', TargetRole: 'READ_WRITE' });
     expect(availability.metricName).toBe('AvailabilityPercentage');
+    expect(availability.statistic).toBe('Average');
   });
 });
 

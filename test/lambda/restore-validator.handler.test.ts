@@ -418,11 +418,31 @@ describe('events that are not a completed restore test', () => {
 });
 
 describe('throws, so that Lambda retries, only when nothing could be reported', () => {
-  test('fails when PutRestoreValidationResult fails', async () => {
+  test('fails when PutRestoreValidationResult fails, and still counts a failed validation for the alarm', async () => {
     backupApi.failPuts = true;
-    const { handler, lines } = handlerWith({ CHECKS: ORDERS_CHECK });
+    const { handler, lines } = handlerWith({ CHECKS: ORDERS_CHECK, DB_INSTANCE_ID: 'shop-db' });
     await expect(handler(restoreEvent())).rejects.toThrow('try again later');
-    expect(metricLines(lines)).toEqual([]);
+    // The checks passed, but AWS Backup has no result: a failure, with this platform's dimension.
+    const [metric, ...more] = metricLines(lines);
+    expect(more).toEqual([]);
+    expect(metric).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['DBInstanceIdentifier']] }] },
+      DBInstanceIdentifier: 'shop-db',
+      ValidationFailed: 1,
+      ValidationSucceeded: 0,
+      validationStatus: 'SUCCESSFUL',
+      reportError: expect.stringMatching(/^PutRestoreValidationResult failed: .*try again later/),
+    });
+  });
+
+  test('names the platform in the metrics: DBInstanceIdentifier from DB_INSTANCE_ID', async () => {
+    const { handler, lines } = handlerWith({ CHECKS: ORDERS_CHECK, DB_INSTANCE_ID: 'shop-db' });
+    await handler(restoreEvent());
+    expect(metricLines(lines)).toEqual([expect.objectContaining({
+      _aws: expect.objectContaining({ CloudWatchMetrics: [expect.objectContaining({ Dimensions: [['DBInstanceIdentifier']] })] }),
+      DBInstanceIdentifier: 'shop-db',
+      ValidationFailed: 0,
+    })]);
   });
 
   test('fails when a completed restore-testing event has no restoreJobId', async () => {

@@ -15,7 +15,7 @@ function build(props: Partial<PlatformAlarmsProps> | ((stack: Stack) => Partial<
   const cache = new RedisCache(stack, 'Cache', { vpc, purpose: CachePurpose.SESSIONS });
   const extra = typeof props === 'function' ? props(stack) : props;
   const alarms = new PlatformAlarms(stack, 'Alarms', { database, replicas, pool, cache, ...extra });
-  return { stack, database, alarms, get template() { return Template.fromStack(stack); } };
+  return { stack, database, cache, alarms, get template() { return Template.fromStack(stack); } };
 }
 
 /** The alarm resource of an alarm id. */
@@ -80,7 +80,9 @@ describe('PlatformAlarms: database', () => {
     b.template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: PlatformAlarms.SLOW_STATEMENT_PATTERN,
       LogGroupName: { 'Fn::Join': ['', ['/aws/rds/instance/', { Ref: b.stack.getLogicalId(b.database.instance.node.defaultChild as never) }, '/postgresql']] },
-      MetricTransformations: [Match.objectLike({ MetricName: 'SlowStatements', MetricNamespace: 'CdkDbPlaybook/PostgreSQL', MetricValue: '1', DefaultValue: 0 })],
+      // One metric per instance (named by its identifier): two platforms in one account never share it.
+      MetricTransformations: [Match.objectLike({ MetricName: { Ref: b.stack.getLogicalId(b.database.instance.node.defaultChild as never) },
+        MetricNamespace: 'CdkDbPlaybook/SlowStatements', MetricValue: '1', DefaultValue: 0 })],
     });
     expect(alarmProps(b, 'SlowQueries')).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
   });
@@ -112,8 +114,15 @@ describe('PlatformAlarms: proxy and cache', () => {
     ['CacheConnections', 'CurrConnections', 60_000],
     ['CacheReplicationLag', 'ReplicationLag', 30],
     ['CacheSwap', 'SwapUsage', 50 * 1024 ** 2],
-  ])('%s on %s above %d', (alarmId, metric, threshold) => {
-    expect(alarmProps(b, alarmId)).toMatchObject({ Namespace: 'AWS/ElastiCache', MetricName: metric, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
+  ])('%s on %s above %d, over every node (CacheClusterId: ElastiCache publishes per node)', (alarmId, metric, threshold) => {
+    const props = alarmProps(b, alarmId);
+    expect(props).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
+    const stats = (props.Metrics as Array<{ MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] } }; Expression?: string }>);
+    const nodes = stats.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric);
+    expect(nodes.map((n) => [n.Namespace, n.MetricName, n.Dimensions])).toEqual(
+      b.cache.nodeClusterIds.map((id) => ['AWS/ElastiCache', metric, [{ Name: 'CacheClusterId', Value: id }]]));
+    expect(b.cache.nodeClusterIds).toHaveLength(2);
+    expect(stats.filter((m) => m.Expression)).toHaveLength(1);
   });
 });
 
