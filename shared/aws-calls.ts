@@ -25,6 +25,11 @@ export interface AwsCall {
   readonly endpoint?: string;
   /** Request context that holds for the call (e.g. `kms:ViaService` for a call made through a service). */
   readonly context?: { readonly [key: string]: string };
+  /**
+   * The IAM condition the grant carries, as a policy's `Condition` element (e.g. kms:CreateGrant
+   * only for AWS resources); the call's `context` satisfies it.
+   */
+  readonly condition?: { readonly [operator: string]: { readonly [key: string]: string } };
   /** Why the caller makes it. */
   readonly why: string;
 }
@@ -82,6 +87,57 @@ export function secretRotationCalls(region: string): AwsCall[] {
       context: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
       why: 'Secrets Manager encrypts the new version with the secret\'s key',
     },
+  ];
+}
+
+/**
+ * The role AWS Backup takes the database's snapshots with and copies them to the DR vault
+ * (lib/backup/cross-region-backup.ts): what AWS's own AWSBackupServiceRolePolicyForBackup grants
+ * for RDS instance snapshots, cross-region copies and their keys, narrowed to this one instance,
+ * the snapshots AWS Backup names `awsbackup:*`, the two vaults and the three keys. AWS Backup
+ * makes these calls itself (no endpoint in the caller's VPC); RDS uses the keys on its behalf.
+ * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForBackup.html
+ */
+export function backupServiceCalls(region: string, drRegion: string): AwsCall[] {
+  const rdsKeyUse = (key: string, keyRegion: string, action: string, why: string): AwsCall => ({
+    action, resource: key, context: { 'kms:ViaService': `rds.${keyRegion}.amazonaws.com` }, why,
+  });
+  const keyCalls = (key: string, keyRegion: string, what: string): AwsCall[] => [
+    { action: 'kms:DescribeKey', resource: key, why: `checks ${what} before it uses it` },
+    {
+      action: 'kms:CreateGrant', resource: key,
+      context: { 'kms:GrantIsForAWSResource': 'true', 'kms:ViaService': `rds.${keyRegion}.amazonaws.com` },
+      condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      why: `RDS creates a grant on ${what} for the snapshot it encrypts`,
+    },
+    ...['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKeyWithoutPlaintext']
+      .map((a) => rdsKeyUse(key, keyRegion, a, `RDS encrypts and re-encrypts the snapshot with ${what}`)),
+  ];
+  const snapshotCalls = (snapshots: string, where: string): AwsCall[] => [
+    { action: 'rds:DescribeDBSnapshots', resource: snapshots, why: `the state of the ${where} snapshot` },
+    { action: 'rds:AddTagsToResource', resource: snapshots, why: `tags the ${where} snapshot with its recovery point` },
+    { action: 'rds:ListTagsForResource', resource: snapshots, why: `reads the ${where} snapshot's tags` },
+    { action: 'rds:DeleteDBSnapshot', resource: snapshots, why: `expires the ${where} snapshot at the end of its lifecycle` },
+    { action: 'rds:ModifyDBSnapshotAttribute', resource: snapshots, why: `AWS's policy grants it on awsbackup:* snapshots (${where})` },
+  ];
+  return [
+    { action: 'rds:DescribeDBInstances', resource: 'database', why: 'the instance the selection names' },
+    { action: 'rds:ListTagsForResource', resource: 'database', why: 'the instance\'s tags, copied to its snapshots' },
+    { action: 'rds:AddTagsToResource', resource: 'database', why: 'as AWS\'s policy grants it' },
+    { action: 'rds:DescribeDBSnapshots', resource: 'database', why: 'the instance\'s snapshots (DescribeDBSnapshots filtered by instance)' },
+    { action: 'rds:CreateDBSnapshot', resource: 'database', why: 'the daily and monthly snapshot, of this instance' },
+    { action: 'rds:CreateDBSnapshot', resource: 'backupSnapshots', why: 'the snapshot it creates, named awsbackup:job-<id>' },
+    ...snapshotCalls('backupSnapshots', region),
+    { action: 'rds:CopyDBSnapshot', resource: 'backupSnapshots', why: 'the copy to the DR region reads the source snapshot' },
+    { action: 'rds:CopyDBSnapshot', resource: 'drBackupSnapshots', why: 'the copy in the DR region, named awsbackup:copyjob-<id>' },
+    ...snapshotCalls('drBackupSnapshots', drRegion),
+    { action: 'backup:DescribeBackupVault', resource: 'vault', why: 'the source vault of the copy' },
+    { action: 'backup:DescribeBackupVault', resource: 'drVault', why: 'the destination vault of the copy' },
+    { action: 'backup:CopyFromBackupVault', resource: 'backupSnapshots', why: 'copies the recovery point (the snapshot) out of the source vault' },
+    { action: 'backup:CopyIntoBackupVault', resource: 'drVault', why: 'copies the recovery point into the DR vault' },
+    ...keyCalls('databaseKey', region, 'the database key'),
+    ...keyCalls('vaultKey', region, 'the vault key'),
+    ...keyCalls('drKey', drRegion, 'the DR key'),
   ];
 }
 

@@ -6,10 +6,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
-import { acknowledgeInlinePolicy, acknowledgeWildcardResource } from '../private/nag';
+import { grantCalls } from '../private/grants';
+import { acknowledgeInlinePolicy } from '../private/nag';
 import { AWS_REGION_PATTERN, PlaybookValidationError, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 import { createKey } from '../private/keys';
+import { backupServiceCalls } from '../../shared/aws-calls';
 
 /**
  * Options of CrossRegionBackup.
@@ -169,45 +171,24 @@ export class CrossRegionBackup extends Construct {
 
   /**
    * What AWS Backup needs to snapshot this one instance, copy the snapshots to the DR vault and
-   * expire them: nothing else.
+   * expire them, by its table (shared/aws-calls.ts, after AWS's AWSBackupServiceRolePolicyForBackup):
+   * nothing else. AWS Backup names its RDS snapshots `awsbackup:job-<id>` and their DR copies
+   * `awsbackup:copyjob-<id>`: the prefix is the narrowest ARN known at synth.
    */
   private grantBackup(database: PostgresDatabase, props: CrossRegionBackupProps): void {
     const stack = Stack.of(this);
     const snapshots = (region: string) => stack.formatArn({
       service: 'rds', resource: 'snapshot', resourceName: 'awsbackup:*', region, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'SnapshotTheDatabase',
-      actions: ['rds:CreateDBSnapshot', 'rds:DescribeDBInstances', 'rds:ListTagsForResource', 'rds:AddTagsToResource'],
-      resources: [database.instance.instanceArn],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'ManageBackupSnapshots',
-      actions: [
-        'rds:CreateDBSnapshot', 'rds:DescribeDBSnapshots', 'rds:CopyDBSnapshot', 'rds:DeleteDBSnapshot',
-        'rds:AddTagsToResource', 'rds:ListTagsForResource', 'rds:ModifyDBSnapshotAttribute',
-      ],
-      resources: [snapshots(stack.region), snapshots(props.drRegion)],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'CopyIntoTheDrVault',
-      actions: ['backup:CopyIntoBackupVault'],
-      resources: [props.drVault.backupVaultArn],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'UseTheKeys',
-      actions: ['kms:DescribeKey', 'kms:Decrypt', 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKeyWithoutPlaintext'],
-      resources: [database.encryptionKey.keyArn, this.vaultKey.keyArn, props.drKey.keyArn],
-    }));
-    this.role.addToPolicy(new iam.PolicyStatement({
-      sid: 'GrantKeysToRds',
-      actions: ['kms:CreateGrant'],
-      resources: [database.encryptionKey.keyArn, this.vaultKey.keyArn, props.drKey.keyArn],
-      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    }));
-    acknowledgeWildcardResource(this.role, snapshots(stack.region),
-      'AWS Backup names its RDS snapshots awsbackup:job-<id> when it takes them: the prefix is the narrowest ARN known at synth.');
-    acknowledgeWildcardResource(this.role, snapshots(props.drRegion),
-      'The copies AWS Backup makes in the DR region are named awsbackup:copyjob-<id>: the prefix is the narrowest ARN known at synth.');
+    grantCalls({ grantPrincipal: this.role, role: this.role }, backupServiceCalls(stack.region, props.drRegion), {
+      database: database.instance.instanceArn,
+      backupSnapshots: snapshots(stack.region),
+      drBackupSnapshots: snapshots(props.drRegion),
+      vault: this.vault.backupVaultArn,
+      drVault: props.drVault.backupVaultArn,
+      databaseKey: database.encryptionKey.keyArn,
+      vaultKey: this.vaultKey.keyArn,
+      drKey: props.drKey.keyArn,
+    });
   }
 }

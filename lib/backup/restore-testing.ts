@@ -219,6 +219,7 @@ export class RestoreTesting extends Construct {
     grantCalls(this.validator, restoreValidatorCalls(Stack.of(this).region), {
       restoredInstance: Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       databaseSecret: 'grant',
+      databaseKey: 'grant',
     });
     this.acknowledgeValidatorFindings();
 

@@ -22,15 +22,33 @@ export interface CfnResource {
 
 const PARTITION = 'aws';
 
-/** The made-up physical name of a resource: lower case, as names on AWS usually are. */
-function physicalName(logicalId: string): string {
-  return logicalId.toLowerCase();
+/** The property that names a resource of each type, when the template sets it. */
+const NAME_PROPERTY: Record<string, string> = {
+  'AWS::Backup::BackupVault': 'BackupVaultName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::Logs::LogGroup': 'LogGroupName',
+  'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
+  'AWS::RDS::DBProxy': 'DBProxyName',
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::SNS::Topic': 'TopicName',
+};
+
+/**
+ * The physical name of a resource: the literal name the template gives it, else a made-up one in
+ * lower case, as names on AWS usually are.
+ */
+function physicalName(stack: StackTemplate, logicalId: string): string {
+  const resource = stack.template.Resources[logicalId];
+  const property = resource && NAME_PROPERTY[resource.Type];
+  const named = property ? resource.Properties?.[property] : undefined;
+  return typeof named === 'string' ? named : logicalId.toLowerCase();
 }
 
 /** What `Ref` returns for a resource of `type` (per the CloudFormation docs of each type). */
 function refOf(stack: StackTemplate, logicalId: string, type: string): string {
   const { region, account } = stack;
-  const name = physicalName(logicalId);
+  const name = physicalName(stack, logicalId);
   switch (type) {
     case 'AWS::SecretsManager::Secret': return `arn:${PARTITION}:secretsmanager:${region}:${account}:secret:${name}-AbCdEf`;
     // Ref of an attachment is the attached secret's ARN.
@@ -47,7 +65,7 @@ function refOf(stack: StackTemplate, logicalId: string, type: string): string {
 /** What `Fn::GetAtt [logicalId, attribute]` returns (the attributes the templates use). */
 function getAttOf(stack: StackTemplate, logicalId: string, type: string, attribute: string): string {
   const { region, account } = stack;
-  const name = physicalName(logicalId);
+  const name = physicalName(stack, logicalId);
   if (attribute === 'Arn' || attribute.endsWith('Arn')) {
     switch (type) {
       case 'AWS::KMS::Key': return `arn:${PARTITION}:kms:${region}:${account}:key/${refOf(stack, logicalId, type)}`;
@@ -71,6 +89,8 @@ function getAttOf(stack: StackTemplate, logicalId: string, type: string, attribu
   if (type === 'AWS::RDS::DBProxy' && attribute === 'Endpoint') return `${name}.proxy-aaaaaaaaaa.${region}.rds.amazonaws.com`;
   if (type === 'AWS::EC2::SecurityGroup' && attribute === 'GroupId') return `sg-${name.slice(0, 17)}`;
   if (type === 'AWS::KMS::Key' && attribute === 'KeyId') return refOf(stack, logicalId, type);
+  if (type === 'AWS::Backup::BackupVault' && attribute === 'BackupVaultName') return name;
+  if (type === 'AWS::Backup::BackupPlan' && attribute === 'BackupPlanId') return `${name}-plan-id`;
   return `${name}.${attribute}`;
 }
 
