@@ -23,6 +23,7 @@ import { acknowledgeAwsCdkProviders, acknowledgeInlinePolicy } from './private/n
 import { PlaybookValidationError, validateIntegerRange, validateVpcCidr } from './private/validation';
 import { Profile } from './profile';
 import { createKey } from './private/keys';
+import { endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../shared/aws-calls';
 
 /**
  * Properties of a DataPlatform.
@@ -211,6 +212,12 @@ const DEFAULT_VPC_CIDR = '10.40.0.0/16';
 /** The masks of the VPC's subnet groups, in order: Database (/24 per AZ), Functions (/22 per AZ). */
 const SUBNET_MASKS = [24, 22];
 const BUCKET_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** The construct id of each service's interface endpoint (ids of endpoints already deployed kept). */
+const ENDPOINT_IDS: Record<string, string> = {
+  backup: 'BackupEndpoint',
+  rds: 'RdsEndpoint',
+  secretsmanager: 'SecretsManagerEndpoint',
+};
 
 /**
  * The whole data platform with one set of defaults: a VPC (or yours) and the PostgreSQL
@@ -312,9 +319,6 @@ export class DataPlatform extends Construct {
         database: this.database,
         backupVaults: [this.backup.vault],
       });
-      // The restore validator reports to AWS Backup. (An endpoint costs per AZ and hour: only
-      // what a function here calls.)
-      this.addApiEndpoint('BackupEndpoint', ec2.InterfaceVpcEndpointAwsService.BACKUP);
     } else if (props.restoreTesting) {
       throw new PlaybookValidationError(this, 'restoreTesting options were given but enableRestoreTesting is false: drop one of them');
     }
@@ -372,6 +376,7 @@ export class DataPlatform extends Construct {
         maxConnections: monitoring.maxConnections,
       });
     }
+    this.addApiEndpoints();
     if (monitoring.enableDashboard ?? true) {
       this.dashboard = new PlatformDashboard(this, 'Dashboard', {
         database: this.database,
@@ -408,18 +413,31 @@ export class DataPlatform extends Construct {
   }
 
   /**
-   * An interface endpoint of an AWS API in the VPC this construct created, for the functions
-   * that call it; nothing when the VPC is the app's own (README lists what to add).
+   * The interface endpoints, in the VPC this construct created, of the AWS APIs its in-VPC
+   * functions call, by their tables (shared/aws-calls.ts): the secret-rotation function, and the
+   * metrics collector and restore validator when they are deployed. (An endpoint costs per AZ and
+   * hour: only what a function here calls.) Nothing when the VPC is the app's own: README lists
+   * what it needs.
    */
-  private addApiEndpoint(id: string, service: ec2.InterfaceVpcEndpointAwsService): void {
+  private addApiEndpoints(): void {
     if (!this.createdVpc) return;
-    this.createdVpc.vpc.addInterfaceEndpoint(id, {
-      service,
-      subnets: { subnetGroupName: 'Functions' },
-      privateDnsEnabled: true,
-      securityGroups: [this.createdVpc.endpointSecurityGroup],
-      open: false,
-    });
+    const region = Stack.of(this).region;
+    const services = endpointServices([
+      ...secretRotationCalls(region),
+      ...(this.postgresMetrics ? postgresMetricsCalls(region) : []),
+      ...(this.restoreTesting ? restoreValidatorCalls(region) : []),
+    ]);
+    for (const service of services) {
+      const id = ENDPOINT_IDS[service];
+      if (!id) throw new Error(`no endpoint id for the service '${service}': add it to ENDPOINT_IDS`);
+      this.createdVpc.vpc.addInterfaceEndpoint(id, {
+        service: new ec2.InterfaceVpcEndpointAwsService(service),
+        subnets: { subnetGroupName: 'Functions' },
+        privateDnsEnabled: true,
+        securityGroups: [this.createdVpc.endpointSecurityGroup],
+        open: false,
+      });
+    }
   }
 
   private createVpc(props: DataPlatformProps, production: boolean): ec2.Vpc {
@@ -469,8 +487,6 @@ export class DataPlatform extends Construct {
     });
     endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
     this.createdVpc = { vpc, endpointSecurityGroup };
-    // Secret rotation, the metrics collector and the restore validator read secrets.
-    this.addApiEndpoint('SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER);
     return vpc;
   }
 }

@@ -32,6 +32,9 @@ export class ExistingAppStack extends Stack {
       subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
       flowLogs: { All: { trafficType: ec2.FlowLogTrafficType.ALL, destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup('FlowLogs')) } },
     });
+    // The database's secret-rotation function runs in these isolated subnets: it reaches Secrets
+    // Manager through an interface endpoint with private DNS (README: "An imported VPC").
+    vpc.addInterfaceEndpoint('SecretsManagerEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: true });
     const opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: key, enforceSSL: true });
     const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', { vpc, description: 'The application tier' });
     const api = new lambda.Function(this, 'Api', {

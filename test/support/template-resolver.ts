@@ -90,6 +90,10 @@ function getAttOf(stack: StackTemplate, logicalId: string, type: string, attribu
   if (type === 'AWS::EC2::SecurityGroup' && attribute === 'GroupId') return `sg-${name.slice(0, 17)}`;
   if (type === 'AWS::KMS::Key' && attribute === 'KeyId') return refOf(stack, logicalId, type);
   if (type === 'AWS::Backup::BackupVault' && attribute === 'BackupVaultName') return name;
+  if (type === 'AWS::EC2::VPC' && attribute === 'CidrBlock') {
+    const cidr = stack.template.Resources[logicalId].Properties?.CidrBlock;
+    if (typeof cidr === 'string') return cidr;
+  }
   if (type === 'AWS::Backup::BackupPlan' && attribute === 'BackupPlanId') return `${name}-plan-id`;
   return `${name}.${attribute}`;
 }
