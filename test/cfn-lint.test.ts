@@ -9,23 +9,7 @@ import { MinimalDevStack } from '../examples/minimal-dev/app';
 import { productionApp } from '../examples/production-dr/app';
 import { ReadWriteSplitStack } from '../examples/read-write-split/app';
 import { shippedApp } from './support/app';
-
-/**
- * cfn-lint findings we accept, each with its reason. Anything else — every error and every
- * other warning — fails the test.
- */
-const IGNORED: Record<string, string> = {
-  W3005: "aws-cdk-lib's own providers (LogRetention, the cross-region export reader and writer) declare DependsOn on their role and also GetAtt it; redundant, harmless, not ours to change",
-  W3010: 'literal AZs appear only when an account is set: they are the looked-up (cdk.context.json) zones of that account, as aws-cdk-lib intends',
-};
-
-interface Match { Rule: { Id: string }; Filename: string; Message: string; Location: { Start: { LineNumber: number } } }
-
-function cfnLintBinary(): string {
-  const found = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
-  if (found.status !== 0) throw new Error('cfn-lint is not on PATH: install it (pip install cfn-lint); see README "Tests"');
-  return 'cfn-lint';
-}
+import { CFN_LINT_IGNORED as IGNORED, CfnLintMatch as Match, cfnLint, cfnLintBinary } from './support/cfn-lint';
 
 function synthTemplates(name: string, app: App): string[] {
   const assembly = app.synth();
@@ -53,14 +37,10 @@ const APPS: Array<[string, () => App]> = [
 // cfn-lint takes ~2 s to start: synthesize everything, lint it in one run, then judge each app.
 let findingsByApp: Record<string, string[]>;
 beforeAll(() => {
-  const bin = cfnLintBinary();
   const files = APPS.flatMap(([name, make]) => synthTemplates(name, make()));
-  const run = spawnSync(bin, ['--format', 'json', '--', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  // cfn-lint exits non-zero when it finds anything; the JSON on stdout says what.
-  if (run.status !== 0 && !run.stdout) throw new Error(`cfn-lint failed to run (exit ${run.status}): ${run.stderr}`);
-  const output = run.stdout;
+  const matches = cfnLint(files);
   findingsByApp = Object.fromEntries(APPS.map(([name]) => [name, []]));
-  for (const m of JSON.parse(output || '[]') as Match[]) {
+  for (const m of matches) {
     const file = path.basename(m.Filename);
     const app = APPS.map(([name]) => name).find((name) => file.startsWith(`${name}-`))!;
     if (!(m.Rule.Id in IGNORED)) findingsByApp[app].push(`${m.Rule.Id} ${file}:${m.Location.Start.LineNumber} ${m.Message}`);

@@ -8,54 +8,9 @@
  * and passes every template test; here it fails.
  */
 import { metricSpec, statisticFits } from './support/metric-specs';
+import { WatchedMetric, watched } from './support/watched-metrics';
 import { SynthesizedApp, synthesizedApps } from './support/synthesized-apps';
 import type { StackTemplate } from './support/template-resolver';
-
-/** One metric as CloudWatch is asked for it. */
-export interface WatchedMetric {
-  readonly where: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Record<string, string>;
-  readonly statistic: string;
-}
-
-type Dim = { Name: string; Value: string };
-const dims = (list: Dim[] | undefined) => Object.fromEntries((list ?? []).map((d) => [d.Name, String(d.Value)]));
-
-/** The metrics of a stack's alarms (single-metric and metric-math) and dashboards, resolved. */
-function watched(app: SynthesizedApp, stack: StackTemplate): WatchedMetric[] {
-  const out: WatchedMetric[] = [];
-  for (const [id, r] of Object.entries(stack.template.Resources)) {
-    if (r.Type === 'AWS::CloudWatch::Alarm') {
-      const p = app.resolver.resolve(stack, r.Properties) as Record<string, unknown>;
-      const where = `${stack.stackName}/${id}`;
-      if (p.Metrics) {
-        for (const m of p.Metrics as Array<{ MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: Dim[] }; Stat: string } }>) {
-          if (!m.MetricStat) continue;
-          const { Metric, Stat } = m.MetricStat;
-          out.push({ where, namespace: Metric.Namespace, metricName: Metric.MetricName, dimensions: dims(Metric.Dimensions), statistic: Stat });
-        }
-      } else {
-        out.push({ where, namespace: String(p.Namespace), metricName: String(p.MetricName), dimensions: dims(p.Dimensions as Dim[]), statistic: String(p.Statistic ?? p.ExtendedStatistic) });
-      }
-    }
-    if (r.Type === 'AWS::CloudWatch::Dashboard') {
-      const body = JSON.parse(String(app.resolver.resolve(stack, r.Properties?.DashboardBody))) as { widgets: Array<{ properties?: { title?: string; metrics?: unknown[][] } }> };
-      for (const widget of body.widgets) {
-        for (const m of widget.properties?.metrics ?? []) {
-          if (typeof m[0] !== 'string') continue; // a math expression: its inputs are listed as metrics too
-          const options = (typeof m[m.length - 1] === 'object' ? m[m.length - 1] : {}) as { stat?: string };
-          const pairs = m.slice(2, typeof m[m.length - 1] === 'object' ? -1 : undefined).map(String);
-          const dimensions = Object.fromEntries(pairs.flatMap((v, i) => (i % 2 === 0 ? [[v, pairs[i + 1]]] : [])));
-          // A dashboard metric without a stat shows the Average.
-          out.push({ where: `${stack.stackName}/${id} "${widget.properties?.title}"`, namespace: String(m[0]), metricName: String(m[1]), dimensions, statistic: options.stat ?? 'Average' });
-        }
-      }
-    }
-  }
-  return out;
-}
 
 /** The resources of a stack that a metric's dimensions can name. */
 function ownResources(app: SynthesizedApp, stack: StackTemplate) {
@@ -115,7 +70,7 @@ test.each(APPS.map((a) => [a.name, a] as const))('%s: every alarm and dashboard 
 
 test('the check catches what it is for: the replication-group dimension, one proxy node\'s view, a node that does not exist', () => {
   const own = { CacheClusterId: ['platform-cache-001', 'platform-cache-002'], ProxyName: ['proxy'], DBInstanceIdentifier: ['db'] };
-  const m = (namespace: string, metricName: string, dimensions: Record<string, string>, statistic: string) => ({ where: 'test', namespace, metricName, dimensions, statistic });
+  const m = (namespace: string, metricName: string, dimensions: Record<string, string>, statistic: string) => ({ where: 'test', logicalId: 'Test', namespace, metricName, dimensions, statistic });
   expect(problems(m('AWS/ElastiCache', 'EngineCPUUtilization', { ReplicationGroupId: 'platform-cache' }, 'Average'), own))
     .toEqual([expect.stringMatching(/AWS\/ElastiCache publishes EngineCPUUtilization only under \{CacheClusterId\} \{CacheClusterId, CacheNodeId\}/)]);
   expect(problems(m('AWS/RDS', 'DatabaseConnectionsCurrentlySessionPinned', { ProxyName: 'proxy' }, 'Maximum'), own))

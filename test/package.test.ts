@@ -16,6 +16,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT } from './support/app';
+import { cfnLint, unacceptedFindings } from './support/cfn-lint';
+import { foreignAlarms, physicalNameClashes, readAssembly } from './support/composition';
 
 jest.setTimeout(180_000);
 
@@ -72,6 +74,55 @@ describe('the npm package', () => {
     const bodies = assets.map((a) => fs.readFileSync(path.join(out, a, fs.readdirSync(path.join(out, a))[0]), 'utf8'));
     expect(bodies.some((b) => b.includes('PutRestoreValidationResult'))).toBe(true);
     expect(bodies.some((b) => b.includes('pg_statio_user_tables'))).toBe(true);
+  });
+
+  describe('a user\'s app with several platforms in one account (test/fixtures/composition-app.js, plain JavaScript)', () => {
+    // Two DataPlatforms and a standalone PostgresDatabase in one stack on one imported VPC, two
+    // DataPlatformStacks beside it, the DR stack two of them copy to; AwsSolutions on.
+    const synth = (outdir: string, env: Record<string, string> = {}) => spawnSync('node', ['composition-app.js', outdir], {
+      cwd: app, encoding: 'utf8', env: { ...process.env, ...env },
+    });
+    let outdir: string;
+    beforeAll(() => {
+      fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'composition-app.js'), path.join(app, 'composition-app.js'));
+      outdir = path.join(app, 'cdk.out.composition');
+    });
+
+    test('synthesizes, with AwsSolutions and aws-cdk-lib\'s CloudFormation validation passing', () => {
+      const run = synth(outdir);
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(readAssembly(outdir).map((s) => s.stackName).sort()).toEqual(['Dr', 'Shared', 'TeamA', 'TeamB']);
+    });
+
+    test('the AwsSolutions checks are live in it: an unacknowledged finding fails the synth', () => {
+      const run = synth(path.join(app, 'cdk.out.probe'), { NAG_PROBE: '1' });
+      expect(run.status).not.toBe(0);
+      const report = JSON.parse(fs.readFileSync(path.join(app, 'cdk.out.probe', 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ pluginName: string; conclusion: string }> };
+      expect(report.pluginReports).toEqual(expect.arrayContaining([expect.objectContaining({ pluginName: 'AwsSolutions', conclusion: 'failure' })]));
+    });
+
+    test('passes cfn-lint', () => {
+      const files = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));
+      expect(files).toHaveLength(4);
+      expect(unacceptedFindings(cfnLint(files))).toEqual([]);
+    });
+
+    test('shares no physical name: SSM parameters, proxies, caches, vaults, plans, functions, private zones per VPC', () => {
+      expect(physicalNameClashes(readAssembly(outdir))).toEqual([]);
+    });
+
+    test('each platform alarms on its own metrics only', () => {
+      // The platform of a construct: the stack's top-level construct (Reporting's alarms are its own construct).
+      const platformOf = (p: string) => { const [stack, top] = p.split('/'); return `${stack}/${top === 'ReportingAlarms' ? 'Reporting' : top}`; };
+      expect(foreignAlarms(readAssembly(outdir), platformOf)).toEqual([]);
+    });
+
+    test('a second private zone of the same name in the VPC is refused at synth, naming both and what to do', () => {
+      const run = synth(path.join(app, 'cdk.out.same-zone'), { SAME_ZONE: '1' });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain("Shared/Billing/Endpoints: zoneName 'db.internal' is already the private zone of Shared/Orders/Endpoints in the same VPC, "
+        + "and a VPC holds one zone per name: give this one another zoneName (e.g. 'billing.db.internal')");
+    });
   });
 
   test('npx db-playbook --help works in that app', () => {

@@ -62,7 +62,7 @@ export class ExistingAppStack extends Stack {
       databaseName: 'orders',
     });
     db.connections.allowDefaultPortFrom(api); // security groups, on port 5433
-    db.grantConnect(api, 'orders_app'); // IAM database authentication
+    db.grantConnect(api, 'orders_app'); // IAM auth to the instance as orders_app (a role with GRANT rds_iam)
     db.grantSecretRead(api); // or read the master secret
     api.addEnvironment('DB_HOST', db.endpointAddress);
     api.addEnvironment('DB_PORT', String(db.port));

@@ -95,6 +95,12 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** The proxy's security group. */
   public readonly securityGroup: ec2.ISecurityGroup;
+  /**
+   * The PostgreSQL users clients can log in as through the proxy: those it holds a secret for.
+   * RDS Proxy logs in to the database with the user's Secrets Manager secret, also when the
+   * client authenticates to the proxy with IAM; today that is the database secret's user only.
+   */
+  public readonly users: string[];
 
   constructor(scope: Construct, id: string, props: ConnectionPoolProps) {
     super(scope, id);
@@ -142,6 +148,7 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
       debugLogging: props.debugLogging ?? false,
     });
     this.endpoint = this.proxy.endpoint;
+    this.users = [database.masterUsername];
     acknowledgeDatabaseIngress(database.securityGroups, this.securityGroup, 'RDS Proxy');
     const proxyRole = this.proxy.node.tryFindChild('IAMRole');
     if (proxyRole) acknowledgeInlinePolicy(proxyRole, 'RDS Proxy role (reads the database secret only)');
@@ -150,11 +157,24 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
 
   /**
    * Grants `rds-db:connect` through the proxy as `dbUser` (IAM authentication to the proxy).
+   * `dbUser` must be one of `users`: the proxy logs in to the database with that user's secret,
+   * so IAM authentication as any other user fails at connect time; for another role, connect to
+   * the instance (`PostgresDatabase.grantConnect`).
    *
    * @default dbUser - the user of the database secret
    */
   public grantConnect(grantee: iam.IGrantable, dbUser?: string): iam.Grant {
+    this.checkUser(dbUser);
     return this.proxy.grantConnect(grantee, dbUser);
+  }
+
+  /** Refuses a user the proxy holds no secret for: naming it, whom the proxy serves, and what works instead. */
+  public checkUser(dbUser?: string): void {
+    if (dbUser === undefined || Token.isUnresolved(dbUser) || this.users.includes(dbUser)) return;
+    throw new PlaybookValidationError(this,
+      `dbUser '${dbUser}' cannot log in through the proxy: RDS Proxy logs in to the database with the user's Secrets Manager secret, `
+      + `also under IAM authentication, and this proxy has one for ${this.users.map((u) => `'${u}'`).join(', ')} only. `
+      + `Use one of those, or connect as '${dbUser}' to the instance itself (PostgresDatabase.grantConnect: IAM authentication without the proxy)`);
   }
 
   /** Any AWS/RDS metric of this proxy (dimension ProxyName). */

@@ -66,7 +66,9 @@ export interface DatabaseEndpointsOptions {
    * (`<prefix>/writer-host`, `/writer-port`, `/reader-host`, `/reader-port`, `/database-name`,
    * `/primary-url`, `/replica-url`, `/secret-arn`). Never a password.
    *
-   * @default - `/<stack name>/database`
+   * @default - `/<stack name>/<the database's construct path in the stack>`, e.g.
+   * `/DataPlatform/Data/Database`: unique per database, so two platforms in one stack never share
+   * a parameter
    */
   readonly parameterPrefix?: string;
 }
@@ -98,9 +100,11 @@ export interface DatabaseEndpointsProps extends DatabaseEndpointsOptions {
  */
 export interface ConnectOptions {
   /**
-   * The PostgreSQL user the application writes as, with IAM authentication through the proxy
-   * (the user needs `GRANT rds_iam` and must be registered with the proxy). Reads from replicas
-   * authenticate with the database secret, so `DB_REPLICA_URL` names the secret's user.
+   * The PostgreSQL user the application writes as, with IAM authentication (the user needs
+   * `GRANT rds_iam`). Through the proxy only a user it holds a secret for can log in
+   * (`ConnectionPool.users`: today the master user), and any other is refused at synth; without
+   * a proxy, any role of the instance. Reads from replicas authenticate with the database secret,
+   * so `DB_REPLICA_URL` names the secret's user.
    *
    * @default - the master user
    */
@@ -131,6 +135,10 @@ export class DatabaseEndpoints extends Construct {
   private readonly pool?: ConnectionPool;
   private readonly replicas: ReadReplica[];
   private readonly writerTarget: string;
+  /** The name of the private zone this construct created (none when given a zone). */
+  private readonly createdZoneName?: string;
+  /** The VPC the created zone is associated with. */
+  private readonly zoneVpcId: string;
 
   constructor(scope: Construct, id: string, props: DatabaseEndpointsProps) {
     super(scope, id);
@@ -149,7 +157,7 @@ export class DatabaseEndpoints extends Construct {
     }
     const lagPeriods = props.replicaLagEvaluationPeriods ?? 10;
     validateIntegerRange(this, 'replicaLagEvaluationPeriods', lagPeriods, 1, 60);
-    const prefix = props.parameterPrefix ?? `/${Stack.of(this).stackName}/database`;
+    const prefix = props.parameterPrefix ?? defaultParameterPrefix(props.database);
     if (!Token.isUnresolved(prefix) && !/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/.test(prefix)) {
       throw new PlaybookValidationError(this,
         `parameterPrefix must start with '/' and hold only letters, digits and _ . - / (got '${prefix}')`);
@@ -158,6 +166,9 @@ export class DatabaseEndpoints extends Construct {
     this.database = props.database;
     this.pool = props.pool;
     this.replicas = props.replicas ?? [];
+    this.zoneVpcId = props.database.vpc.vpcId;
+    if (!props.zone) this.refuseSecondZone(zoneName);
+    this.createdZoneName = props.zone ? undefined : zoneName;
     this.zone = props.zone ?? new route53.PrivateHostedZone(this, 'Zone', {
       zoneName,
       vpc: props.database.vpc,
@@ -241,6 +252,22 @@ export class DatabaseEndpoints extends Construct {
   }
 
   /**
+   * A VPC holds one private zone per name: a second DatabaseEndpoints creating `zoneName` in the
+   * VPC of one that already did would fail at deploy (Route 53's ConflictingDomainExists), after
+   * the databases were created. Refused at synth, naming both.
+   */
+  private refuseSecondZone(zoneName: string): void {
+    if (Token.isUnresolved(zoneName)) return;
+    const other = this.node.root.node.findAll().find((c): c is DatabaseEndpoints =>
+      c instanceof DatabaseEndpoints && c !== this && c.createdZoneName === zoneName && c.zoneVpcId === this.zoneVpcId);
+    if (other) {
+      throw new PlaybookValidationError(this,
+        `zoneName '${zoneName}' is already the private zone of ${other.node.path} in the same VPC, and a VPC holds one zone per name: `
+        + `give this one another zoneName (e.g. '${this.node.scope?.node.id.toLowerCase().replace(/[^a-z0-9-]/g, '') || 'second'}.${zoneName}')`);
+    }
+  }
+
+  /**
    * The settings an application needs, with no password: `DB_PRIMARY_URL` / `DB_REPLICA_URL`
    * (`postgresql://user@host:port/db?sslmode=verify-ca`), their hosts and ports, `DB_NAME`,
    * `DB_USER`, `DB_SSLMODE`, `DB_SECRET_ARN`, and `DB_PRIMARY_IAM_HOST` / `DB_PRIMARY_IAM_PORT`
@@ -250,6 +277,7 @@ export class DatabaseEndpoints extends Construct {
    * chain rather than the host name.
    */
   public environment(options: ConnectOptions = {}): { [name: string]: string } {
+    this.pool?.checkUser(options.dbUser);
     const user = options.dbUser ?? this.database.masterUsername;
     // Readers authenticate with the secret's password, so as the secret's (master) user.
     const readerUser = this.replicas.length > 0 ? this.database.masterUsername : user;
@@ -303,3 +331,15 @@ export class DatabaseEndpoints extends Construct {
     fn.addEnvironment('NODE_EXTRA_CA_CERTS', '/var/runtime/ca-cert.pem');
   }
 }
+
+/**
+ * The default parameter prefix: the stack's name, then the database's construct path inside the
+ * stack (characters SSM does not allow in a name as `-`), unique per database in an account and
+ * region as long as stack names are.
+ */
+function defaultParameterPrefix(database: PostgresDatabase): string {
+  const stack = Stack.of(database);
+  const relative = database.node.path.slice(stack.node.path.length + 1) || database.node.id;
+  return `/${stack.stackName}/${relative.replace(/[^A-Za-z0-9_.\-/]/g, '-')}`;
+}
+

@@ -75,13 +75,16 @@ describe('ConnectionPool exposes', () => {
     const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
     pool.connections.allowDefaultPortFrom(client);
     const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    pool.grantConnect(role, 'app_user');
+    pool.grantConnect(role, 'dbadmin');
+    // The proxy logs in with the user's secret: a user it has none for cannot connect through it.
+    expect(() => pool.grantConnect(role, 'app_user')).toThrow(/dbUser 'app_user' cannot log in through the proxy: .* this proxy has one for 'dbadmin' only/);
+    expect(pool.users).toEqual(['dbadmin']);
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 5432, ToPort: 5432, GroupId: sgRef(stack, pool.securityGroup), SourceSecurityGroupId: sgRef(stack, client),
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: 'rds-db:connect', Resource: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':dbuser:', '/app_user'])] }) })] },
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'rds-db:connect', Resource: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':dbuser:', '/dbadmin'])] }) })] },
     });
     expect(db.addConnectionPool).toBeDefined();
   });

@@ -52,12 +52,13 @@ describe('DatabaseEndpoints names', () => {
   test('publishes the connection details in SSM, never a password', () => {
     const parameters = Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => p.Properties);
     expect(parameters.map((p) => p.Name).sort()).toEqual([
-      '/Test/database/database-name', '/Test/database/primary-url', '/Test/database/reader-host', '/Test/database/reader-port',
-      '/Test/database/replica-url', '/Test/database/secret-arn', '/Test/database/writer-host', '/Test/database/writer-port',
+      // Under the database's construct path: two databases in one stack never share one.
+      '/Test/Db/database-name', '/Test/Db/primary-url', '/Test/Db/reader-host', '/Test/Db/reader-port',
+      '/Test/Db/replica-url', '/Test/Db/secret-arn', '/Test/Db/writer-host', '/Test/Db/writer-port',
     ]);
     const byName = Object.fromEntries(parameters.map((p) => [p.Name, p.Value]));
-    expect(byName['/Test/database/primary-url']).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
-    expect(byName['/Test/database/replica-url']).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
+    expect(byName['/Test/Db/primary-url']).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
+    expect(byName['/Test/Db/replica-url']).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
     // No value carries a credential, not even as a dynamic reference.
     expect(JSON.stringify(Object.values(byName))).not.toMatch(/:[^:@/]+@|password|resolve:secretsmanager/i);
   });
@@ -149,7 +150,7 @@ describe('wiring an application', () => {
   test('connectFunction opens the proxy (5432) and replicas (5433) to the function and grants connect and secret read', () => {
     const { stack, vpc, endpoints, proxy, db } = build();
     const fn = appFunction(stack, vpc);
-    endpoints.connectFunction(fn, { dbUser: 'orders_app' });
+    endpoints.connectFunction(fn);
     const template = Template.fromStack(stack);
     const fnSg = { 'Fn::GetAtt': [logicalId(stack, fn.connections.securityGroups[0]), 'GroupId'] };
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
@@ -169,8 +170,17 @@ describe('wiring an application', () => {
         Condition: { StringEquals: { 'kms:ViaService': Match.anyValue() } },
       })]) },
     });
-    expect(JSON.stringify(statements)).toContain('/orders_app');
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_USER: 'orders_app' }) } });
+    expect(JSON.stringify(statements)).toContain('/dbadmin');
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_USER: 'dbadmin' }) } });
+  });
+
+  test('a dbUser the proxy holds no secret for is refused: IAM auth through RDS Proxy logs in with the user\'s secret', () => {
+    const { stack, vpc, endpoints } = build();
+    const fn = appFunction(stack, vpc);
+    const message = /dbUser 'orders_app' cannot log in through the proxy: RDS Proxy logs in to the database with the user's Secrets Manager secret, also under IAM authentication, and this proxy has one for 'dbadmin' only\. Use one of those, or connect as 'orders_app' to the instance itself \(PostgresDatabase\.grantConnect/;
+    expect(() => endpoints.connectFunction(fn, { dbUser: 'orders_app' })).toThrow(message);
+    expect(() => endpoints.environment({ dbUser: 'orders_app' })).toThrow(message);
+    expect(() => endpoints.connectFunction(fn, { dbUser: 'dbadmin' })).not.toThrow();
   });
 
   test('grantAccess works for any IConnectable + IGrantable', () => {
@@ -215,4 +225,26 @@ describe('DatabaseEndpoints bad input', () => {
     const db = new PostgresDatabase(stack, 'Db', { vpc });
     expect(() => new DatabaseEndpoints(stack, 'E', { database: db, zone, zoneName: 'db.internal' })).toThrow(/zone cannot be combined with zoneName/);
   });
+
+  test('fails when a second zone of the same name would go into the same VPC, naming the first', () => {
+    const { stack, vpc } = stackWithVpc();
+    const orders = new PostgresDatabase(stack, 'Orders', { vpc });
+    const billing = new PostgresDatabase(stack, 'Billing', { vpc });
+    new DatabaseEndpoints(stack, 'OrdersNames', { database: orders });
+    expect(() => new DatabaseEndpoints(stack, 'BillingNames', { database: billing }))
+      .toThrow(/zoneName 'db\.internal' is already the private zone of Test\/OrdersNames in the same VPC, and a VPC holds one zone per name: give this one another zoneName \(e\.g\. 'test\.db\.internal'\)/);
+    expect(() => new DatabaseEndpoints(stack, 'BillingNames2', { database: billing, zoneName: 'billing.db.internal' })).not.toThrow();
+  });
+
+  test('two databases in one stack publish under their own parameter paths', () => {
+    const { stack, vpc } = stackWithVpc();
+    const a = new PostgresDatabase(stack, 'A', { vpc });
+    const b = new PostgresDatabase(stack, 'B', { vpc });
+    new DatabaseEndpoints(stack, 'AN', { database: a, zoneName: 'a.db.internal' });
+    new DatabaseEndpoints(stack, 'BN', { database: b, zoneName: 'b.db.internal' });
+    const names = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name as string);
+    expect(names).toHaveLength(16);
+    expect(new Set(names).size).toBe(16);
+  });
+
 });

@@ -35,14 +35,15 @@ const NAME_PROPERTY: Record<string, string> = {
 };
 
 /**
- * The physical name of a resource: the literal name the template gives it, else a made-up one in
- * lower case, as names on AWS usually are.
+ * The physical name of a resource: the literal name the template gives it, else the one
+ * CloudFormation generates, which starts with the stack's name (so the same logical id in two
+ * stacks names two resources), in lower case, as names on AWS usually are.
  */
 function physicalName(stack: StackTemplate, logicalId: string): string {
   const resource = stack.template.Resources[logicalId];
   const property = resource && NAME_PROPERTY[resource.Type];
   const named = property ? resource.Properties?.[property] : undefined;
-  return typeof named === 'string' ? named : logicalId.toLowerCase();
+  return typeof named === 'string' ? named : `${stack.stackName}-${logicalId}`.toLowerCase();
 }
 
 /** What `Ref` returns for a resource of `type` (per the CloudFormation docs of each type). */
@@ -87,7 +88,7 @@ function getAttOf(stack: StackTemplate, logicalId: string, type: string, attribu
   if (type === 'AWS::RDS::DBInstance' && attribute === 'Endpoint.Address') return `${name}.aaaaaaaaaa.${region}.rds.amazonaws.com`;
   if (type === 'AWS::RDS::DBInstance' && attribute === 'Endpoint.Port') return '5433';
   if (type === 'AWS::RDS::DBProxy' && attribute === 'Endpoint') return `${name}.proxy-aaaaaaaaaa.${region}.rds.amazonaws.com`;
-  if (type === 'AWS::EC2::SecurityGroup' && attribute === 'GroupId') return `sg-${name.slice(0, 17)}`;
+  if (type === 'AWS::EC2::SecurityGroup' && attribute === 'GroupId') return `sg-${name}`;
   if (type === 'AWS::KMS::Key' && attribute === 'KeyId') return refOf(stack, logicalId, type);
   if (type === 'AWS::Backup::BackupVault' && attribute === 'BackupVaultName') return name;
   if (type === 'AWS::EC2::VPC' && attribute === 'CidrBlock') {
