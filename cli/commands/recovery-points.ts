@@ -7,7 +7,7 @@
  * the destination region, with a KMS key of that region).
  */
 import { BackupClient, paginateListRecoveryPointsByResource, RecoveryPointByResource } from '@aws-sdk/client-backup';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   CopyDBSnapshotCommand,
   DBInstance,
@@ -23,6 +23,7 @@ import { clientConfig, GlobalOptions, Io } from '../context';
 import { UsageError } from '../errors';
 import { orNull, printJson } from '../json-output';
 import type { CommandContext } from '../program';
+import { describeKey } from '../kms/keys';
 import { checkRegion } from '../region';
 import { formatAge, renderTable } from '../rds/format';
 import { parseArn, snapshotIdentifierProblem } from '../rds/identifiers';
@@ -365,15 +366,10 @@ async function resolveKey(kms: KMSClient, key: string, region: string): Promise<
   if (arn && arn.region !== region) {
     throw new UsageError(`--kms-key ${key} is in ${arn.region}: a copy in ${region} must be encrypted with a key of ${region}`);
   }
-  try {
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: key }));
-    if (KeyMetadata?.KeyState && KeyMetadata.KeyState !== 'Enabled') throw new UsageError(`--kms-key ${key} in ${region} is ${KeyMetadata.KeyState}, not Enabled`);
-    return KeyMetadata!.Arn!;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    if ((e as { name?: string }).name === 'NotFoundException') throw new UsageError(`--kms-key ${key}: no such KMS key in ${region}`);
-    throw e;
-  }
+  const metadata = await describeKey(kms, key);
+  if (!metadata) throw new UsageError(`--kms-key ${key}: no such KMS key in ${region}`);
+  if (metadata.KeyState && metadata.KeyState !== 'Enabled') throw new UsageError(`--kms-key ${key} in ${region} is ${metadata.KeyState}, not Enabled`);
+  return metadata.Arn!;
 }
 
 /** A key in `region` already protecting copies of the instance there, and where it was found. */

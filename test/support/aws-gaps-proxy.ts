@@ -132,7 +132,9 @@ function awsBackupSnapshotXml(s: AwsBackupSnapshot): string {
 /** Sends `body` to `url` as `req` sent it (method, path, headers), and resolves to the answer. */
 function forward(url: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   const target = new URL(url);
-  const { 'transfer-encoding': _chunked, ...headers } = { ...req.headers, 'content-length': String(body.length) };
+  // The body is sent whole, with its length: not chunked.
+  const headers: http.OutgoingHttpHeaders = { ...req.headers, 'content-length': String(body.length) };
+  delete headers['transfer-encoding'];
   return new Promise((resolve, reject) => {
     const out = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (reply) => {
       const parts: Buffer[] = [];
@@ -249,8 +251,9 @@ export async function startAwsGapsProxy(upstream: string, opts: AwsGapsProxyOpti
             out = Buffer.from(appendToList(out.toString('utf8'), 'DBSnapshots', snapshots.map(awsBackupSnapshotXml).join('')));
           }
         }
-        const { 'transfer-encoding': _chunked, ...headers } = reply.headers;
-        res.writeHead(reply.status, { ...headers, 'content-length': String(out.length) }).end(out);
+        const headers: http.OutgoingHttpHeaders = { ...reply.headers, 'content-length': String(out.length) };
+        delete headers['transfer-encoding'];
+        res.writeHead(reply.status, headers).end(out);
       })().catch((e: unknown) => {
         if (!res.headersSent) res.writeHead(502).end(String(e));
       });
