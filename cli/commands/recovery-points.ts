@@ -7,7 +7,7 @@
  * the destination region, with a KMS key of that region).
  */
 import { BackupClient, paginateListRecoveryPointsByResource, RecoveryPointByResource } from '@aws-sdk/client-backup';
-import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   CopyDBSnapshotCommand,
   DBInstance,
@@ -23,6 +23,7 @@ import { clientConfig, GlobalOptions, Io } from '../context';
 import { UsageError } from '../errors';
 import { orNull, printJson } from '../json-output';
 import type { CommandContext } from '../program';
+import { describeKey } from '../kms/keys';
 import { checkRegion } from '../region';
 import { formatAge, renderTable } from '../rds/format';
 import { parseArn, snapshotIdentifierProblem } from '../rds/identifiers';
@@ -96,9 +97,10 @@ export function registerRecoveryPoints(program: Command, ctx: CommandContext): v
     .option('--json', 'print JSON instead of a table')
     .addHelpText('after', `
 Types: automated-backup (the instance's point-in-time window), replicated-automated-backup
-(its window in another region), automated-snapshot, manual-snapshot, aws-backup (AWS Backup
-recovery points, ListRecoveryPointsByResource, in the instance's region and --regions),
-cross-region-copy (snapshots of the instance in --regions).
+(its window in another region), automated-snapshot, manual-snapshot, aws-backup (AWS Backup's
+recovery points in the instance's region and --regions: its snapshots, DescribeDBSnapshots
+SnapshotType awsbackup, and ListRecoveryPointsByResource, which adds the vault), cross-region-copy
+(other snapshots of the instance in --regions).
 A source that cannot be read (e.g. AWS Backup not allowed or not available) is reported as a
 warning and the rest is still listed. Exit codes: 0 listed; 1 an AWS call failed; 2 bad input.
 `)
@@ -178,6 +180,31 @@ function pointFromBackup(p: RecoveryPointByResource, region: string, now: number
   };
 }
 
+/**
+ * The snapshots of `source` in `rds`'s region: DescribeDBSnapshots without SnapshotType (automated
+ * and manual ones), then with SnapshotType `awsbackup` (AWS Backup's, which the first call never
+ * returns). Snapshots of an earlier instance of the same name (another DbiResourceId) are left out.
+ */
+async function snapshotsOf(rds: RDSClient, source: DBInstance): Promise<DBSnapshot[]> {
+  const snapshots: DBSnapshot[] = [];
+  for (const SnapshotType of [undefined, 'awsbackup']) {
+    for await (const page of paginateDescribeDBSnapshots({ client: rds }, { DBInstanceIdentifier: source.DBInstanceIdentifier, SnapshotType })) {
+      for (const s of page.DBSnapshots ?? []) {
+        if (s.DbiResourceId && source.DbiResourceId && s.DbiResourceId !== source.DbiResourceId) continue;
+        if (!snapshots.some((t) => t.DBSnapshotArn === s.DBSnapshotArn)) snapshots.push(s);
+      }
+    }
+  }
+  return snapshots;
+}
+
+/** What a snapshot is: AWS Backup's (`awsbackup`), automated, else `other` (manual here, a copy in another region). */
+function snapshotPointType(s: DBSnapshot, other: RecoveryPointType): RecoveryPointType {
+  if (s.SnapshotType === 'awsbackup') return 'aws-backup';
+  if (s.SnapshotType === 'automated' && other === 'manual-snapshot') return 'automated-snapshot';
+  return other;
+}
+
 /** A replicated automated backup belongs to `source` when it names its ARN (or its resource id). */
 function isReplicaOf(b: DBInstanceAutomatedBackup, source: DBInstance): boolean {
   if (b.DBInstanceArn) return b.DBInstanceArn === source.DBInstanceArn;
@@ -211,27 +238,10 @@ async function listRecoveryPoints(opts: { source: string; regions: string[]; jso
       warnings.push(`automated backups are off on '${source.DBInstanceIdentifier}' (BackupRetentionPeriod 0): no point-in-time recovery`);
     }
 
-    // Snapshots in the instance's region.
-    for await (const page of paginateDescribeDBSnapshots({ client: rds }, { DBInstanceIdentifier: source.DBInstanceIdentifier })) {
-      for (const s of page.DBSnapshots ?? []) {
-        if (s.DbiResourceId && source.DbiResourceId && s.DbiResourceId !== source.DbiResourceId) continue;
-        const type: RecoveryPointType = s.SnapshotType === 'automated' ? 'automated-snapshot' : s.SnapshotType === 'awsbackup' ? 'aws-backup' : 'manual-snapshot';
-        points.push(pointFromSnapshot(s, region, type, now));
-      }
-    }
+    // Snapshots in the instance's region: automated and manual ones, and AWS Backup's.
+    for (const s of await snapshotsOf(rds, source)) points.push(pointFromSnapshot(s, region, snapshotPointType(s, 'manual-snapshot'), now));
 
-    // AWS Backup recovery points, in the instance's region and the other regions (copies).
-    for (const r of [region, ...regions]) {
-      try {
-        for await (const page of paginateListRecoveryPointsByResource({ client: backupIn(r) }, { ResourceArn: source.DBInstanceArn })) {
-          for (const p of page.RecoveryPoints ?? []) points.push(pointFromBackup(p, r, now));
-        }
-      } catch (e) {
-        warnings.push(`AWS Backup recovery points in ${r} not listed: ListRecoveryPointsByResource failed (${errorText(e)})`);
-      }
-    }
-
-    // Other regions: replicated automated backups and snapshot copies.
+    // Other regions: replicated automated backups, snapshot copies, AWS Backup's copies.
     for (const r of regions) {
       const other = rdsIn(r);
       const { DBInstanceAutomatedBackups: replicated = [] } = await other.send(new DescribeDBInstanceAutomatedBackupsCommand(
@@ -242,11 +252,23 @@ async function listRecoveryPoints(opts: { source: string; regions: string[]; jso
           b.DBInstanceAutomatedBackupsArn, r, b.RestoreWindow?.EarliestTime, b.RestoreWindow?.LatestTime, 'DescribeDBInstanceAutomatedBackups RestoreWindow',
           Boolean(b.Encrypted), b.KmsKeyId, b.Status, now));
       }
-      for await (const page of paginateDescribeDBSnapshots({ client: other }, { DBInstanceIdentifier: source.DBInstanceIdentifier })) {
-        for (const s of page.DBSnapshots ?? []) {
-          if (s.DbiResourceId && source.DbiResourceId && s.DbiResourceId !== source.DbiResourceId) continue;
-          points.push(pointFromSnapshot(s, r, 'cross-region-copy', now));
+      for (const s of await snapshotsOf(other, source)) points.push(pointFromSnapshot(s, r, snapshotPointType(s, 'cross-region-copy'), now));
+    }
+
+    // AWS Backup recovery points, in the instance's region and the other regions (copies). An RDS
+    // recovery point is an awsbackup snapshot listed above (the same ARN): it gets the vault.
+    for (const r of [region, ...regions]) {
+      try {
+        for await (const page of paginateListRecoveryPointsByResource({ client: backupIn(r) }, { ResourceArn: source.DBInstanceArn })) {
+          for (const p of page.RecoveryPoints ?? []) {
+            const point = pointFromBackup(p, r, now);
+            const i = points.findIndex((q) => q.arn !== undefined && q.arn === point.arn);
+            if (i === -1) points.push(point);
+            else points[i] = { ...points[i], vault: point.vault };
+          }
         }
+      } catch (e) {
+        warnings.push(`AWS Backup recovery points in ${r} not listed: ListRecoveryPointsByResource failed (${errorText(e)})`);
       }
     }
 
@@ -344,15 +366,10 @@ async function resolveKey(kms: KMSClient, key: string, region: string): Promise<
   if (arn && arn.region !== region) {
     throw new UsageError(`--kms-key ${key} is in ${arn.region}: a copy in ${region} must be encrypted with a key of ${region}`);
   }
-  try {
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: key }));
-    if (KeyMetadata?.KeyState && KeyMetadata.KeyState !== 'Enabled') throw new UsageError(`--kms-key ${key} in ${region} is ${KeyMetadata.KeyState}, not Enabled`);
-    return KeyMetadata!.Arn!;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    if ((e as { name?: string }).name === 'NotFoundException') throw new UsageError(`--kms-key ${key}: no such KMS key in ${region}`);
-    throw e;
-  }
+  const metadata = await describeKey(kms, key);
+  if (!metadata) throw new UsageError(`--kms-key ${key}: no such KMS key in ${region}`);
+  if (metadata.KeyState && metadata.KeyState !== 'Enabled') throw new UsageError(`--kms-key ${key} in ${region} is ${metadata.KeyState}, not Enabled`);
+  return metadata.Arn!;
 }
 
 /** A key in `region` already protecting copies of the instance there, and where it was found. */

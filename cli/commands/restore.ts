@@ -1,19 +1,26 @@
 /**
  * `db-playbook restore`: the playbook's restore runbook as one command. Restores a DB instance
- * to a point in time as a NEW instance carrying the source's configuration, waits for it,
- * optionally verifies it with SQL and re-points an RDS Proxy to it. The source is only read.
+ * to a point in time as a NEW instance, waits for it, optionally verifies it with SQL and
+ * re-points an RDS Proxy to it. Two paths, one flow:
+ * - in-region (the default): from the source instance, carrying its configuration;
+ * - `--from-replicated-backups` (cli/commands/restore-dr.ts): in the DR region (--region), from
+ *   the source's replicated automated backups, with the DR region's network and parameter group
+ *   given as flags; it never calls the source's region, which may be down.
+ * The source is only read.
  *
  * Order of events, each refusing before anything is created: the time parses (explicit offset),
- * the target identifier is valid, the source exists, the target id is free (or is this same
- * restore already under way: then it resumes waiting), the time lies in the restorable window,
- * the proxy exists. Only then RestoreDBInstanceToPointInTime.
+ * the target identifier is valid, the flags are, the source (instance or replicated backups)
+ * exists, the target id is free (or is this same restore already under way: then it resumes
+ * waiting), the time lies in the restorable window (and, from replicated backups, the subnet
+ * group, parameter group and key are usable), the proxy exists. Only then
+ * RestoreDBInstanceToPointInTime. The AWS calls of each path: shared/calls-cli.ts.
  */
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   DBInstance,
   RDSClient,
   RestoreDBInstanceToPointInTimeCommand,
   RestoreDBInstanceToPointInTimeCommandInput,
-  Tag,
 } from '@aws-sdk/client-rds';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { clientConfig, GlobalOptions } from '../context';
@@ -33,12 +40,27 @@ import {
   RestoreWindow,
   tagsOf,
 } from '../rds/instances';
+import {
+  PlanContext,
+  provisionedStorage,
+  ReplicatedBackupsJson,
+  restoredTags,
+  RestoreSource,
+  RestoreTime,
+  settingsRows,
+  SourceJson,
+  tagValue,
+  timeRequest,
+  timeText,
+  withoutUndefined,
+} from '../rds/restore-plan';
 import { findProxy, proxyInstanceTargets, repointProxy } from '../rds/proxy';
 import { parseTime, TIME_FORMATS } from '../rds/time';
 import { runVerifySql, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
 import { FAILED_INSTANCE_STATES, waitFor } from '../rds/wait';
 import { shellCommand } from '../shell';
 import { RDS_CA_BUNDLE_URL } from '../tls';
+import { DR_FLAGS, DR_HELP, drFlagWords, replicatedBackupsSource } from './restore-dr';
 
 /** Default --timeout: large instances take hours to restore; the wait can always be resumed. */
 export const DEFAULT_TIMEOUT_MINUTES = 120;
@@ -55,6 +77,16 @@ export interface RestoreOptions {
   readonly cutoverProxy?: string;
   readonly timeout: number;
   readonly json?: boolean;
+  /** Restore in the DR region (--region) from the source's replicated automated backups (cli/commands/restore-dr.ts). */
+  readonly fromReplicatedBackups?: boolean;
+  readonly backupsArn?: string;
+  readonly dbSubnetGroup?: string;
+  /** Comma-separated, as typed. */
+  readonly vpcSecurityGroupIds?: string;
+  readonly dbParameterGroup?: string;
+  readonly dbInstanceClass?: string;
+  readonly multiAz?: boolean;
+  readonly kmsKey?: string;
 }
 
 /** Settings RestoreDBInstanceToPointInTime cannot carry over: the operator (or the stack) sets them afterwards. */
@@ -74,8 +106,8 @@ function positiveMinutes(value: string): number {
 /** Registers the `restore` command. */
 export function registerRestore(program: Command, ctx: CommandContext): void {
   program.command('restore')
-    .description('Restore a DB instance to a point in time as a NEW instance with the source\'s configuration (the source is never modified), wait for it, verify it, optionally re-point an RDS Proxy to it.')
-    .requiredOption('--source <id>', 'the DB instance to restore from (only read)')
+    .description('Restore a DB instance to a point in time as a NEW instance with the source\'s configuration (the source is never modified), wait for it, verify it, optionally re-point an RDS Proxy to it. With --from-replicated-backups: in the DR region, from the replicated automated backups, when the source\'s region is down.')
+    .requiredOption('--source <id>', 'the DB instance to restore from (only read); with --from-replicated-backups its identifier or ARN')
     .addOption(new Option('--to <time>', `the time to restore to, with its time zone: ${TIME_FORMATS}`).conflicts('latest'))
     .option('--latest', 'restore to the latest restorable time (RDS trails the present by up to 5 minutes)')
     .requiredOption('--target <new-id>', 'identifier of the new instance (1-63 letters, digits, hyphens; starts with a letter)')
@@ -85,6 +117,15 @@ export function registerRestore(program: Command, ctx: CommandContext): void {
     .option('--cutover-proxy <name>', 're-point this RDS Proxy\'s default target group from its current instance to the restored one (after --verify-sql passed)')
     .option('--timeout <minutes>', `how long to wait for the restored instance (default ${DEFAULT_TIMEOUT_MINUTES}); re-run the same command to resume`, positiveMinutes, DEFAULT_TIMEOUT_MINUTES)
     .option('--json', 'print the plan or the result as JSON on stdout (progress goes to stderr)')
+    .option('--from-replicated-backups', 'restore in the DR region (--region) from the source\'s replicated automated backups, for when the source\'s region is down: nothing goes to that region; needs --db-subnet-group, --vpc-security-group-ids, --db-parameter-group')
+    .addOption(new Option('--backups-arn <arn>', 'the replicated backups\' ARN (arn:aws:rds:<dr-region>:<account>:auto-backup:ab-...; default: found by --source in --region); implies --from-replicated-backups')
+      .implies({ fromReplicatedBackups: true }))
+    .option('--db-subnet-group <name>', 'with --from-replicated-backups: the DR region\'s DB subnet group')
+    .option('--vpc-security-group-ids <sg-1,sg-2>', 'with --from-replicated-backups: the DR region\'s VPC security groups, comma-separated')
+    .option('--db-parameter-group <name>', 'with --from-replicated-backups: the DR region\'s DB parameter group, of the backups\' engine family (postgres17 for 17.x)')
+    .option('--db-instance-class <class>', 'with --from-replicated-backups: the instance class (default: the source\'s, as RDS restores)')
+    .option('--multi-az', 'with --from-replicated-backups: make the restored instance Multi-AZ (default: single-AZ; the source\'s setting cannot be read from the DR region)')
+    .option('--kms-key <arn-or-alias>', 'with --from-replicated-backups: the DR key you expect; refused unless it is the key the backups are replicated with, which RDS restores with (RestoreDBInstanceToPointInTime takes no key)')
     .addHelpText('after', `
 What is copied from the source: instance class, Multi-AZ, DB subnet group, VPC security groups,
 parameter group, option group (unless default), port, IAM database authentication, storage type,
@@ -97,7 +138,7 @@ Insights, enhanced monitoring, automated-backup replication.
 
 Restore window: LatestRestorableTime from DescribeDBInstances; the earliest time from
 DescribeDBInstanceAutomatedBackups RestoreWindow, else the oldest automated snapshot.
-
+${DR_HELP}
 Resuming: if --target exists and is tagged ${RESTORED_FROM_TAG}=<source> (and the same
 restore time), the command waits for it instead of failing: re-run it after an interruption.
 Ctrl-C while it waits stops only db-playbook: the restore goes on in AWS, and the command to
@@ -118,47 +159,28 @@ Example (the bad query ran at 13:45 UTC):
   db-playbook restore --source prod-db --to 2026-03-14T13:44:59Z --target prod-db-0314 \\
     --verify-sql 'SELECT count(*) FROM orders' --verify-url 'postgresql://app@RESTORED/app' \\
     --cutover-proxy prod-proxy
+
+Example (us-east-1 is down; the DR region is us-west-2):
+  db-playbook restore --region us-west-2 --from-replicated-backups --source prod-db --latest \\
+    --target prod-db-dr --db-subnet-group prod-dr-isolated \\
+    --vpc-security-group-ids sg-0123456789abcdef0 --db-parameter-group prod-dr-postgres17
 `)
     .action(async (opts: RestoreOptions) => {
       await runRestore(opts, ctx);
     });
 }
 
-function tagValue(time: Date | 'latest'): string {
-  return time === 'latest' ? 'latest' : time.toISOString();
-}
-
-/** The restore time in a sentence. */
-function timeText(time: Date | 'latest'): string {
-  return time === 'latest' ? 'the latest restorable time' : time.toISOString();
-}
-
-/** The tags of the restored instance: the source's (except aws:* and earlier db-playbook:*) plus db-playbook's own. */
-function restoredTags(source: DBInstance, time: Date | 'latest', startedAt: Date): Tag[] {
-  const copied = (source.TagList ?? []).filter((t) => t.Key && !t.Key.startsWith('aws:') && !t.Key.startsWith('db-playbook:'));
-  return [
-    ...copied,
-    { Key: RESTORED_FROM_TAG, Value: source.DBInstanceIdentifier },
-    { Key: RESTORE_TIME_TAG, Value: tagValue(time) },
-    { Key: RESTORE_STARTED_TAG, Value: startedAt.toISOString() },
-  ];
-}
-
 /**
- * The RestoreDBInstanceToPointInTime request that recreates `source`'s configuration.
- * Exported for tests.
+ * The RestoreDBInstanceToPointInTime request that recreates `source`'s configuration in its
+ * region. Exported for tests.
  */
-export function restoreRequest(source: DBInstance, target: string, time: Date | 'latest', startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
-  const storageType = source.StorageType;
-  const storage = source.AllocatedStorage ?? 0;
-  // gp3 below 400 GiB (PostgreSQL) has fixed baseline IOPS/throughput: RDS refuses explicit values there.
-  const provisionedIops = storageType === 'io1' || storageType === 'io2' || (storageType === 'gp3' && storage >= 400);
+export function restoreRequest(source: DBInstance, target: string, time: RestoreTime, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
   const optionGroup = source.OptionGroupMemberships?.[0]?.OptionGroupName;
   const logExports = source.EnabledCloudwatchLogsExports ?? [];
-  const request: RestoreDBInstanceToPointInTimeCommandInput = {
+  return withoutUndefined({
     SourceDBInstanceIdentifier: source.DBInstanceIdentifier,
     TargetDBInstanceIdentifier: target,
-    ...(time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time }),
+    ...timeRequest(time),
     DBInstanceClass: source.DBInstanceClass,
     MultiAZ: source.MultiAZ,
     DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
@@ -167,11 +189,10 @@ export function restoreRequest(source: DBInstance, target: string, time: Date | 
     OptionGroupName: optionGroup && !optionGroup.startsWith('default:') ? optionGroup : undefined,
     Port: portOf(source),
     EnableIAMDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled,
-    StorageType: storageType,
+    StorageType: source.StorageType,
     AllocatedStorage: source.AllocatedStorage,
     MaxAllocatedStorage: source.MaxAllocatedStorage,
-    Iops: provisionedIops ? source.Iops : undefined,
-    StorageThroughput: provisionedIops && storageType === 'gp3' ? source.StorageThroughput : undefined,
+    ...provisionedStorage(source.StorageType, source.AllocatedStorage, source.Iops, source.StorageThroughput),
     BackupRetentionPeriod: source.BackupRetentionPeriod,
     PreferredBackupWindow: source.PreferredBackupWindow,
     DeletionProtection: source.DeletionProtection,
@@ -181,41 +202,29 @@ export function restoreRequest(source: DBInstance, target: string, time: Date | 
     EnableCloudwatchLogsExports: logExports.length > 0 ? logExports : undefined,
     CACertificateIdentifier: source.CACertificateIdentifier,
     NetworkType: source.NetworkType,
-    Tags: restoredTags(source, time, startedAt),
-  };
-  for (const key of Object.keys(request) as (keyof typeof request)[]) {
-    if (request[key] === undefined) delete request[key];
-  }
-  return request;
-}
-
-/** The copied settings, for the plan: name → printable value. */
-function copiedSettings(request: RestoreDBInstanceToPointInTimeCommandInput): [string, string][] {
-  const skip = new Set(['SourceDBInstanceIdentifier', 'TargetDBInstanceIdentifier', 'RestoreTime', 'UseLatestRestorableTime', 'Tags']);
-  const rows: [string, string][] = [];
-  for (const [key, value] of Object.entries(request)) {
-    if (skip.has(key)) continue;
-    rows.push([key, Array.isArray(value) ? value.join(', ') : String(value)]);
-  }
-  rows.push(['Tags', (request.Tags ?? []).map((t) => `${t.Key}=${t.Value}`).join(', ')]);
-  return rows;
+    Tags: restoredTags(source.TagList, source.DBInstanceIdentifier!, time, startedAt),
+  });
 }
 
 /**
  * What `restore --json` prints after the envelope (cli/json-output.ts), the same keys in a dry
- * run and a real one: what the plan says (`dryRun`, `action` restore | resume, `region`, `source`,
- * `target`, `restoreTime` ISO 8601 or `latest`, `window` (null when resuming), `kmsKeyId`,
- * `request`: the RestoreDBInstanceToPointInTime input, null when resuming, `notCarried`), then the
- * outcome, null where a dry run cannot know it yet: `status` (the restored instance's),
- * `endpoint`, `restoreSeconds`, `verify` (null without --verify-sql; its `ok`, `rowCount`,
- * `firstRow`, `error` null in a dry run), `cutover` (null without --cutover-proxy; `done`
- * false and `after` null in a dry run or when --verify-sql failed) and `followUp`.
+ * run and a real one: what the plan says (`dryRun`, `action` restore | resume, `region` (where
+ * the restore is), `source`, `replicatedBackups` (the ARN, source region, status and retention of
+ * the replicated automated backups a --from-replicated-backups restore starts from; null
+ * in-region), `target`, `restoreTime` ISO 8601 or `latest`, `window` (null when resuming),
+ * `kmsKeyId`, `request`: the RestoreDBInstanceToPointInTime input, null when resuming,
+ * `notCarried`), then the outcome, null where a dry run cannot know it yet: `status` (the
+ * restored instance's), `endpoint`, `restoreSeconds`, `verify` (null without --verify-sql; its
+ * `ok`, `rowCount`, `firstRow`, `error` null in a dry run), `cutover` (null without
+ * --cutover-proxy; `done` false and `after` null in a dry run or when --verify-sql failed) and
+ * `followUp`.
  */
 export interface RestoreJson {
   readonly dryRun: boolean;
   readonly action: 'restore' | 'resume';
   readonly region: string;
-  readonly source: { readonly id: string; readonly arn: string | null; readonly engine: string | null; readonly engineVersion: string | null; readonly status: string | null };
+  readonly source: SourceJson;
+  readonly replicatedBackups: ReplicatedBackupsJson | null;
   readonly target: string;
   readonly restoreTime: string;
   readonly window: { readonly earliest: string | null; readonly latest: string | null; readonly earliestFrom: string; readonly latestFrom: string } | null;
@@ -244,28 +253,26 @@ function restorePlan(r: Resolved, opts: RestoreOptions, request: RestoreDBInstan
     dryRun: Boolean(opts.dryRun),
     action: r.resume ? 'resume' as const : 'restore' as const,
     region: r.region,
-    source: {
-      id: r.source.DBInstanceIdentifier!, arn: orNull(r.source.DBInstanceArn), engine: orNull(r.source.Engine),
-      engineVersion: orNull(r.source.EngineVersion), status: orNull(r.source.DBInstanceStatus),
-    },
+    source: r.source.json,
+    replicatedBackups: r.source.replicatedBackups,
     target: r.target,
     restoreTime: tagValue(r.time),
     window: r.window ? {
       earliest: r.window.earliest?.toISOString() ?? null, latest: r.window.latest?.toISOString() ?? null,
       earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom,
     } : null,
-    kmsKeyId: r.source.StorageEncrypted ? orNull(r.source.KmsKeyId) : null,
+    kmsKeyId: r.source.kmsKeyId,
     request: r.resume ? null : { ...request, RestoreTime: request.RestoreTime?.toISOString() } as Record<string, unknown>,
-    notCarried: NOT_CARRIED,
+    notCarried: r.source.notCarried,
   };
 }
 
 interface Resolved {
   readonly rds: RDSClient;
   readonly region: string;
-  readonly source: DBInstance;
+  readonly source: RestoreSource;
   readonly target: string;
-  readonly time: Date | 'latest';
+  readonly time: RestoreTime;
   /** The existing restore to resume, if any. */
   readonly resume?: DBInstance;
   readonly window?: RestoreWindow;
@@ -273,10 +280,65 @@ interface Resolved {
   readonly verify?: VerifyTarget;
 }
 
+/** The in-region path: restore `source` (a DB instance in `region`) with its own configuration. */
+function instanceSource(rds: RDSClient, source: DBInstance): RestoreSource {
+  const id = source.DBInstanceIdentifier!;
+  return {
+    sourceId: id,
+    json: { id, arn: orNull(source.DBInstanceArn), engine: orNull(source.Engine), engineVersion: orNull(source.EngineVersion), status: orNull(source.DBInstanceStatus) },
+    kmsKeyId: source.StorageEncrypted ? orNull(source.KmsKeyId) : null,
+    replicatedBackups: null,
+    notCarried: NOT_CARRIED,
+    restoringFrom: '',
+    checkNew: async (time) => {
+      if (!source.BackupRetentionPeriod) {
+        throw new UsageError(`automated backups are off on '${id}' (BackupRetentionPeriod 0): there is no point in time to restore to; list snapshots with db-playbook recovery-points`);
+      }
+      const window = await restorableWindow(rds, source);
+      if (time !== 'latest') {
+        const span = `the restorable window of '${id}' is ${iso(window.earliest)} to ${iso(window.latest)}`;
+        if (window.earliest && time < window.earliest) {
+          throw new UsageError(`--to ${time.toISOString()} is before the earliest restorable time: ${span} (earliest from ${window.earliestFrom})`);
+        }
+        if (!window.latest) throw new UsageError(`'${id}' has no LatestRestorableTime yet (a new instance, or backups just enabled): try --latest later`);
+        if (time > window.latest) {
+          throw new UsageError(`--to ${time.toISOString()} is after the latest restorable time: ${span} (RDS trails the present by up to 5 minutes: use an earlier time or --latest)`);
+        }
+      } else if (!window.latest) {
+        throw new UsageError(`'${id}' has no LatestRestorableTime yet (a new instance, or backups just enabled): try again in a few minutes`);
+      }
+      return window;
+    },
+    request: (target, time, startedAt) => restoreRequest(source, target, time, startedAt),
+    planLines: (plan: PlanContext, request) => {
+      const lines = [
+        `  source        ${id} (${plan.region}, ${source.Engine} ${source.EngineVersion}, ${source.DBInstanceStatus})`,
+        `  restore time  ${tagValue(plan.time)}`,
+        ...(plan.window ? [`  window        ${iso(plan.window.earliest)} to ${iso(plan.window.latest)}`] : []),
+        `  target        ${plan.target}${plan.resumeState !== undefined ? ` (exists: a restore already under way, state ${plan.resumeState}: would resume waiting)` : ' (new instance)'}`,
+        `  KMS key       ${source.StorageEncrypted ? `${source.KmsKeyId} (the source's: RDS restores in-region with the source's key)` : 'none (the source is not encrypted)'}`,
+      ];
+      if (plan.resumeState === undefined) {
+        lines.push(`  settings copied from the source:`);
+        for (const [name, value] of settingsRows(request)) lines.push(`    ${name.padEnd(32)} ${value}`);
+        lines.push(`  not carried by RestoreDBInstanceToPointInTime:`);
+        for (const item of NOT_CARRIED) lines.push(`    - ${item}`);
+      }
+      return lines;
+    },
+    followUp: (target, proxy) => followUp(id, target, proxy),
+  };
+}
+
+/** The flags that only a restore from replicated backups takes, with the values given. */
+function drOnlyFlagsGiven(opts: RestoreOptions): string[] {
+  return DR_FLAGS.filter((f) => opts[f.key] !== undefined).map((f) => f.flag);
+}
+
 /** Every check before anything is created; throws UsageError when one refuses. */
-async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient, region: string): Promise<Resolved> {
+async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient, kms: () => KMSClient, region: string): Promise<Resolved> {
   if (!opts.to && !opts.latest) throw new UsageError(`give the time to restore to: --to <time> (${TIME_FORMATS}) or --latest`);
-  let time: Date | 'latest' = 'latest';
+  let time: RestoreTime = 'latest';
   if (opts.to) {
     const parsed = parseTime(opts.to);
     if (typeof parsed === 'string') throw new UsageError(`--to: ${parsed}`);
@@ -287,49 +349,44 @@ async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient
   const target = opts.target.toLowerCase();
   const verify = opts.verifySql !== undefined ? verifyTarget(opts.verifyUrl, ctx.io.env) : undefined;
   if (opts.verifyUrl !== undefined && opts.verifySql === undefined) throw new UsageError('--verify-url is only used with --verify-sql');
+  if (!opts.fromReplicatedBackups) {
+    const drOnly = drOnlyFlagsGiven(opts);
+    if (drOnly.length > 0) {
+      throw new UsageError(`${drOnly.join(', ')} ${drOnly.length === 1 ? 'is' : 'are'} only used with --from-replicated-backups (a restore in the DR region): an in-region restore copies the source's settings`);
+    }
+  }
 
-  const source = await findInstance(rds, opts.source);
-  if (!source) throw new UsageError(`no DB instance '${opts.source}' in ${region}: check --source and --region`);
-  if (target === source.DBInstanceIdentifier) throw new UsageError(`--target '${target}' is the source itself: a restore always creates a new instance`);
+  let source: RestoreSource;
+  if (opts.fromReplicatedBackups) {
+    source = await replicatedBackupsSource(opts, rds, kms, region);
+  } else {
+    const instance = await findInstance(rds, opts.source);
+    if (!instance) throw new UsageError(`no DB instance '${opts.source}' in ${region}: check --source and --region`);
+    source = instanceSource(rds, instance);
+  }
+  const sourceId = source.sourceId;
+  if (target === sourceId) throw new UsageError(`--target '${target}' is the source itself: a restore always creates a new instance`);
 
   let resume: DBInstance | undefined;
   const existing = await findInstance(rds, target);
   if (existing) {
     const tags = tagsOf(existing);
-    if (tags[RESTORED_FROM_TAG] !== source.DBInstanceIdentifier) {
-      throw new UsageError(`--target '${target}' is taken: an instance with that identifier exists in ${region} and is not a db-playbook restore of '${source.DBInstanceIdentifier}'. Choose another --target`);
+    if (tags[RESTORED_FROM_TAG] !== sourceId) {
+      throw new UsageError(`--target '${target}' is taken: an instance with that identifier exists in ${region} and is not a db-playbook restore of '${sourceId}'. Choose another --target`);
     }
     if (tags[RESTORE_TIME_TAG] !== tagValue(time)) {
-      throw new UsageError(`--target '${target}' is taken: it is a restore of '${source.DBInstanceIdentifier}' to ${tags[RESTORE_TIME_TAG] ?? '(unknown time)'}, not to ${tagValue(time)}. Choose another --target, or re-run with the same time to resume`);
+      throw new UsageError(`--target '${target}' is taken: it is a restore of '${sourceId}' to ${tags[RESTORE_TIME_TAG] ?? '(unknown time)'}, not to ${tagValue(time)}. Choose another --target, or re-run with the same time to resume`);
     }
     resume = existing;
   }
 
-  let window: RestoreWindow | undefined;
-  if (!resume) {
-    if (!source.BackupRetentionPeriod) {
-      throw new UsageError(`automated backups are off on '${source.DBInstanceIdentifier}' (BackupRetentionPeriod 0): there is no point in time to restore to; list snapshots with db-playbook recovery-points`);
-    }
-    window = await restorableWindow(rds, source);
-    if (time !== 'latest') {
-      const span = `the restorable window of '${source.DBInstanceIdentifier}' is ${iso(window.earliest)} to ${iso(window.latest)}`;
-      if (window.earliest && time < window.earliest) {
-        throw new UsageError(`--to ${time.toISOString()} is before the earliest restorable time: ${span} (earliest from ${window.earliestFrom})`);
-      }
-      if (!window.latest) throw new UsageError(`'${source.DBInstanceIdentifier}' has no LatestRestorableTime yet (a new instance, or backups just enabled): try --latest later`);
-      if (time > window.latest) {
-        throw new UsageError(`--to ${time.toISOString()} is after the latest restorable time: ${span} (RDS trails the present by up to 5 minutes: use an earlier time or --latest)`);
-      }
-    } else if (!window.latest) {
-      throw new UsageError(`'${source.DBInstanceIdentifier}' has no LatestRestorableTime yet (a new instance, or backups just enabled): try again in a few minutes`);
-    }
-  }
+  const window = resume ? undefined : await source.checkNew(time);
 
   let proxyTargets: string[] | undefined;
   if (opts.cutoverProxy !== undefined) {
     const proxy = await findProxy(rds, opts.cutoverProxy);
     if (!proxy) throw new UsageError(`--cutover-proxy: no RDS Proxy '${opts.cutoverProxy}' in ${region}`);
-    if (proxy.EngineFamily && proxy.EngineFamily !== 'POSTGRESQL' && source.Engine?.includes('postgres')) {
+    if (proxy.EngineFamily && proxy.EngineFamily !== 'POSTGRESQL' && (source.json.engine ?? 'postgres').includes('postgres')) {
       throw new UsageError(`--cutover-proxy: proxy '${opts.cutoverProxy}' is for ${proxy.EngineFamily}, not PostgreSQL`);
     }
     proxyTargets = await proxyInstanceTargets(rds, opts.cutoverProxy);
@@ -376,6 +433,7 @@ export function resumeCommand(opts: RestoreOptions, globals: GlobalOptions, regi
   const words = [
     'db-playbook', '--region', region, ...(globals.profile ? ['--profile', globals.profile] : []),
     'restore', '--source', opts.source, ...(time === 'latest' ? ['--latest'] : ['--to', time.toISOString()]), '--target', opts.target.toLowerCase(),
+    ...drFlagWords(opts),
     ...(opts.verifySql !== undefined ? ['--verify-sql', opts.verifySql] : []),
     ...(verifyUrl !== undefined ? ['--verify-url', verifyUrl] : []),
     ...(opts.cutoverProxy !== undefined ? ['--cutover-proxy', opts.cutoverProxy] : []),
@@ -391,12 +449,13 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
   const config = clientConfig(globals, io);
   if (!config.region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
   const rds = new RDSClient(config);
+  let kms: KMSClient | undefined;
   try {
-    const r = await resolve(opts, ctx, rds, config.region);
+    const r = await resolve(opts, ctx, rds, () => (kms ??= new KMSClient(config)), config.region);
     const out = io.stdout;
     const progress = opts.json ? io.stderr : io.stdout;
     const startedAt = new Date(io.now());
-    const request = restoreRequest(r.source, r.target, r.time, startedAt);
+    const request = r.source.request(r.target, r.time, startedAt);
     const plan = restorePlan(r, opts, request);
     const deregister = (r.proxyTargets ?? []).filter((t) => t !== r.target);
 
@@ -411,22 +470,13 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
             sql: opts.verifySql, target: r.verify.host ? `${r.verify.host}:${r.verify.port}/${r.verify.database}` : null, ok: null, rowCount: null, firstRow: null, error: null,
           } : null,
           cutover: opts.cutoverProxy ? { proxy: opts.cutoverProxy, before: r.proxyTargets ?? [], after: null, done: false } : null,
-          followUp: followUp(r.source.DBInstanceIdentifier!, r.target, opts.cutoverProxy),
+          followUp: r.source.followUp(r.target, opts.cutoverProxy),
         } satisfies RestoreJson);
         return;
       }
       out(`Restore plan (dry run: nothing is created or changed)\n`);
-      out(`  source        ${r.source.DBInstanceIdentifier} (${r.region}, ${r.source.Engine} ${r.source.EngineVersion}, ${r.source.DBInstanceStatus})\n`);
-      out(`  restore time  ${tagValue(r.time)}\n`);
-      if (r.window) out(`  window        ${iso(r.window.earliest)} to ${iso(r.window.latest)}\n`);
-      out(`  target        ${r.target}${r.resume ? ` (exists: a restore already under way, state ${r.resume.DBInstanceStatus}: would resume waiting)` : ' (new instance)'}\n`);
-      out(`  KMS key       ${r.source.StorageEncrypted ? `${r.source.KmsKeyId} (the source's: RDS restores in-region with the source's key)` : 'none (the source is not encrypted)'}\n`);
-      if (!r.resume) {
-        out(`  settings copied from the source:\n`);
-        for (const [name, value] of copiedSettings(request)) out(`    ${name.padEnd(32)} ${value}\n`);
-        out(`  not carried by RestoreDBInstanceToPointInTime:\n`);
-        for (const item of NOT_CARRIED) out(`    - ${item}\n`);
-      }
+      const context = { region: r.region, target: r.target, time: r.time, window: r.window, resumeState: r.resume ? r.resume.DBInstanceStatus ?? 'unknown' : undefined };
+      for (const line of r.source.planLines(context, request)) out(`${line}\n`);
       if (opts.cutoverProxy) out(`  cutover       proxy ${opts.cutoverProxy}: deregister ${deregister.join(', ') || '(no target)'}, register ${r.target}\n`);
       return;
     }
@@ -435,7 +485,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
     const interrupts = new Interrupts(io);
     try {
       const resume = resumeCommand(opts, globals, r.region, r.time);
-      const source = r.source.DBInstanceIdentifier;
+      const source = r.source.sourceId;
       const rest = `${r.verify ? ', then verify it' : ''}${opts.cutoverProxy ? ' and re-point the proxy' : ''}`;
       const interrupted = (message: string, todo: string) => () => new InterruptedError(message, `${todo}, run:\n  ${resume.command}${resume.note ? `\n${resume.note}` : ''}`);
 
@@ -448,7 +498,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
         await interrupts.race(rds.send(new RestoreDBInstanceToPointInTimeCommand(request)), interrupted(
           `interrupted while RDS was taking the request to restore '${source}' as '${r.target}': if it took it, the restore goes on in AWS`,
           `re-run the same command: it resumes waiting if the restore started, or starts it${rest}`));
-        if (!opts.json) out(`Restoring '${source}' to ${timeText(r.time)} as '${r.target}' (${r.region}).\n`);
+        if (!opts.json) out(`Restoring '${source}'${r.source.restoringFrom} to ${timeText(r.time)} as '${r.target}' (${r.region}).\n`);
       }
 
       const resumeHint = `The restore goes on in AWS: re-run the same command to resume waiting.`;
@@ -492,7 +542,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
           () => repointProxy(rds, proxy, r.target))) };
       }
       interrupts.dispose();
-      const followUps = followUp(r.source.DBInstanceIdentifier!, r.target, cutover?.proxy);
+      const followUps = r.source.followUp(r.target, cutover?.proxy);
 
       if (opts.json) {
         printJson(io, 'restore', {
@@ -509,7 +559,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
           followUp: followUps,
         } satisfies RestoreJson);
       } else {
-        out(`Restored '${r.source.DBInstanceIdentifier}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
+        out(`Restored '${source}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
         out(`  endpoint  ${endpoint.address}:${endpoint.port}\n`);
         if (verify) {
           out(verify.ok
@@ -528,5 +578,6 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
     }
   } finally {
     rds.destroy();
+    kms?.destroy();
   }
 }

@@ -9,6 +9,7 @@ import { DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/clie
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { main } from '../../cli/program';
+import { startAwsGapsProxy } from '../support/aws-gaps-proxy';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { MotoServer, startMoto } from '../support/moto-server';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
@@ -74,6 +75,7 @@ const RESTORE: Schema = {
   action: oneOf('restore', 'resume'),
   region: 'string',
   source: { id: 'string', arn: nullable('string'), engine: nullable('string'), engineVersion: nullable('string'), status: nullable('string') },
+  replicatedBackups: nullable({ arn: 'string', sourceRegion: nullable('string'), status: nullable('string'), retentionDays: nullable('number') }),
   target: 'string',
   restoreTime: 'string',
   window: nullable({ earliest: nullable('string'), latest: nullable('string'), earliestFrom: 'string', latestFrom: 'string' }),
@@ -163,6 +165,26 @@ describe('every command\'s --json document has the envelope and its own schema',
     expect(Object.keys(dry.doc)).toEqual(Object.keys(real.doc));
     expect(dry.doc).toMatchObject({ dryRun: true, status: null, endpoint: null, restoreSeconds: null, verify: { ok: null, rowCount: null }, cutover: { done: false, after: null } });
     expect(real.doc).toMatchObject({ dryRun: false, status: 'available', verify: { ok: true, rowCount: 1 }, cutover: { done: true, after: ['json-restored'] } });
+  });
+
+  test('restore --from-replicated-backups (in the DR region): the same shape, replicatedBackups filled in', async () => {
+    // moto has no replicated automated backups and no restore from them: the stand-in proxy serves both (test/support/aws-gaps-proxy.ts).
+    const gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date(Date.now() - 86_400_000) });
+    try {
+      const dr = seeded.drNetwork!;
+      const argv = ['restore', '--region', 'us-west-2', '--from-replicated-backups', '--source', seeded.primary.id, '--latest', '--target', 'json-dr',
+        '--db-subnet-group', dr.dbSubnetGroupName, '--vpc-security-group-ids', dr.securityGroupId, '--db-parameter-group', dr.parameterGroupName, '--json'];
+      const dry = await run([...argv, '--dry-run'], fakeIo(motoEnv(gaps.url)));
+      const real = await run(argv, fakeIo(motoEnv(gaps.url)));
+      expect({ dry: dry.code, real: real.code }).toEqual({ dry: 0, real: 0 });
+      expect(violations(dry.doc, RESTORE)).toEqual([]);
+      expect(violations(real.doc, RESTORE)).toEqual([]);
+      expect(Object.keys(dry.doc)).toEqual(Object.keys(real.doc));
+      expect(dry.doc).toMatchObject({ region: 'us-west-2', replicatedBackups: { arn: seeded.replicatedBackup!.arn, sourceRegion: 'us-east-1', status: 'replicating', retentionDays: 7 }, source: { id: seeded.primary.id, status: null } });
+      expect(real.doc).toMatchObject({ dryRun: false, status: 'available', kmsKeyId: seeded.kms.dr.arn });
+    } finally {
+      await gaps.close();
+    }
   });
 
   test('restore without --verify-sql and --cutover-proxy: those are null, not left out', async () => {

@@ -6,7 +6,10 @@
  * StartDBInstanceAutomatedBackupsReplication, so it can never list a replicated automated
  * backup. The tests check that recovery-points says so and goes on; one test mocks exactly those
  * two reads (ListRecoveryPointsByResource, and DescribeDBInstanceAutomatedBackups in us-west-2)
- * with what AWS returns, to check how they are listed. Everything else goes to moto.
+ * with what AWS returns, to check how they are listed. No moto API makes an AWS Backup snapshot
+ * (SnapshotType awsbackup) either: the tests of those put test/support/aws-gaps-proxy.ts in front
+ * of moto, which adds them to moto's answer to DescribeDBSnapshots SnapshotType=awsbackup, the
+ * one call that lists them. Everything else goes to moto.
  */
 import { BackupClient, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
 import { CreateAliasCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -18,6 +21,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { main } from '../../cli/program';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
+import { startAwsGapsProxy } from '../support/aws-gaps-proxy';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
 
@@ -190,6 +194,68 @@ describe('recovery-points', () => {
       ['aws-backup', 'job-us-west-2', 'us-west-2', daily.toISOString(), '20h 0m', expect.stringMatching(/^yes/), `vault ${seeded.backup.drVault}`],
     ]);
     expect(io.out()).not.toContain('warning:');
+  });
+
+  describe('AWS Backup\'s snapshots (SnapshotType awsbackup: DescribeDBSnapshots lists them only when asked for that type)', () => {
+    const job = (region: string) => `awsbackup:job-${region === 'us-east-1' ? '1a2b3c4d' : '5e6f7a8b'}-0000-4000-8000-00000000000${region === 'us-east-1' ? 1 : 2}`;
+    const snapshotsOf = (now: number) => [
+      // The daily snapshot in the instance's region, and its copy in the DR vault (a copy keeps the source's identifier).
+      { region: 'us-east-1', id: job('us-east-1'), instanceId: seeded.primary.id, created: new Date(now - 20 * HOUR), kmsKeyId: seeded.kms.primary.arn },
+      { region: 'us-west-2', id: job('us-west-2'), instanceId: seeded.primary.id, created: new Date(now - 19 * HOUR), kmsKeyId: seeded.kms.dr.arn },
+      // Another instance's: not listed.
+      { region: 'us-east-1', id: 'awsbackup:job-other', instanceId: fresh.primary.id, created: new Date(now - HOUR), kmsKeyId: fresh.kms.primary.arn },
+    ];
+
+    test('lists them in the instance\'s region and in --regions (the DR copies) as aws-backup', async () => {
+      const now = seededAt + 30 * HOUR;
+      const gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date(now - 7 * DAY), awsBackupSnapshots: snapshotsOf(now) });
+      try {
+        const io = fakeIo(motoEnv(gaps.url), { now });
+        expect((await run(['recovery-points', '--source', seeded.primary.id, '--regions', 'us-west-2'], io)).code).toBe(0);
+        expect(rows(io.out()).filter((r) => r[0] === 'aws-backup')).toEqual([
+          ['aws-backup', job('us-west-2'), 'us-west-2', new Date(now - 19 * HOUR).toISOString(), '19h 0m', expect.stringMatching(/^yes \(key\//)],
+          ['aws-backup', job('us-east-1'), 'us-east-1', new Date(now - 20 * HOUR).toISOString(), '20h 0m', expect.stringMatching(/^yes \(key\//)],
+        ]);
+        expect(gaps.answered).toEqual(expect.arrayContaining(['DescribeDBSnapshots awsbackup us-east-1', 'DescribeDBSnapshots awsbackup us-west-2']));
+
+        const json = fakeIo(motoEnv(gaps.url), { now });
+        expect((await run(['recovery-points', '--source', seeded.primary.id, '--regions', 'us-west-2', '--json'], json)).code).toBe(0);
+        const points = (JSON.parse(json.out()).recoveryPoints as Record<string, unknown>[]).filter((p) => p.type === 'aws-backup');
+        expect(points).toEqual([
+          expect.objectContaining({ id: job('us-west-2'), arn: `arn:aws:rds:us-west-2:123456789012:snapshot:${job('us-west-2')}`, region: 'us-west-2', kmsKeyId: seeded.kms.dr.arn, status: 'available', vault: null }),
+          expect.objectContaining({ id: job('us-east-1'), arn: `arn:aws:rds:us-east-1:123456789012:snapshot:${job('us-east-1')}`, region: 'us-east-1', kmsKeyId: seeded.kms.primary.arn, status: 'available', vault: null }),
+        ]);
+      } finally {
+        await gaps.close();
+      }
+    });
+
+    test('a snapshot AWS Backup also lists as a recovery point (the same ARN) is listed once, with its vault', async () => {
+      const now = seededAt + 30 * HOUR;
+      const gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date(now - 7 * DAY), awsBackupSnapshots: snapshotsOf(now) });
+      const backupSend = BackupClient.prototype.send;
+      // moto 5.2 implements no AWS Backup recovery points: answer ListRecoveryPointsByResource as AWS does.
+      jest.spyOn(BackupClient.prototype, 'send').mockImplementation(async function (this: BackupClient, command: unknown, ...rest: unknown[]) {
+        if (command instanceof ListRecoveryPointsByResourceCommand) {
+          const region = await this.config.region();
+          return { RecoveryPoints: [{
+            RecoveryPointArn: `arn:aws:rds:${region}:123456789012:snapshot:${job(region)}`, CreationDate: new Date(now - 20 * HOUR), Status: 'COMPLETED',
+            EncryptionKeyArn: region === 'us-east-1' ? seeded.kms.primary.arn : seeded.kms.dr.arn, BackupVaultName: region === 'us-east-1' ? seeded.backup.primaryVault : seeded.backup.drVault,
+          }] };
+        }
+        return (backupSend as (...a: unknown[]) => Promise<unknown>).call(this, command, ...rest);
+      } as never);
+      try {
+        const io = fakeIo(motoEnv(gaps.url), { now });
+        expect((await run(['recovery-points', '--source', seeded.primary.id, '--regions', 'us-west-2'], io)).code).toBe(0);
+        expect(rows(io.out()).filter((r) => r[0] === 'aws-backup').map((r) => [r[1], r[2], r[6]])).toEqual([
+          [job('us-west-2'), 'us-west-2', `vault ${seeded.backup.drVault}`],
+          [job('us-east-1'), 'us-east-1', `vault ${seeded.backup.primaryVault}`],
+        ]);
+      } finally {
+        await gaps.close();
+      }
+    });
   });
 
   test.each([

@@ -26,15 +26,24 @@
  * - AWS Backup vaults in both regions and a daily plan copying to the DR vault;
  * - S3 buckets `<prefix>-blobs-<primary region>` and `<prefix>-blobs-<dr region>` (versioning,
  *   all public access blocked, SSE-KMS with bucket keys, a TLS-only bucket policy, replication
- *   from the primary bucket to the DR bucket).
+ *   from the primary bucket to the DR bucket);
+ * - unless `drNetwork` is false, what a restore in the DR region needs there (the optional
+ *   replica stack has it, or the team creates it ahead of an outage): a VPC with two isolated
+ *   subnets, a security group, the DB subnet group `<prefix>-dr-isolated` and the parameter
+ *   group `<prefix>-dr-postgres17` (the playbook's parameters).
  *
  * Options turn single settings off, so a test can seed one misconfiguration at a time. Seeding
  * twice into one server needs different prefixes (bucket names and identifiers are unique).
  *
- * moto 5.2 has no StartDBInstanceAutomatedBackupsReplication, so the automated backups are not
- * replicated to the DR region here: a test that needs that mocks the call that reads it.
+ * Automated-backup replication to the DR region (what CrossRegionBackup sets up): moto 5.2 has
+ * no StartDBInstanceAutomatedBackupsReplication, so moto itself holds no replicated backup.
+ * Unless `backupReplication` is false (or backups are off), seedDeployment records the
+ * replicated automated backups that call would have made (`replicatedBackup`, and
+ * seededReplicatedBackups(endpoint)), and test/support/aws-gaps-proxy.ts lists them in the DR
+ * region and restores from them, as RDS does. Tests that talk to moto directly see none.
  * No EC2 SDK client is installed: the few EC2 calls go to moto's EC2 query API directly.
  */
+import { randomBytes } from 'crypto';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CopyDBSnapshotCommand,
@@ -115,6 +124,57 @@ export interface SeedOptions {
   /** Create the RDS Proxy targeting the primary. @default true */
   readonly proxy?: boolean;
   readonly bucket?: SeedBucketOptions;
+  /** Create the DR region's network and parameter group for a restore there (see the file comment). @default true */
+  readonly drNetwork?: boolean;
+  /** Replicate the primary's automated backups to the DR region (the stand-in; see the file comment). @default true when backups are on */
+  readonly backupReplication?: boolean;
+}
+
+/**
+ * The replicated automated backups of an instance in another region, as
+ * StartDBInstanceAutomatedBackupsReplication makes them and DescribeDBInstanceAutomatedBackups
+ * lists them there: what test/support/aws-gaps-proxy.ts serves, since moto cannot.
+ */
+export interface SeededReplicatedBackup {
+  /** `arn:aws:rds:<dr region>:<account>:auto-backup:ab-<26 letters and digits>` */
+  readonly arn: string;
+  /** Where the replicated backups are (the DR region). */
+  readonly region: string;
+  /** The source instance's region. */
+  readonly sourceRegion: string;
+  readonly sourceArn: string;
+  readonly sourceId: string;
+  readonly dbiResourceId: string;
+  readonly engine: string;
+  readonly engineVersion: string;
+  /** RDS restores with the source's class unless the request names one. */
+  readonly instanceClass: string;
+  readonly allocatedStorage: number;
+  readonly storageType: string;
+  readonly port: number;
+  readonly iamAuth: boolean;
+  readonly masterUsername: string;
+  readonly encrypted: boolean;
+  /** The DR-region key the backups are replicated with (StartDBInstanceAutomatedBackupsReplication KmsKeyId). */
+  readonly kmsKeyArn?: string;
+  /** The replication's retention (CrossRegionBackup: 7 days). */
+  readonly retentionDays: number;
+  readonly instanceCreateTime: Date;
+  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+}
+
+/** The replicated backups seedDeployment recorded, per moto endpoint. */
+const replications = new Map<string, SeededReplicatedBackup[]>();
+
+/** The replicated automated backups seeded into the moto server at `endpoint` (see the file comment). */
+export function seededReplicatedBackups(endpoint: string): readonly SeededReplicatedBackup[] {
+  return replications.get(endpoint) ?? [];
+}
+
+/** An id of the shape RDS gives automated backups: `ab-` and 26 upper-case letters and digits. */
+function automatedBackupsId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return `ab-${[...randomBytes(26)].map((b) => alphabet[b % alphabet.length]).join('')}`;
 }
 
 /** A KMS key. */
@@ -165,6 +225,16 @@ export interface SeededDeployment {
   readonly proxy?: { readonly name: string; readonly arn: string; readonly targetGroupName: string };
   readonly buckets: { readonly primary: SeededBucket; readonly dr: SeededBucket };
   readonly backup: { readonly primaryVault: string; readonly drVault: string; readonly drVaultArn: string; readonly planId: string };
+  /** In the DR region, for a restore there (unless options.drNetwork is false). */
+  readonly drNetwork?: {
+    readonly vpcId: string;
+    readonly subnetIds: string[];
+    readonly securityGroupId: string;
+    readonly dbSubnetGroupName: string;
+    readonly parameterGroupName: string;
+  };
+  /** The primary's automated backups replicated to the DR region (the stand-in; see the file comment). */
+  readonly replicatedBackup?: SeededReplicatedBackup;
   /** SDK client settings for this moto server in `region` (default: the primary region). */
   clientConfig(region?: string): ReturnType<typeof awsClientConfig>;
 }
@@ -225,30 +295,34 @@ export async function seedDeployment(endpoint: string, options: SeedOptions = {}
     };
 
     // --- network (EC2) --------------------------------------------------------------------------
-    const vpcId = xmlValue(await ec2(endpoint, primaryRegion, 'CreateVpc', { CidrBlock: '10.42.0.0/16' }), 'vpcId');
-    const subnetIds: string[] = [];
-    for (const [i, az] of ['a', 'b'].entries()) {
-      const xml = await ec2(endpoint, primaryRegion, 'CreateSubnet', { VpcId: vpcId, CidrBlock: `10.42.${i}.0/24`, AvailabilityZone: `${primaryRegion}${az}` });
-      subnetIds.push(xmlValue(xml, 'subnetId'));
-    }
-    const securityGroupId = xmlValue(await ec2(endpoint, primaryRegion, 'CreateSecurityGroup', {
-      VpcId: vpcId, GroupName: `${prefix}-postgres`, GroupDescription: 'PostgreSQL: no inbound rule until a client is allowed',
-    }), 'groupId');
-    const dbSubnetGroupName = `${prefix}-isolated`;
-    await rds.send(new CreateDBSubnetGroupCommand({
-      DBSubnetGroupName: dbSubnetGroupName, DBSubnetGroupDescription: 'isolated subnets', SubnetIds: subnetIds,
-    }));
+    /** A VPC with two isolated subnets, a security group and a DB subnet group over the subnets. */
+    const createNetwork = async (client: RDSClient, region: string, cidr: string, subnetGroupName: string) => {
+      const vpc = xmlValue(await ec2(endpoint, region, 'CreateVpc', { CidrBlock: `${cidr}.0.0/16` }), 'vpcId');
+      const subnets: string[] = [];
+      for (const [i, az] of ['a', 'b'].entries()) {
+        const xml = await ec2(endpoint, region, 'CreateSubnet', { VpcId: vpc, CidrBlock: `${cidr}.${i}.0/24`, AvailabilityZone: `${region}${az}` });
+        subnets.push(xmlValue(xml, 'subnetId'));
+      }
+      const group = xmlValue(await ec2(endpoint, region, 'CreateSecurityGroup', {
+        VpcId: vpc, GroupName: `${prefix}-postgres`, GroupDescription: 'PostgreSQL: no inbound rule until a client is allowed',
+      }), 'groupId');
+      await client.send(new CreateDBSubnetGroupCommand({
+        DBSubnetGroupName: subnetGroupName, DBSubnetGroupDescription: 'isolated subnets', SubnetIds: subnets,
+      }));
+      return { vpcId: vpc, subnetIds: subnets, securityGroupId: group, dbSubnetGroupName: subnetGroupName };
+    };
+    const { vpcId, subnetIds, securityGroupId, dbSubnetGroupName } = await createNetwork(rds, primaryRegion, '10.42', `${prefix}-isolated`);
 
     // --- parameter groups -----------------------------------------------------------------------
     const parameters = { ...PLAYBOOK_PARAMETERS, ...options.parameters };
-    const setParameters = async (name: string, values: Record<string, string>) => {
+    const setParameters = async (name: string, values: Record<string, string>, client = rds) => {
       const list = Object.entries(values).map(([ParameterName, ParameterValue]) => ({
         ParameterName, ParameterValue,
         ApplyMethod: STATIC_PARAMETERS.includes(ParameterName) ? 'pending-reboot' as const : 'immediate' as const,
       }));
       // ModifyDBParameterGroup takes at most 20 parameters per call.
       for (let i = 0; i < list.length; i += 20) {
-        await rds.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: name, Parameters: list.slice(i, i + 20) }));
+        await client.send(new ModifyDBParameterGroupCommand({ DBParameterGroupName: name, Parameters: list.slice(i, i + 20) }));
       }
     };
     const parameterGroupName = `${prefix}-postgres17`;
@@ -261,6 +335,18 @@ export async function seedDeployment(endpoint: string, options: SeedOptions = {}
       DBParameterGroupName: replicaParameterGroupName, DBParameterGroupFamily: 'postgres17', Description: 'the playbook\'s replica parameters',
     }));
     await setParameters(replicaParameterGroupName, { ...PLAYBOOK_PARAMETERS, ...REPLICA_PARAMETERS });
+
+    // --- the DR region's network and parameter group, for a restore there --------------------
+    let drNetwork: SeededDeployment['drNetwork'];
+    if (options.drNetwork ?? true) {
+      const network = await createNetwork(rdsDr, drRegion, '10.41', `${prefix}-dr-isolated`);
+      const drParameterGroupName = `${prefix}-dr-postgres17`;
+      await rdsDr.send(new CreateDBParameterGroupCommand({
+        DBParameterGroupName: drParameterGroupName, DBParameterGroupFamily: 'postgres17', Description: 'the playbook\'s parameters, DR region',
+      }));
+      await setParameters(drParameterGroupName, PLAYBOOK_PARAMETERS, rdsDr);
+      drNetwork = { ...network, parameterGroupName: drParameterGroupName };
+    }
 
     // --- secret ---------------------------------------------------------------------------------
     const masterUsername = 'postgres';
@@ -333,6 +419,34 @@ export async function seedDeployment(endpoint: string, options: SeedOptions = {}
         CopyTags: true,
       }));
       crossRegionCopies.push({ id: copy!.DBSnapshotIdentifier!, arn: copy!.DBSnapshotArn!, region: drRegion });
+    }
+
+    // --- automated-backup replication to the DR region (recorded: moto cannot start it) --------
+    let replicatedBackup: SeededReplicatedBackup | undefined;
+    const retentionDays = db.backupRetentionDays ?? 14;
+    if ((options.backupReplication ?? true) && retentionDays > 0) {
+      replicatedBackup = {
+        arn: `arn:aws:rds:${drRegion}:${MOTO_ACCOUNT_ID}:auto-backup:${automatedBackupsId()}`,
+        region: drRegion,
+        sourceRegion: primaryRegion,
+        sourceArn: primary!.DBInstanceArn!,
+        sourceId: primary!.DBInstanceIdentifier!,
+        dbiResourceId: primary!.DbiResourceId!,
+        engine: 'postgres',
+        engineVersion: '17.9',
+        instanceClass: 'db.m7g.large',
+        allocatedStorage: 100,
+        storageType: 'gp3',
+        port: 5433,
+        iamAuth: db.iamAuth ?? true,
+        masterUsername,
+        encrypted: storageEncrypted,
+        kmsKeyArn: storageEncrypted ? kms.dr.arn : undefined,
+        retentionDays: 7,
+        instanceCreateTime: primary!.InstanceCreateTime ?? new Date(),
+        tags: TAGS.filter((t) => !t.Key.startsWith('aws:')),
+      };
+      replications.set(endpoint, [...seededReplicatedBackups(endpoint), replicatedBackup]);
     }
 
     // --- proxy ----------------------------------------------------------------------------------
@@ -471,6 +585,8 @@ export async function seedDeployment(endpoint: string, options: SeedOptions = {}
       proxy,
       buckets: { primary: primaryBucket, dr: drBucket },
       backup: { primaryVault, drVault, drVaultArn: drVaultArn!, planId: planId! },
+      drNetwork,
+      replicatedBackup,
       clientConfig: config,
     };
   } finally {
