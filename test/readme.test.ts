@@ -222,6 +222,8 @@ describe('README\'s npx db-playbook commands', () => {
   test('the stand-ins answered what moto cannot serve, and nothing else', () => {
     expect(new Set(gaps.answered.map((a) => a.split(' ')[0]))).toEqual(new Set([
       'DescribeDBInstanceAutomatedBackups', 'ListRecoveryPointsByBackupVault', 'ListRecoveryPointsByResource',
+      // The DR restore from a backups ARN (SourceDBInstanceAutomatedBackupsArn): moto restores another instance.
+      'RestoreDBInstanceToPointInTime',
     ]));
   });
 });
