@@ -67,7 +67,10 @@ export const CLI_RESOURCES: { readonly [name: string]: string } = {
 function rdsKeyUse(key: string, region: string, what: string): AwsCall[] {
   const context = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
   return [
-    { action: 'kms:CreateGrant', resource: key, context, why: `RDS creates a grant on ${what} for the new resource, with the caller's permissions` },
+    {
+      action: 'kms:CreateGrant', resource: key, context: { ...context, 'kms:GrantIsForAWSResource': 'true' },
+      why: `RDS creates a grant on ${what} for the new resource, with the caller's permissions`,
+    },
     { action: 'kms:DescribeKey', resource: key, context, why: `RDS reads ${what} before it uses it` },
   ];
 }

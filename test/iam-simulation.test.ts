@@ -14,6 +14,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Stack } from 'aws-cdk-lib';
 import { PostgresMetrics, RestoreTesting } from '../lib';
 import { AwsCall, backupServiceCalls, postgresMetricsCalls, restoreValidatorCalls } from '../shared/aws-calls';
+import { CLI_COMMANDS, CLI_RESOURCES, actionsOf, cliCallTables } from '../shared/calls-cli';
 import { SynthesizedApp, synthesizedApps } from './support/synthesized-apps';
 import type { StackTemplate } from './support/template-resolver';
 
@@ -182,9 +183,13 @@ function context(stack: StackTemplate, roleArn: string, call: AwsCall): Record<s
   };
 }
 
-/** The decision for one call, with what decided it when it is not Allowed. */
+/** The decision for one call of a role of the app. */
 async function simulate(caller: Caller, resources: Resources, call: AwsCall, identityPolicies = resources.identityPolicies(caller.stack, caller.roleId)): Promise<string> {
-  const roleArn = String(resources.resolve(caller.stack, { 'Fn::GetAtt': [caller.roleId, 'Arn'] }));
+  return simulateAs(caller, resources, call, identityPolicies, String(resources.resolve(caller.stack, { 'Fn::GetAtt': [caller.roleId, 'Arn'] })));
+}
+
+/** The decision for one call of the principal `roleArn` holding `identityPolicies`. */
+async function simulateAs(caller: Caller, resources: Resources, call: AwsCall, identityPolicies: Array<{ name: string; policy: Policy }>, roleArn: string): Promise<string> {
   const arn = call.resource === '*' ? '*' : caller.arns[call.resource];
   if (arn === undefined) return `no ARN for ${call.resource}`;
   const account = arn.split(':')[4] || caller.stack.account;
@@ -233,4 +238,44 @@ test('the simulation denies what AWS denies: the validator\'s old grant on resto
   const decrypt = restoreValidatorCalls(validator.stack.region).find((c) => c.action === 'kms:Decrypt')!;
   expect(await simulate(validator, resources, decrypt)).toBe('Allowed');
   expect(await simulate(validator, resources, { ...decrypt, context: {} })).toBe('ImplicitlyDenied');
+});
+
+describe('the CLI\'s documented permissions (shared/calls-cli.ts, README\'s table) on the shipped app\'s resources', () => {
+  // An operator's role holding README's actions for a command, on `*` as README grants them; what
+  // can still deny a call is the resource's own policy (the keys', the secret's) and an action or
+  // ARN AWS does not know, which the simulator refuses.
+  const { app, resources } = APPS[0];
+  const primary = app.resolver.stack('DataPlatform');
+  const ids = (type: string) => Object.keys(primary.template.Resources).filter((id) => primary.template.Resources[id].Type === type);
+  const instanceId = ids('AWS::RDS::DBInstance').find((id) => !resources.props(primary, id).SourceDBInstanceIdentifier)!;
+  const attachment = ids('AWS::SecretsManager::SecretTargetAttachment').find((id) => (resources.props(primary, id).TargetId as { Ref: string }).Ref === instanceId)!;
+  const secretArn = String(resources.resolve(primary, { Ref: attachment }));
+  const secret = resources.find(secretArn);
+  const keys: Record<string, string> = {
+    sourceKey: resources.prop(primary, instanceId, 'KmsKeyId'),
+    // The key RDS replicates the automated backups with is the DR stack's; copies go there too.
+    drKey: resources.prop(primary, instanceId, 'AutomaticBackupReplicationKmsKeyId'),
+    destinationKey: resources.prop(primary, instanceId, 'AutomaticBackupReplicationKmsKeyId'),
+    secretKey: resources.prop(secret.stack, secret.id, 'KmsKeyId'),
+    databaseSecret: secretArn,
+  };
+  const region = primary.region;
+  const drRegion = keys.drKey.split(':')[3];
+  const operator: Caller = { name: 'operator', stack: primary, roleId: 'Operator', calls: [], arns: {} };
+
+  test.each(CLI_COMMANDS.map((c) => [c]))('%s: every call is allowed', async (command) => {
+    const runsIn = command === 'restore --from-replicated-backups' ? drRegion : region;
+    const calls = cliCallTables(runsIn, drRegion)[command];
+    const arn = (name: string) => keys[name] ?? CLI_RESOURCES[name]
+      .replace(/<(the DR region)>/g, drRegion).replace(/<other-region>/g, drRegion).replace(/<region>/g, runsIn)
+      .replace(/<account>/g, primary.account).replace(/<[^>]+>/g, 'example');
+    const policy = [{ name: 'readme', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actionsOf(calls), Resource: '*' }] } }];
+    const denied: string[] = [];
+    for (const call of calls) {
+      const bound: Caller = { ...operator, arns: { [call.resource]: call.resource === '*' ? '*' : arn(call.resource) } };
+      const decision = await simulateAs(bound, resources, call, policy, `arn:aws:iam::${primary.account}:role/operator`);
+      if (decision !== 'Allowed') denied.push(`${call.action} on ${call.resource} (${bound.arns[call.resource]}): ${decision}`);
+    }
+    expect(denied).toEqual([]);
+  });
 });
