@@ -44,12 +44,12 @@ describe('DataPlatform with the VPC it creates', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
   });
 
-  test('adds the AWS Backup endpoint for the restore validator when restore tests run', () => {
+  test('adds the AWS Backup and RDS endpoints for the restore validator when restore tests run', () => {
     const app = new App();
     const dr = new DisasterRecoveryStack(app, 'Dr', { env: { region: 'us-west-2' }, crossRegionReferences: true });
     const withDr = new Stack(app, 'WithDr', { env: { region: 'us-east-1' }, crossRegionReferences: true });
     new DataPlatform(withDr, 'Data', { disasterRecovery: dr.target });
-    expect(interfaceEndpointServices(Template.fromStack(withDr))).toEqual(['backup', 'secretsmanager']);
+    expect(interfaceEndpointServices(Template.fromStack(withDr))).toEqual(['backup', 'rds', 'secretsmanager']);
   });
 
   test('has an S3 gateway endpoint', () => {

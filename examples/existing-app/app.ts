@@ -9,6 +9,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+
+/** The app's VPC block (a literal, so security group rules can name it). */
+const APP_VPC_CIDR = '10.0.0.0/16';
 import { DatabaseEndpoints, PlatformAlarms, PostgresDatabase } from '../../lib';
 
 export class ExistingAppStack extends Stack {
@@ -27,14 +30,20 @@ export class ExistingAppStack extends Stack {
     key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
     const logGroup = (name: string) => new logs.LogGroup(this, name, { encryptionKey: key, retention: logs.RetentionDays.ONE_YEAR });
     const vpc = new ec2.Vpc(this, 'AppVpc', {
+      ipAddresses: ec2.IpAddresses.cidr(APP_VPC_CIDR),
       maxAzs: 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
       flowLogs: { All: { trafficType: ec2.FlowLogTrafficType.ALL, destination: ec2.FlowLogDestination.toCloudWatchLogs(logGroup('FlowLogs')) } },
     });
     // The database's secret-rotation function runs in these isolated subnets: it reaches Secrets
-    // Manager through an interface endpoint with private DNS (README: "An imported VPC").
-    vpc.addInterfaceEndpoint('SecretsManagerEndpoint', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: true });
+    // Manager through an interface endpoint with private DNS (README: "An imported VPC"), HTTPS
+    // from the VPC's own block.
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', { vpc, description: 'AWS API endpoints: HTTPS from the VPC', allowAllOutbound: false });
+    endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(APP_VPC_CIDR), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: true, securityGroups: [endpointSecurityGroup], open: false,
+    });
     const opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: key, enforceSSL: true });
     const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', { vpc, description: 'The application tier' });
     const api = new lambda.Function(this, 'Api', {
