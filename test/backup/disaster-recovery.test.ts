@@ -124,7 +124,7 @@ describe('CrossRegionBackup', () => {
     expect(all).not.toMatch(/"Resource":"\*"/);
     expect(all).not.toMatch(/"rds:\*"|"backup:\*"|"kms:\*"/);
     const on = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(stack.resolve(s.Resource)));
-    // What AWS's AWSBackupServiceRolePolicyForBackup grants for copies (test/iam-simulation.test.ts simulates all of it).
+    // What AWS's AWSBackupServiceRolePolicyForBackup grants for copies (test/fidelity/iam-simulation.ts simulates all of it).
     expect(on('backup:CopyFromBackupVault').join()).toMatch(/:rds:us-east-1:.*:snapshot:awsbackup:\*/);
     expect(on('backup:DescribeBackupVault')).toHaveLength(2);
     expect(on('rds:DescribeDBSnapshots')).toContain(JSON.stringify(stack.resolve(db.instance.instanceArn)));

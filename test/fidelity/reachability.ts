@@ -9,10 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { PostgresMetrics, RestoreTesting } from '../lib';
-import { AwsCall, endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../shared/aws-calls';
-import { SynthesizedApp, synthesizedApps } from './support/synthesized-apps';
-import type { StackTemplate } from './support/template-resolver';
+import { PostgresMetrics, RestoreTesting } from '../../lib';
+import { AwsCall, endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../../shared/aws-calls';
+import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
+import type { StackTemplate } from '../support/template-resolver';
 
 /** The example apps' own functions: they call no AWS API (their tables would be the app's). */
 const APP_OWN_FUNCTIONS = [/^ExistingApp\/Api$/, /^ReadWriteSplit\/Notes$/];
@@ -179,7 +179,7 @@ test.each(FUNCTIONS.filter((f) => f.fn.calls).map((f) => [f.app, f.path, f] as c
 });
 
 test('README lists the endpoints an imported VPC needs, by the tables', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('**An imported VPC**'));
   const rows = [...section.matchAll(/^\| `com\.amazonaws\.<region>\.([a-z0-9-]+)` \| ([^|]+) \|/gm)].map((m) => m[1]).sort();
   const region = 'us-east-1';

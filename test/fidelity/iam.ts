@@ -6,8 +6,8 @@
  * ARN is denied by AWS whatever the ARN; an ARN no action of its statement supports grants
  * nothing. Both would pass a template test and fail in the account.
  */
-import { canMatch, expandAction, resourcePatterns } from './support/iam-data';
-import { SynthesizedApp, synthesizedApps } from './support/synthesized-apps';
+import { canMatch, expandAction, resourcePatterns } from '../support/iam-data';
+import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
 
 interface Statement { Effect?: string; Action?: string | string[]; NotAction?: unknown; Resource?: unknown; NotResource?: unknown }
 

@@ -7,10 +7,10 @@
  * proxy or vault). An alarm on a dimension AWS never publishes stays INSUFFICIENT_DATA forever
  * and passes every template test; here it fails.
  */
-import { metricSpec, statisticFits } from './support/metric-specs';
-import { WatchedMetric, watched } from './support/watched-metrics';
-import { SynthesizedApp, synthesizedApps } from './support/synthesized-apps';
-import type { StackTemplate } from './support/template-resolver';
+import { metricSpec, statisticFits } from '../support/metric-specs';
+import { WatchedMetric, watched } from '../support/watched-metrics';
+import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
+import type { StackTemplate } from '../support/template-resolver';
 
 /** The resources of a stack that a metric's dimensions can name. */
 function ownResources(app: SynthesizedApp, stack: StackTemplate) {

@@ -12,11 +12,11 @@
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Stack } from 'aws-cdk-lib';
-import { PostgresMetrics, RestoreTesting } from '../lib';
-import { AwsCall, backupServiceCalls, postgresMetricsCalls, restoreValidatorCalls } from '../shared/aws-calls';
-import { CLI_COMMANDS, CLI_RESOURCES, actionsOf, cliCallTables } from '../shared/calls-cli';
-import { SynthesizedApp, synthesizedApps } from './support/synthesized-apps';
-import type { StackTemplate } from './support/template-resolver';
+import { PostgresMetrics, RestoreTesting } from '../../lib';
+import { AwsCall, backupServiceCalls, postgresMetricsCalls, restoreValidatorCalls } from '../../shared/aws-calls';
+import { CLI_COMMANDS, CLI_RESOURCES, actionsOf, cliCallTables } from '../../shared/calls-cli';
+import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
+import type { StackTemplate } from '../support/template-resolver';
 
 type Policy = { Version?: string; Statement: unknown[] };
 
