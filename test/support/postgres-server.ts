@@ -32,6 +32,13 @@ export interface StartPostgresOptions {
   readonly settings?: Record<string, string>;
   /** How long to wait for the server to accept connections. @default 30000 ms */
   readonly startTimeoutMs?: number;
+  /**
+   * pg_hba.conf lines put before initdb's (the first line that matches a connection decides), e.g.
+   * `host all all 127.0.0.1/32 scram-sha-256` for password logins. The harness itself connects as
+   * the superuser over TCP without a password: keep a `trust` line for it first.
+   * @default none: initdb's `trust` for every connection
+   */
+  readonly hba?: string[];
 }
 
 /** A running server started by startPostgres. */
@@ -120,6 +127,12 @@ function initdb(dataDir: string, cwd: string): void {
     '-D', dataDir, '--auth=trust', '-U', SUPERUSER, '--no-sync', '--encoding=UTF8', '--locale=C',
   ], cwd);
   if (r.status !== 0) throw new Error(describeFailure(`initdb -D ${dataDir}`, r));
+}
+
+/** Puts `lines` at the top of the cluster's pg_hba.conf (rewriting the file keeps its owner and mode). */
+function prependHba(dataDir: string, lines: string[]): void {
+  const file = path.join(dataDir, 'pg_hba.conf');
+  fs.writeFileSync(file, `${lines.join('\n')}\n${fs.readFileSync(file, 'utf8')}`);
 }
 
 // --- free ports ------------------------------------------------------------------------------
@@ -300,6 +313,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     const socketDir = path.join(baseDir, 'socket');
     const logFile = path.join(baseDir, 'server.log');
     initdb(dataDir, baseDir);
+    if (opts.hba?.length) prependHba(dataDir, opts.hba);
     fs.mkdirSync(socketDir, { mode: 0o700 });
     if (runningAsRoot()) {
       const { uid, gid } = serverUserIds();
