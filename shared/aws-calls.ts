@@ -145,3 +145,20 @@ export function backupServiceCalls(region: string, drRegion: string): AwsCall[] 
 export function endpointServices(calls: readonly AwsCall[]): string[] {
   return [...new Set(calls.flatMap((c) => (c.endpoint ? [c.endpoint] : [])))].sort();
 }
+
+/**
+ * The roles provider (lambda/database-roles): reads the master secret to connect as the master
+ * user, and each role secret whose AWSCURRENT password a new login role gets. `roleSecrets`
+ * stands for every DatabaseUser's secret of the database. Its answer to CloudFormation is a PUT to
+ * the request's presigned S3 URL: S3 authorizes it by the URL's signature (CloudFormation's), so
+ * it is no IAM call of the function and not in this table; in a VPC the function needs a route to
+ * S3 for it (the S3 gateway endpoint, or a default route).
+ * `region` is the function's (for kms:ViaService).
+ */
+export function databaseRolesProviderCalls(region: string): AwsCall[] {
+  return [
+    { action: 'secretsmanager:GetSecretValue', resource: 'masterSecret', endpoint: 'secretsmanager', why: 'the master user\'s credentials and the endpoint, to run the roles SQL with' },
+    { action: 'secretsmanager:GetSecretValue', resource: 'roleSecrets', endpoint: 'secretsmanager', why: 'the AWSCURRENT password a new login role is created with' },
+    decryptThroughSecretsManager('databaseKey', region),
+  ];
+}
