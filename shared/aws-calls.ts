@@ -46,7 +46,8 @@ function decryptThroughSecretsManager(key: string, region: string): AwsCall {
 
 /**
  * The restore validator (lambda/restore-validator): reads the restore job and reports its
- * validation to AWS Backup, looks up the restored instance, reads the database secret.
+ * validation to AWS Backup, looks up the restored instance, reads the database secret (and
+ * lists its versions when AWSCURRENT's password is refused).
  * `region` is the function's (for kms:ViaService).
  */
 export function restoreValidatorCalls(region: string): AwsCall[] {
@@ -54,7 +55,13 @@ export function restoreValidatorCalls(region: string): AwsCall[] {
     { action: 'backup:DescribeRestoreJob', resource: '*', endpoint: 'backup', why: 'fills in the restored resource\'s ARN and type when the event lacks them' },
     { action: 'backup:PutRestoreValidationResult', resource: '*', endpoint: 'backup', why: 'reports SUCCESSFUL or FAILED to the restore job' },
     { action: 'rds:DescribeDBInstances', resource: 'restoredInstance', endpoint: 'rds', why: 'the restored instance\'s endpoint, to connect to it' },
-    { action: 'secretsmanager:GetSecretValue', resource: 'databaseSecret', endpoint: 'secretsmanager', why: 'the credentials to connect with (AWSCURRENT, then AWSPREVIOUS)' },
+    { action: 'secretsmanager:GetSecretValue', resource: 'databaseSecret', endpoint: 'secretsmanager', why: 'the credentials to connect with (AWSCURRENT, then the version of the snapshot\'s time)' },
+    {
+      action: 'secretsmanager:ListSecretVersionIds',
+      resource: 'databaseSecret',
+      endpoint: 'secretsmanager',
+      why: 'when AWSCURRENT\'s password is refused, the secret\'s versions (deprecated ones included) to find the password of the snapshot\'s time',
+    },
     decryptThroughSecretsManager('databaseKey', region),
   ];
 }

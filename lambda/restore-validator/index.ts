@@ -16,10 +16,15 @@
  * When resourceType or createdResourceArn is missing, DescribeRestoreJob fills them in.
  *
  * Environment:
- *   SECRET_ARN         (required) Secrets Manager secret with JSON `username` and `password`
- *                      (and optionally `dbname`): the database's master credentials. The
- *                      restored instance has the password of the snapshot's time, so when
- *                      AWSCURRENT is refused (28P01) the AWSPREVIOUS version is tried once.
+ *   SECRET_ARN         (required) the restore-validation role's secret (or any secret with
+ *                      username/password): JSON `username` and `password` (and optionally
+ *                      `dbname`). The restored instance has the passwords of the snapshot's time,
+ *                      and a rotated secret (alternating users: `playbook_restore_check` and
+ *                      `playbook_restore_check_clone`) may have moved on by several versions, so
+ *                      when AWSCURRENT is refused (28P01) the secret's other versions are tried,
+ *                      each with its own username and password: AWSPREVIOUS first, then the
+ *                      others newest first, deprecated (unlabelled) ones included, until one
+ *                      logs in; at most MAX_SECRET_VERSIONS_TRIED, within the invocation's time.
  *   DB_NAME            database to connect to. Default: the secret's `dbname`, else 'postgres'.
  *   CHECKS             JSON, e.g. {"tables":[{"name":"public.orders","minRows":1}]}. Default: no
  *                      table checks (connect + SELECT 1 only). See checks.ts parseChecks.
@@ -46,7 +51,7 @@
  */
 import { BackupClient, DescribeRestoreJobCommand, PutRestoreValidationResultCommand } from '@aws-sdk/client-backup';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ClientConfig } from 'pg';
 import { CheckConfig, DEFAULT_TIMEOUT_MS, INVALID_PASSWORD, MAX_MESSAGE_LENGTH, parseChecks, runChecks, ValidationResult } from './checks';
 
@@ -54,6 +59,15 @@ export const DEFAULT_METRIC_NAMESPACE = 'CdkDbPlaybook/RestoreTesting';
 /** Time kept back from the invocation's remaining time to report the result. */
 const REPORT_MARGIN_MS = 10_000;
 const DB_INSTANCE_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:db:[A-Za-z0-9-]+$/;
+/**
+ * Most secret versions one validation logs in with, AWSCURRENT included: two years of monthly
+ * rotations. Each refused login is quick, but the versions are tried one after another.
+ */
+export const MAX_SECRET_VERSIONS_TRIED = 24;
+/** ListSecretVersionIds pages read at most (100 versions each). */
+const MAX_VERSION_PAGES = 10;
+/** Shortest time limit a further version is tried with; with less time left the search stops. */
+const MIN_ATTEMPT_MS = 1000;
 
 // --- the event --------------------------------------------------------------------------------
 
@@ -142,6 +156,42 @@ export function readConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
   };
 }
 
+// --- the secret's versions -------------------------------------------------------------------
+
+/** A version of the secret, as ListSecretVersionIds lists it. */
+export interface SecretVersion {
+  readonly versionId: string;
+  /** Its staging labels; none for a deprecated version. */
+  readonly stages: readonly string[];
+  readonly createdDate?: Date;
+}
+
+/**
+ * The versions to try once AWSCURRENT's password is refused, in order: AWSPREVIOUS first (the
+ * likeliest, a snapshot from before the last rotation), then the others newest first by
+ * CreatedDate (undated ones last); AWSCURRENT's own version is left out, as it was tried first.
+ */
+export function versionsToTry(versions: readonly SecretVersion[], currentVersionId?: string): SecretVersion[] {
+  const seen = new Set<string>(currentVersionId ? [currentVersionId] : []);
+  const others = versions.filter((v) => {
+    if (seen.has(v.versionId) || v.stages.includes('AWSCURRENT')) return false;
+    seen.add(v.versionId);
+    return true;
+  });
+  const rank = (v: SecretVersion) => (v.stages.includes('AWSPREVIOUS') ? 1 : 0);
+  const time = (v: SecretVersion) => v.createdDate?.getTime() ?? Number.NEGATIVE_INFINITY;
+  return others.sort((a, b) => rank(b) - rank(a) || time(b) - time(a));
+}
+
+/** How a version is named in log lines and messages: its labels, or that it has none. */
+function stageLabel(version: Pick<SecretVersion, 'stages'>): string {
+  return version.stages.length > 0 ? version.stages.join(',') : 'unlabelled (deprecated)';
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 // --- the metric -------------------------------------------------------------------------------
 
 /**
@@ -218,6 +268,14 @@ function failed(message: string): ValidationResult {
   return { status: 'FAILED', message: message.slice(0, MAX_MESSAGE_LENGTH), checks: [] };
 }
 
+/** A secret version's credentials, with where they came from. */
+interface Credentials {
+  readonly username: string;
+  readonly password: string;
+  readonly dbname?: string;
+  readonly versionId?: string;
+}
+
 /** Builds the handler; `handler` below is the one Lambda runs. */
 export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?: InvocationContext) => Promise<HandlerResult> {
   // Created once per execution environment; the region and credentials come from the runtime.
@@ -253,52 +311,133 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
     return { host: address, port: instance.Endpoint?.Port ?? 5432 };
   }
 
-  async function credentials(secretArn: string, versionStage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<{ username: string; password: string; dbname?: string }> {
-    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn, VersionStage: versionStage }));
+  /** One version's credentials: by VersionId, or by staging label when no id is known. */
+  async function credentials(secretArn: string, version: { versionId?: string; stage?: string }): Promise<Credentials> {
+    const { SecretString, VersionId } = await secrets.send(new GetSecretValueCommand({
+      SecretId: secretArn,
+      ...(version.versionId ? { VersionId: version.versionId } : { VersionStage: version.stage }),
+    }));
+    const which = version.versionId ? `version ${version.versionId}` : version.stage;
     let parsed: unknown;
     try {
       parsed = JSON.parse(SecretString ?? '');
     } catch {
-      throw new Error(`secret ${secretArn} (${versionStage}) is not a JSON object with username and password`);
+      throw new Error(`secret ${secretArn} (${which}) is not a JSON object with username and password`);
     }
     const { username, password, dbname } = (parsed ?? {}) as Record<string, unknown>;
     if (typeof username !== 'string' || typeof password !== 'string') {
-      throw new Error(`secret ${secretArn} (${versionStage}) has no string 'username' and 'password'`);
+      throw new Error(`secret ${secretArn} (${which}) has no string 'username' and 'password'`);
     }
-    return { username, password, dbname: typeof dbname === 'string' && dbname ? dbname : undefined };
+    return {
+      username,
+      password,
+      dbname: typeof dbname === 'string' && dbname ? dbname : undefined,
+      versionId: VersionId ?? version.versionId,
+    };
   }
 
-  /** Runs the password fallback: AWSCURRENT, then once AWSPREVIOUS if the password was refused. */
-  async function checkWithSecret(config: ValidatorConfig, endpoint: DbEndpoint, timeoutMs: number, restoreJobId: string): Promise<ValidationResult> {
-    const attempt = async (stage: 'AWSCURRENT' | 'AWSPREVIOUS'): Promise<ValidationResult> => {
-      const secret = await credentials(config.secretArn, stage);
-      const connection: ClientConfig = {
-        host: endpoint.host,
-        port: endpoint.port,
-        user: secret.username,
-        password: secret.password,
-        database: config.dbName ?? secret.dbname ?? 'postgres',
-        // verify-full: the certificate is checked against the CA bundle (NODE_EXTRA_CA_CERTS) and the host name.
-        ssl: config.ssl === 'disable' ? false : { rejectUnauthorized: true },
-      };
-      return runChecks(connection, config.checks, timeoutMs);
-    };
+  /**
+   * Every version of the secret, deprecated ones included. Secrets Manager keeps a version
+   * without staging labels ("deprecated", listed only with IncludeDeprecated) until the secret
+   * has more than 100 versions, so the password of a snapshot several rotations old may still
+   * be there.
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html
+   * @see https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
+   */
+  async function listVersions(secretArn: string): Promise<SecretVersion[]> {
+    const versions: SecretVersion[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_VERSION_PAGES; page++) {
+      const answer = await secrets.send(new ListSecretVersionIdsCommand({ SecretId: secretArn, IncludeDeprecated: true, MaxResults: 100, NextToken: nextToken }));
+      for (const v of answer.Versions ?? []) {
+        if (v.VersionId) versions.push({ versionId: v.VersionId, stages: v.VersionStages ?? [], createdDate: v.CreatedDate });
+      }
+      nextToken = answer.NextToken || undefined;
+      if (!nextToken) break;
+    }
+    return versions;
+  }
+
+  /**
+   * Connects with AWSCURRENT's credentials; when that password is refused (28P01), with the
+   * other versions of the secret, one at a time (versionsToTry), until one is not refused: the
+   * restored instance has the role's password of the snapshot's time. Bounded by
+   * MAX_SECRET_VERSIONS_TRIED and by `deadline` (when the invocation's time is known). Should
+   * ListSecretVersionIds fail (e.g. a role granted only GetSecretValue), AWSPREVIOUS is tried.
+   */
+  async function checkWithSecret(config: ValidatorConfig, endpoint: DbEndpoint, timeoutMs: number, deadline: number | undefined,
+    restoreJobId: string): Promise<ValidationResult> {
+    const attempt = (secret: Credentials, limitMs: number): Promise<ValidationResult> => runChecks({
+      host: endpoint.host,
+      port: endpoint.port,
+      user: secret.username,
+      password: secret.password,
+      database: config.dbName ?? secret.dbname ?? 'postgres',
+      // verify-full: the certificate is checked against the CA bundle (NODE_EXTRA_CA_CERTS) and the host name.
+      ssl: config.ssl === 'disable' ? false : { rejectUnauthorized: true },
+    } satisfies ClientConfig, config.checks, limitMs);
     const refused = (r: ValidationResult) => r.checks.some((c) => c.code === INVALID_PASSWORD);
     const note = (r: ValidationResult, text: string): ValidationResult => ({ ...r, message: `${r.message} (${text})`.slice(0, MAX_MESSAGE_LENGTH) });
 
-    const current = await attempt('AWSCURRENT');
-    if (!refused(current)) return current;
-    // The recovery point may predate the secret's last rotation: the restored instance then has
-    // the previous password.
-    info('the AWSCURRENT password was refused; trying the AWSPREVIOUS secret version', { restoreJobId });
-    let previous: ValidationResult;
+    const current = await credentials(config.secretArn, { stage: 'AWSCURRENT' });
+    let last = await attempt(current, timeoutMs);
+    if (!refused(last)) return last;
+
+    // The recovery point predates one or more rotations of the secret.
+    let candidates: Array<SecretVersion | { versionId?: undefined; stages: string[]; createdDate?: undefined }>;
+    let listError: string | undefined;
     try {
-      previous = await attempt('AWSPREVIOUS');
+      candidates = versionsToTry(await listVersions(config.secretArn), current.versionId);
     } catch (e) {
-      return note(current, `no usable AWSPREVIOUS secret version: ${messageOf(e)}`);
+      listError = messageOf(e);
+      candidates = [{ stages: ['AWSPREVIOUS'] }];
     }
-    if (previous.status === 'SUCCESSFUL') return note(previous, 'with the AWSPREVIOUS password');
-    return refused(previous) ? note(previous, 'AWSCURRENT and AWSPREVIOUS passwords both refused') : previous;
+    info('the AWSCURRENT password was refused: trying the secret\'s other versions', {
+      restoreJobId, versionId: current.versionId, versionStages: ['AWSCURRENT'], username: current.username, versionsToTry: candidates.length,
+      ...(listError ? { listSecretVersionIdsError: listError } : {}),
+    });
+
+    let tried = 1;
+    const unusable: string[] = [];
+    let stopped: string | undefined;
+    for (const [i, version] of candidates.entries()) {
+      const left = candidates.length - i;
+      if (tried + unusable.length >= MAX_SECRET_VERSIONS_TRIED) {
+        stopped = `${plural(left, 'older version')} not tried (at most ${MAX_SECRET_VERSIONS_TRIED} are)`;
+        break;
+      }
+      const limitMs = deadline === undefined ? timeoutMs : Math.min(timeoutMs, deadline - Date.now());
+      if (limitMs < MIN_ATTEMPT_MS) {
+        stopped = `${plural(left, 'older version')} not tried: the invocation's time ran out`;
+        break;
+      }
+      const label = stageLabel(version);
+      let secret: Credentials;
+      try {
+        secret = await credentials(config.secretArn, version.versionId ? { versionId: version.versionId } : { stage: version.stages[0] });
+      } catch (e) {
+        unusable.push(version.versionId ?? label);
+        info(`skipping the ${label} secret version: ${messageOf(e)}`, { restoreJobId, versionId: version.versionId, versionStages: version.stages });
+        continue;
+      }
+      tried++;
+      info(`trying the ${label} secret version`, {
+        restoreJobId, attempt: tried, versionId: secret.versionId, versionStages: version.stages,
+        createdDate: version.createdDate?.toISOString(), username: secret.username,
+      });
+      last = await attempt(secret, limitMs);
+      if (!refused(last)) {
+        return note(last, version.stages.includes('AWSPREVIOUS') ? 'with the AWSPREVIOUS password'
+          : `with the password of the ${label} secret version ${secret.versionId}${version.createdDate ? `, created ${version.createdDate.toISOString()}` : ''}`);
+      }
+    }
+
+    const parts = [`${tried === 1 ? 'password' : 'passwords'} refused for ${plural(tried, 'secret version')} tried`];
+    if (unusable.length > 0) parts.push(`${plural(unusable.length, 'version')} skipped (unreadable, or no string username and password)`);
+    if (listError) parts.push(`ListSecretVersionIds failed (${listError}), so only AWSCURRENT and AWSPREVIOUS were tried`);
+    else if (stopped) parts.push(stopped);
+    else parts.push('the role\'s password at the snapshot\'s time is not in the secret');
+    return note(last, parts.join('; '));
   }
 
   /**
@@ -319,7 +458,8 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
       const endpoint = resolveEndpoint(await findEndpoint(job.createdResourceArn));
       const remaining = context?.getRemainingTimeInMillis?.();
       const timeoutMs = remaining === undefined ? config.timeoutMs : Math.max(1000, Math.min(config.timeoutMs, remaining - REPORT_MARGIN_MS));
-      return { job, result: await checkWithSecret(config, endpoint, timeoutMs, job.restoreJobId) };
+      const deadline = remaining === undefined ? undefined : Date.now() + remaining - REPORT_MARGIN_MS;
+      return { job, result: await checkWithSecret(config, endpoint, timeoutMs, deadline, job.restoreJobId) };
     } catch (e) {
       return { job, result: failed(`cannot validate restore job ${job.restoreJobId}: ${messageOf(e)}`) };
     }

@@ -1,7 +1,18 @@
 /**
  * The restore validator's handler end to end: real SDK clients, moto for RDS
- * (DescribeDBInstances) and Secrets Manager (GetSecretValue, AWSCURRENT / AWSPREVIOUS), and a
- * real PostgreSQL server that requires a password (SCRAM) standing in for the restored instance.
+ * (DescribeDBInstances) and Secrets Manager (GetSecretValue by stage and by version id,
+ * PutSecretValue's rotations, ListSecretVersionIds), and a real PostgreSQL server that requires
+ * a password (SCRAM) standing in for the restored instance.
+ *
+ * Secrets Manager ListSecretVersionIds: moto 5.2.1 answers it with every version and the staging
+ * labels PutSecretValue moved, but it ignores IncludeDeprecated (it always lists the versions
+ * without labels, which AWS lists only with IncludeDeprecated: true), ignores MaxResults and
+ * NextToken (one page), and gives every version the time of the listing as CreatedDate (its
+ * list_secret_version_ids writes int(time.time())), so the newest-first order cannot be read from
+ * its answer. That one call goes through a small proxy in this file: moto's answer, with each
+ * version's CreatedDate as recorded when the test put it, the unlabelled versions dropped unless
+ * IncludeDeprecated is true, and pages of at most VERSION_PAGE_SIZE with a NextToken. Every other
+ * Secrets Manager call passes through to moto unchanged.
  *
  * AWS Backup: moto 5.2 implements backup plans, vaults and tags, but no restore jobs, so neither
  * DescribeRestoreJob nor PutRestoreValidationResult. Those two calls go to a small fake of the
@@ -19,11 +30,18 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
-import { createHandler, DbEndpoint, DEFAULT_METRIC_NAMESPACE, HandlerDeps } from '../../lambda/restore-validator/index';
+import { createHandler, DbEndpoint, DEFAULT_METRIC_NAMESPACE, HandlerDeps, MAX_SECRET_VERSIONS_TRIED, versionsToTry } from '../../lambda/restore-validator/index';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
 
 const DB_PASSWORD = 'snapshot-time-password';
+/** The restore-validation role and its clone, as the alternating-users rotation names them. */
+const CHECK_ROLE = 'playbook_restore_check';
+const CHECK_CLONE = 'playbook_restore_check_clone';
+/** The check role's password when the snapshot was taken: that of its secret's oldest version. */
+const CHECK_PASSWORD_AT_SNAPSHOT = 'check-password-1';
+/** Largest ListSecretVersionIds page the proxy answers, so that 4 versions take two pages. */
+const VERSION_PAGE_SIZE = 3;
 const PLAN_ARN = 'arn:aws:backup:us-east-1:123456789012:restore-testing-plan:monthly_restore_test-5b3f2f43';
 
 // --- a fake of the two Backup operations moto lacks ------------------------------------------
@@ -75,17 +93,79 @@ async function startFakeBackupApi(): Promise<FakeBackupApi> {
   });
 }
 
+// --- ListSecretVersionIds as AWS answers it (see the file comment) -----------------------------
+
+interface SecretsProxy {
+  readonly endpoint: string;
+  /** Each version's CreatedDate, by VersionId, as recorded when the test put it. */
+  readonly created: Map<string, Date>;
+  /** The JSON bodies of the ListSecretVersionIds requests received. */
+  readonly listRequests: Array<Record<string, unknown>>;
+  /** When set, ListSecretVersionIds answers AccessDeniedException, as for a role without the grant. */
+  denyList: boolean;
+  stop(): Promise<void>;
+}
+
+interface MotoVersion { VersionId: string; VersionStages?: string[]; CreatedDate?: number }
+
+async function startSecretsProxy(upstream: string): Promise<SecretsProxy> {
+  const target = new URL(upstream);
+  const proxy = { created: new Map<string, Date>(), listRequests: [] as Array<Record<string, unknown>>, denyList: false };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const isList = req.headers['x-amz-target'] === 'secretsmanager.ListSecretVersionIds';
+      const request = isList ? JSON.parse(body.toString('utf8')) as Record<string, unknown> : {};
+      if (isList) proxy.listRequests.push(request);
+      if (isList && proxy.denyList) {
+        return json(res, 400, { __type: 'AccessDeniedException', Message: 'not authorized to perform: secretsmanager:ListSecretVersionIds' }, 'AccessDeniedException');
+      }
+      const forward = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
+        const parts: Buffer[] = [];
+        reply.on('data', (c: Buffer) => parts.push(c));
+        reply.on('end', () => {
+          let out = Buffer.concat(parts);
+          if (isList && reply.statusCode === 200) {
+            const answer = JSON.parse(out.toString('utf8')) as { ARN: string; Name: string; Versions: MotoVersion[] };
+            const listed = answer.Versions
+              .filter((v) => request.IncludeDeprecated === true || (v.VersionStages ?? []).length > 0)
+              .map((v) => ({ ...v, CreatedDate: proxy.created.has(v.VersionId) ? proxy.created.get(v.VersionId)!.getTime() / 1000 : v.CreatedDate }));
+            const start = typeof request.NextToken === 'string' ? Number(Buffer.from(request.NextToken, 'base64url').toString()) : 0;
+            const size = Math.min(typeof request.MaxResults === 'number' ? request.MaxResults : VERSION_PAGE_SIZE, VERSION_PAGE_SIZE);
+            const next = start + size < listed.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
+            out = Buffer.from(JSON.stringify({ ARN: answer.ARN, Name: answer.Name, Versions: listed.slice(start, start + size), ...(next ? { NextToken: next } : {}) }));
+          }
+          res.writeHead(reply.statusCode ?? 502, { ...reply.headers, 'content-length': String(out.length) }).end(out);
+        });
+      });
+      forward.on('error', (e) => res.writeHead(502).end(String(e)));
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return Object.assign(proxy, {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  });
+}
+
 // --- fixtures --------------------------------------------------------------------------------
 
 let fixtures: string;
 let db: PostgresServer;
 let moto: MotoServer;
 let backupApi: FakeBackupApi;
+let secretsProxy: SecretsProxy;
 let rds: RDSClient;
 let secrets: SecretsManagerClient;
 let instanceArn: string;
 /** Secret ARNs by purpose. */
 const secretArns: Record<string, string> = {};
+/** The version ids of some of them, oldest first. */
+const versionIds: Record<string, string[]> = {};
 /** Every endpoint the handler asked resolveEndpoint to map. */
 const endpointsSeen: DbEndpoint[] = [];
 
@@ -108,14 +188,34 @@ function writeHba(): string {
   return file;
 }
 
-async function createSecret(name: string, ...passwords: string[]): Promise<string> {
-  const value = (password: string) => JSON.stringify({ username: 'app', password, engine: 'postgres', host: 'primary.example.invalid', port: 5433, dbname: 'shop' });
-  const { ARN } = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: value(passwords[0]) }));
-  // Each later value is a rotation: it becomes AWSCURRENT and the one before it AWSPREVIOUS.
-  for (const password of passwords.slice(1)) {
-    await secrets.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: value(password) }));
+interface Credential { username: string; password: string }
+
+/**
+ * A secret whose first version holds `values[0]`, then one PutSecretValue per later value (a
+ * rotation: it becomes AWSCURRENT, the one before it AWSPREVIOUS, older ones lose their labels).
+ * Each version's CreatedDate is recorded for the ListSecretVersionIds proxy.
+ */
+async function putSecret(name: string, values: Credential[]): Promise<{ arn: string; versionIds: string[] }> {
+  const value = (c: Credential) => JSON.stringify({ ...c, engine: 'postgres', host: 'primary.example.invalid', port: 5433, dbname: 'shop' });
+  const created = await secrets.send(new CreateSecretCommand({ Name: name, SecretString: value(values[0]) }));
+  const ids = [created.VersionId!];
+  secretsProxy.created.set(created.VersionId!, new Date());
+  for (const c of values.slice(1)) {
+    await new Promise((resolve) => setTimeout(resolve, 5)); // distinct CreatedDates
+    const { VersionId } = await secrets.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: value(c) }));
+    ids.push(VersionId!);
+    secretsProxy.created.set(VersionId!, new Date());
   }
-  return ARN!;
+  return { arn: created.ARN!, versionIds: ids };
+}
+
+async function createSecret(name: string, ...passwords: string[]): Promise<string> {
+  return (await putSecret(name, passwords.map((password) => ({ username: 'app', password })))).arn;
+}
+
+/** Alternating users: each rotation changes the other role's password and moves AWSCURRENT to it. */
+function alternating(passwords: string[]): Credential[] {
+  return passwords.map((password, i) => ({ username: i % 2 === 0 ? CHECK_ROLE : CHECK_CLONE, password }));
 }
 
 beforeAll(async () => {
@@ -128,6 +228,9 @@ beforeAll(async () => {
   try {
     await client.query('CREATE DATABASE shop');
     await client.query(`CREATE ROLE app LOGIN PASSWORD '${DB_PASSWORD}'`);
+    // The restore-check role as it was when the snapshot was taken, before the first rotation:
+    // its first password, and no clone yet (PostgreSQL refuses an unknown role with 28P01 too).
+    await client.query(`CREATE ROLE ${CHECK_ROLE} LOGIN PASSWORD '${CHECK_PASSWORD_AT_SNAPSHOT}'`);
   } finally {
     await client.end();
   }
@@ -137,6 +240,7 @@ beforeAll(async () => {
       CREATE TABLE public.orders (id int PRIMARY KEY);
       INSERT INTO public.orders SELECT generate_series(1, 5);
       GRANT SELECT ON public.orders TO app;
+      GRANT SELECT ON public.orders TO ${CHECK_ROLE};
       CREATE VIEW public.slow AS SELECT 1 AS n FROM pg_sleep(10);
       GRANT SELECT ON public.slow TO app;
     `);
@@ -145,7 +249,8 @@ beforeAll(async () => {
   }
 
   rds = new RDSClient(awsClientConfig(moto.endpoint));
-  secrets = new SecretsManagerClient(awsClientConfig(moto.endpoint));
+  secretsProxy = await startSecretsProxy(moto.endpoint);
+  secrets = new SecretsManagerClient(awsClientConfig(secretsProxy.endpoint));
   const { DBInstance } = await rds.send(new CreateDBInstanceCommand({
     DBInstanceIdentifier: 'shop-restore-test-1',
     Engine: 'postgres',
@@ -162,12 +267,18 @@ beforeAll(async () => {
   secretArns.rotated = await createSecret('db/rotated', DB_PASSWORD, 'password-after-rotation');
   secretArns.neverRotatedWrong = await createSecret('db/never-rotated-wrong', 'not-the-password');
   secretArns.bothWrong = await createSecret('db/both-wrong', 'wrong-1', 'wrong-2');
+  // Rotated three times since the snapshot: its password is in the oldest, unlabelled version.
+  const rotated3 = await putSecret('restore-check/rotated-3-times', alternating([CHECK_PASSWORD_AT_SNAPSHOT, 'check-password-2', 'check-password-3', 'check-password-4']));
+  secretArns.rotated3 = rotated3.arn;
+  versionIds.rotated3 = rotated3.versionIds;
+  secretArns.noneMatch = (await putSecret('restore-check/none-match', alternating(['other-1', 'other-2', 'other-3', 'other-4']))).arn;
+  secretArns.manyVersions = (await putSecret('restore-check/26-versions', alternating(Array.from({ length: 26 }, (_, i) => `other-${i + 1}`)))).arn;
 }, 60_000);
 
 afterAll(async () => {
   rds?.destroy();
   secrets?.destroy();
-  await Promise.all([db?.stop(), moto?.stop(), backupApi?.stop()]);
+  await Promise.all([db?.stop(), moto?.stop(), backupApi?.stop(), secretsProxy?.stop()]);
   if (fixtures) fs.rmSync(fixtures, { recursive: true, force: true });
 }, 60_000);
 
@@ -176,6 +287,8 @@ beforeEach(() => {
   backupApi.jobs.clear();
   backupApi.failPuts = false;
   endpointsSeen.length = 0;
+  secretsProxy.listRequests.length = 0;
+  secretsProxy.denyList = false;
 });
 
 // --- helpers ---------------------------------------------------------------------------------
@@ -337,7 +450,7 @@ describe('the password of the snapshot\'s time', () => {
     await handler(restoreEvent());
     expect(reports()).toEqual([expect.objectContaining({
       ValidationStatus: 'FAILED',
-      ValidationStatusMessage: `cannot connect to 127.0.0.1:${db.port}: password authentication failed for user "app" (28P01) (AWSCURRENT and AWSPREVIOUS passwords both refused)`,
+      ValidationStatusMessage: `cannot connect to 127.0.0.1:${db.port}: password authentication failed for user "app" (28P01) (passwords refused for 2 secret versions tried; the role's password at the snapshot's time is not in the secret)`,
     })]);
   });
 
@@ -346,8 +459,110 @@ describe('the password of the snapshot\'s time', () => {
     await handler(restoreEvent());
     expect(reports()).toEqual([expect.objectContaining({
       ValidationStatus: 'FAILED',
-      ValidationStatusMessage: expect.stringMatching(/^cannot connect to .*password authentication failed for user "app" \(28P01\) \(no usable AWSPREVIOUS secret version: .+\)$/),
+      ValidationStatusMessage: expect.stringMatching(/^cannot connect to .*password authentication failed for user "app" \(28P01\) \(password refused for 1 secret version tried; the role's password at the snapshot's time is not in the secret\)$/),
     })]);
+  });
+});
+
+describe('a secret rotated several times since the snapshot (alternating users)', () => {
+  /** The log lines of the versions tried after AWSCURRENT, in order. */
+  const attempts = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => typeof l.message === 'string' && l.message.startsWith('trying the '))
+    .map((l) => ({ message: l.message, versionId: l.versionId, versionStages: l.versionStages, username: l.username }));
+  const passwordsIn = (lines: string[]) => [CHECK_PASSWORD_AT_SNAPSHOT, 'check-password-2', 'check-password-3', 'check-password-4']
+    .filter((p) => lines.some((l) => l.includes(p)));
+
+  test('finds the oldest, unlabelled version whose password the restored role has: SUCCESSFUL', async () => {
+    // GIVEN four versions: v1 (check role, the snapshot's password), v2 (clone), v3 (check, AWSPREVIOUS), v4 (clone, AWSCURRENT)
+    const [v1, v2, v3, v4] = versionIds.rotated3;
+    const { handler, lines } = handlerWith({ SECRET_ARN: secretArns.rotated3, CHECKS: ORDERS_CHECK });
+
+    // WHEN
+    const result = await handler(restoreEvent());
+
+    // THEN the checks ran as the role of v1, with v1's own username
+    expect(result).toMatchObject({ reported: true, status: 'SUCCESSFUL' });
+    expect(reports()[0].ValidationStatusMessage).toMatch(new RegExp(
+      `^all 3 checks passed on 127\\.0\\.0\\.1:${db.port}/shop: connect; select 1; public\\.orders has 5 rows \\(at least 5 expected\\) `
+      + `\\(with the password of the unlabelled \\(deprecated\\) secret version ${v1}, created \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)$`));
+    // AWSCURRENT first, then AWSPREVIOUS, then the others newest first, one log line each
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual(expect.objectContaining({
+      message: 'the AWSCURRENT password was refused: trying the secret\'s other versions', versionId: v4, versionStages: ['AWSCURRENT'], username: CHECK_CLONE, versionsToTry: 3,
+    }));
+    expect(attempts(lines)).toEqual([
+      { message: 'trying the AWSPREVIOUS secret version', versionId: v3, versionStages: ['AWSPREVIOUS'], username: CHECK_ROLE },
+      { message: 'trying the unlabelled (deprecated) secret version', versionId: v2, versionStages: [], username: CHECK_CLONE },
+      { message: 'trying the unlabelled (deprecated) secret version', versionId: v1, versionStages: [], username: CHECK_ROLE },
+    ]);
+    // The deprecated versions were asked for, page by page
+    expect(secretsProxy.listRequests).toEqual([
+      expect.objectContaining({ SecretId: secretArns.rotated3, IncludeDeprecated: true }),
+      expect.objectContaining({ SecretId: secretArns.rotated3, IncludeDeprecated: true, NextToken: expect.any(String) }),
+    ]);
+    expect(passwordsIn(lines)).toEqual([]);
+    expect(metricLines(lines)).toEqual([expect.objectContaining({ ValidationSucceeded: 1, ValidationFailed: 0 })]);
+  });
+
+  test('fails when no version\'s password logs in, naming how many were tried', async () => {
+    const { handler, lines } = handlerWith({ SECRET_ARN: secretArns.noneMatch });
+    await handler(restoreEvent());
+    expect(reports()).toEqual([expect.objectContaining({
+      ValidationStatus: 'FAILED',
+      ValidationStatusMessage: `cannot connect to 127.0.0.1:${db.port}: password authentication failed for user "${CHECK_ROLE}" (28P01) `
+        + '(passwords refused for 4 secret versions tried; the role\'s password at the snapshot\'s time is not in the secret)',
+    })]);
+    expect(attempts(lines)).toHaveLength(3);
+    expect(metricLines(lines)).toEqual([expect.objectContaining({ ValidationFailed: 1 })]);
+  });
+
+  test(`fails after ${MAX_SECRET_VERSIONS_TRIED} versions, naming the ones not tried`, async () => {
+    const { handler, lines } = handlerWith({ SECRET_ARN: secretArns.manyVersions });
+    await handler(restoreEvent());
+    expect(reports()[0]).toMatchObject({
+      ValidationStatus: 'FAILED',
+      ValidationStatusMessage: expect.stringMatching(/\(passwords refused for 24 secret versions tried; 2 older versions not tried \(at most 24 are\)\)$/),
+    });
+    expect(attempts(lines)).toHaveLength(MAX_SECRET_VERSIONS_TRIED - 1);
+  });
+
+  test('fails when the invocation\'s time runs out before the snapshot\'s version is reached', async () => {
+    const { handler, lines } = handlerWith({ SECRET_ARN: secretArns.rotated3 });
+    const started = Date.now();
+    // 10.5 s left: 10 s are kept for reporting, too little to try another version after AWSCURRENT.
+    const result = await handler(restoreEvent(), { getRemainingTimeInMillis: () => 10_500 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result).toMatchObject({
+      reported: true,
+      status: 'FAILED',
+      message: expect.stringMatching(/\(password refused for 1 secret version tried; 3 older versions not tried: the invocation's time ran out\)$/),
+    });
+    expect(attempts(lines)).toEqual([]);
+  });
+
+  test('when ListSecretVersionIds is denied, AWSPREVIOUS is still tried, and the report says why no other was', async () => {
+    secretsProxy.denyList = true;
+    const { handler } = handlerWith({ SECRET_ARN: secretArns.rotated3 });
+    await handler(restoreEvent());
+    expect(reports()[0]).toMatchObject({
+      ValidationStatus: 'FAILED',
+      ValidationStatusMessage: expect.stringMatching(/\(passwords refused for 2 secret versions tried; ListSecretVersionIds failed \(.*not authorized to perform: secretsmanager:ListSecretVersionIds.*\), so only AWSCURRENT and AWSPREVIOUS were tried\)$/),
+    });
+
+    const rotated = handlerWith({ SECRET_ARN: secretArns.rotated });
+    expect(await rotated.handler(restoreEvent())).toMatchObject({ status: 'SUCCESSFUL', message: expect.stringMatching(/\(with the AWSPREVIOUS password\)$/) });
+  });
+
+  test('versionsToTry: AWSPREVIOUS first, then newest first, undated last, AWSCURRENT left out', () => {
+    const at = (day: number) => new Date(Date.UTC(2026, 0, day));
+    expect(versionsToTry([
+      { versionId: 'a', stages: [], createdDate: at(1) },
+      { versionId: 'undated', stages: [] },
+      { versionId: 'current', stages: ['AWSCURRENT'], createdDate: at(9) },
+      { versionId: 'c', stages: [], createdDate: at(3) },
+      { versionId: 'previous', stages: ['AWSPREVIOUS'], createdDate: at(2) },
+      { versionId: 'pending', stages: ['AWSPENDING'], createdDate: at(10) },
+      { versionId: 'c', stages: [], createdDate: at(3) },
+    ], 'current').map((v) => v.versionId)).toEqual(['previous', 'pending', 'c', 'a', 'undated']);
   });
 });
 
