@@ -12,10 +12,13 @@ import { ConnectionPool, ConnectionPoolOptions } from './database/connection-poo
 import { ConnectOptions, DatabaseEndpoints, DatabaseEndpointsOptions } from './database/database-endpoints';
 import { PostgresDatabase, PostgresDatabaseOptions } from './database/postgres-database';
 import { ReadReplicas, ReadReplicasOptions } from './database/read-replicas';
+import { DatabaseSchema } from './database/roles/database-schema';
+import { DatabaseGroupRole, DatabaseUser, DatabaseUserAuthentication, PasswordRotationStrategy } from './database/roles/database-user';
+import { SchemaPrivilege } from './database/roles/schema-grant';
 import type { DisasterRecoveryTarget } from './disaster-recovery-stack';
 import { AlarmOverride, PlatformAlarms } from './monitoring/platform-alarms';
 import { PlatformDashboard } from './monitoring/platform-dashboard';
-import { PostgresMetrics, PostgresMetricsOptions } from './monitoring/postgres-metrics';
+import { MONITORING_ROLES, PostgresMetrics, PostgresMetricsOptions } from './monitoring/postgres-metrics';
 import { BlobBucket, BlobBucketOptions } from './storage/blob-bucket';
 import { createAccessLogsBucket } from './private/access-logs';
 import { platformLogGroup } from './private/logs';
@@ -145,6 +148,58 @@ export interface DataPlatformProps {
    * @default - all on, a new KMS-encrypted SNS topic, no e-mail subscriptions
    */
   readonly monitoring?: MonitoringOptions;
+
+  /**
+   * The names of the roles the platform creates in the database (least privilege: no part of the
+   * platform, and no application it wires, logs in as the master user).
+   *
+   * @default - schema `app` owned by `app_writer`; `app_reader` in group `app_readonly`; `playbook_monitor`
+   */
+  readonly roles?: PlatformRolesOptions;
+}
+
+/**
+ * The names of the roles a DataPlatform creates (see README "Roles and users").
+ */
+export interface PlatformRolesOptions {
+  /**
+   * The schema the application's tables live in, owned by the application user.
+   *
+   * @default 'app'
+   */
+  readonly schemaName?: string;
+
+  /**
+   * The application user: owns the schema (reads, writes, creates its tables), served by the
+   * proxy, password (single-user rotation) and IAM authentication.
+   *
+   * @default 'app_writer'
+   */
+  readonly applicationUserName?: string;
+
+  /**
+   * The read-only user of the reader name: member of the read-only group, served by the proxy,
+   * password (single-user rotation) and IAM authentication (to the replicas).
+   *
+   * @default 'app_reader'
+   */
+  readonly readOnlyUserName?: string;
+
+  /**
+   * The read-only group: SELECT on the schema's tables, those created later included. The
+   * read-only user and the restore validation user are its members.
+   *
+   * @default 'app_readonly'
+   */
+  readonly readOnlyGroupName?: string;
+
+  /**
+   * The monitoring user (pg_monitor, pg_read_all_stats): the metrics collector, and
+   * `db-playbook inspect --secret-arn <MonitoringSecretArn>`.
+   *
+   * @default 'playbook_monitor'
+   */
+  readonly monitoringUserName?: string;
 }
 
 /**
@@ -246,6 +301,16 @@ export class DataPlatform extends Construct {
   public readonly cache?: RedisCache;
   /** The in-database metrics collector, when enabled. */
   public readonly postgresMetrics?: PostgresMetrics;
+  /** The schema of the application's tables. */
+  public readonly schema: DatabaseSchema;
+  /** The application user (writer name, through the proxy). */
+  public readonly applicationUser: DatabaseUser;
+  /** The read-only user (reader name). */
+  public readonly readOnlyUser: DatabaseUser;
+  /** The read-only group (SELECT on the schema, tables added later included). */
+  public readonly readOnlyGroup: DatabaseGroupRole;
+  /** The monitoring user (the collector, `inspect`). */
+  public readonly monitoringUser: DatabaseUser;
   /** The alarms, when enabled. */
   public readonly alarms?: PlatformAlarms;
   /** The dashboard, when enabled. */
@@ -278,18 +343,32 @@ export class DataPlatform extends Construct {
       vpc: this.vpc,
       vpcSubnets: databaseSubnets,
     });
+    const roles = props.roles ?? {};
+    const proxied = { authentication: DatabaseUserAuthentication.PASSWORD_AND_IAM, rotationStrategy: PasswordRotationStrategy.SINGLE_USER };
+    this.applicationUser = this.database.addUser('ApplicationUser', { ...proxied, roleName: roles.applicationUserName ?? 'app_writer' });
+    this.schema = this.database.addSchema('ApplicationSchema', { schemaName: roles.schemaName ?? 'app', owner: this.applicationUser });
+    this.readOnlyGroup = this.database.addGroupRole('ReadOnlyGroup', { roleName: roles.readOnlyGroupName ?? 'app_readonly' });
+    this.database.addSchemaGrant('ReadOnlyGrant', { schema: this.schema, role: this.readOnlyGroup, privilege: SchemaPrivilege.READ_ONLY });
+    this.readOnlyUser = this.database.addUser('ReadOnlyUser', { ...proxied, roleName: roles.readOnlyUserName ?? 'app_reader', groups: [this.readOnlyGroup] });
+    this.monitoringUser = this.database.addUser('MonitoringUser', { roleName: roles.monitoringUserName ?? 'playbook_monitor', predefinedRoles: MONITORING_ROLES });
+
     this.readReplicas = new ReadReplicas(this, 'Replicas', { ...props.readReplicas, source: this.database });
     if (props.connectionPool && props.enableConnectionPool === false) {
       throw new PlaybookValidationError(this, 'connectionPool options were given but enableConnectionPool is false: drop one of them');
     }
+    if (props.connectionPool?.users) {
+      throw new PlaybookValidationError(this, 'connectionPool.users cannot be set on a DataPlatform: its proxy serves the platform\'s application and read-only users (roles.applicationUserName, roles.readOnlyUserName)');
+    }
     if (props.enableConnectionPool ?? production) {
-      this.connectionPool = new ConnectionPool(this, 'Pool', { ...props.connectionPool, database: this.database });
+      this.connectionPool = new ConnectionPool(this, 'Pool', { ...props.connectionPool, database: this.database, users: [this.applicationUser, this.readOnlyUser] });
     }
     this.endpoints = new DatabaseEndpoints(this, 'Endpoints', {
       ...props.endpoints,
       database: this.database,
       pool: this.connectionPool,
       replicas: this.readReplicas.replicas,
+      writerUser: this.applicationUser,
+      readerUser: this.readOnlyUser,
     });
 
     if (props.disasterRecovery) {
@@ -318,6 +397,7 @@ export class DataPlatform extends Construct {
         ...props.restoreTesting,
         database: this.database,
         backupVaults: [this.backup.vault],
+        validationGroups: [this.readOnlyGroup],
       });
     } else if (props.restoreTesting) {
       throw new PlaybookValidationError(this, 'restoreTesting options were given but enableRestoreTesting is false: drop one of them');
@@ -359,7 +439,7 @@ export class DataPlatform extends Construct {
 
     const monitoring = props.monitoring ?? {};
     if (monitoring.enablePostgresMetrics ?? true) {
-      this.postgresMetrics = new PostgresMetrics(this, 'PostgresMetrics', { ...monitoring.postgresMetrics, database: this.database });
+      this.postgresMetrics = new PostgresMetrics(this, 'PostgresMetrics', { ...monitoring.postgresMetrics, database: this.database, user: this.monitoringUser });
     }
     if (monitoring.enableAlarms ?? true) {
       this.alarms = new PlatformAlarms(this, 'Alarms', {
@@ -510,7 +590,10 @@ export class DataPlatformStack extends Stack {
     new CfnOutput(this, 'DatabaseEndpoint', { value: db.endpointAddress, description: 'PostgreSQL writer endpoint (instance DNS name)' });
     new CfnOutput(this, 'DatabasePort', { value: String(db.port), description: 'PostgreSQL port' });
     new CfnOutput(this, 'DatabaseName', { value: db.databaseName, description: 'Database created with the instance' });
-    new CfnOutput(this, 'DatabaseSecretArn', { value: db.secret.secretArn, description: 'Secrets Manager secret with the master credentials' });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: db.secret.secretArn, description: 'Secrets Manager secret with the master credentials (administrators only: applications use ApplicationSecretArn)' });
+    new CfnOutput(this, 'ApplicationSecretArn', { value: this.platform.applicationUser.secret!.secretArn, description: 'Secret of the application user (writer name, through the proxy)' });
+    new CfnOutput(this, 'ReadOnlySecretArn', { value: this.platform.readOnlyUser.secret!.secretArn, description: 'Secret of the read-only user (reader name)' });
+    new CfnOutput(this, 'MonitoringSecretArn', { value: this.platform.monitoringUser.secret!.secretArn, description: 'Secret of the monitoring user: db-playbook inspect --secret-arn' });
     const endpoints = this.platform.endpoints;
     new CfnOutput(this, 'WriterHost', { value: endpoints.writerHost, description: 'Name for writes (RDS Proxy on the primary), in the private zone' });
     new CfnOutput(this, 'WriterPort', { value: String(endpoints.writerPort), description: 'Port of the writer name' });

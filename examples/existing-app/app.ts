@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 
 /** The app's VPC block (a literal, so security group rules can name it). */
 const APP_VPC_CIDR = '10.0.0.0/16';
-import { DatabaseEndpoints, PlatformAlarms, PostgresDatabase } from '../../lib';
+import { DatabaseEndpoints, DatabaseUserAuthentication, PasswordRotationStrategy, PlatformAlarms, PostgresDatabase } from '../../lib';
 
 export class ExistingAppStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -44,6 +44,8 @@ export class ExistingAppStack extends Stack {
     vpc.addInterfaceEndpoint('SecretsManagerEndpoint', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, privateDnsEnabled: true, securityGroups: [endpointSecurityGroup], open: false,
     });
+    // The roles provider answers CloudFormation through a presigned S3 URL: S3's (free) gateway endpoint.
+    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     const opsTopic = new sns.Topic(this, 'OpsTopic', { masterKey: key, enforceSSL: true });
     const appSecurityGroup = new ec2.SecurityGroup(this, 'AppSecurityGroup', { vpc, description: 'The application tier' });
     const api = new lambda.Function(this, 'Api', {
@@ -70,17 +72,23 @@ export class ExistingAppStack extends Stack {
       encryptionKey: key, // optional: by default a new key with rotation
       databaseName: 'orders',
     });
+    // The application's own user, created in the database by the library (never the master).
+    const ordersApp = db.addUser('OrdersApp', {
+      roleName: 'orders_app',
+      authentication: DatabaseUserAuthentication.PASSWORD_AND_IAM, // IAM auth, and a secret RDS Proxy can serve
+      rotationStrategy: PasswordRotationStrategy.SINGLE_USER, // the proxy matches logins by the secret's username
+    });
+    db.addSchema('OrdersSchema', { schemaName: 'orders', owner: ordersApp }); // its tables, its schema
     db.connections.allowDefaultPortFrom(api); // security groups, on port 5433
-    db.grantConnect(api, 'orders_app'); // IAM auth to the instance as orders_app (a role with GRANT rds_iam)
-    db.grantSecretRead(api); // or read the master secret
+    ordersApp.grantConnect(api); // rds-db:connect to the instance as orders_app
     api.addEnvironment('DB_HOST', db.endpointAddress);
     api.addEnvironment('DB_PORT', String(db.port));
     // </readme:existing-app>
 
     // <readme:building-blocks>
     const readers = db.addReadReplicas('Readers', { count: 2 }); // or db.addReadReplica('Reporting')
-    const pool = db.addConnectionPool('Pool', { maxConnectionsPercent: 60 });
-    const names = new DatabaseEndpoints(this, 'Names', { database: db, pool, replicas: readers.replicas });
+    const pool = db.addConnectionPool('Pool', { maxConnectionsPercent: 60, users: [ordersApp] });
+    const names = new DatabaseEndpoints(this, 'Names', { database: db, pool, replicas: readers.replicas, writerUser: ordersApp, readerUser: ordersApp });
     names.connectFunction(api); // DB_PRIMARY_URL / DB_REPLICA_URL, grants, security groups
     // </readme:building-blocks>
 

@@ -8,6 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
+import { DatabaseGroupRole, DatabaseUser } from '../database/roles/database-user';
+import { SchemaGrant, SchemaPrivilege } from '../database/roles/schema-grant';
+import { identifierProblem } from '../../shared/roles-spec';
 import { handlerAssetDir } from '../private/assets';
 import { platformLogGroup } from '../private/logs';
 import { Profile } from '../profile';
@@ -86,6 +89,14 @@ export interface RestoreTestingProps extends RestoreTestingOptions {
   readonly database: PostgresDatabase;
   /** The vaults whose recovery points may be picked. */
   readonly backupVaults: backup.IBackupVault[];
+
+  /**
+   * Group roles the validation user is a member of (a read-only group, so it can read the checked
+   * tables, those created later included).
+   *
+   * @default - none; the user gets READ_ONLY on the schemas of `tableChecks` (tables created later by the master user covered)
+   */
+  readonly validationGroups?: DatabaseGroupRole[];
 }
 
 // PostgreSQL identifiers: at most 63 bytes each (NAMEDATALEN - 1), as the validator checks.
@@ -107,6 +118,12 @@ export class RestoreTesting extends Construct {
   public readonly alarm: cloudwatch.Alarm;
   /** The security group of the restored test instances. */
   public readonly restoredSecurityGroup: ec2.SecurityGroup;
+  /**
+   * The user the validator logs in to restored instances as: `playbook_restore_check`, with a
+   * password secret rotated by alternating users; the validator finds the secret version of the
+   * snapshot's time, however many rotations ago.
+   */
+  public readonly validationUser: DatabaseUser;
 
   constructor(scope: Construct, id: string, props: RestoreTestingProps) {
     super(scope, id);
@@ -129,6 +146,21 @@ export class RestoreTesting extends Construct {
       validateIntegerRange(this, `tableChecks minRows of ${c.table}`, c.minRows ?? 1, 0, Number.MAX_SAFE_INTEGER);
       return { name: c.table, minRows: c.minRows ?? 1 };
     });
+
+    this.validationUser = new DatabaseUser(this, 'ValidationUser', {
+      database,
+      roleName: 'playbook_restore_check',
+      groups: props.validationGroups,
+    });
+    const checkedSchemas = [...new Set(checks.map((c) => (c.name.includes('.') ? c.name.split('.')[0] : 'public')))];
+    for (const schemaName of checkedSchemas) {
+      if (identifierProblem(schemaName)) {
+        throw new PlaybookValidationError(this, `tableChecks schema '${schemaName}' is not allowed for the validation user's grant: ${identifierProblem(schemaName)}`);
+      }
+      new SchemaGrant(this, `ValidationGrant-${schemaName}`, {
+        database, schemaName, role: this.validationUser, privilege: SchemaPrivilege.READ_ONLY,
+      });
+    }
 
     // The restored instance: reachable from the validator only.
     const validatorSecurityGroup = new ec2.SecurityGroup(this, 'ValidatorSecurityGroup', {
@@ -203,7 +235,7 @@ export class RestoreTesting extends Construct {
       securityGroups: [validatorSecurityGroup],
       logGroup,
       environment: {
-        SECRET_ARN: database.secret.secretArn,
+        SECRET_ARN: this.validationUser.secret!.secretArn,
         DB_NAME: database.databaseName,
         CHECKS: JSON.stringify({ tables: checks }),
         METRIC_NAMESPACE: metricNamespace,
@@ -215,10 +247,12 @@ export class RestoreTesting extends Construct {
     // What the function calls, by shared/aws-calls.ts: Backup's two actions are wildcard-only
     // (the Service Authorization Reference lists no resource type for them), DescribeDBInstances
     // of a restored instance whose identifier AWS Backup picks at run time.
-    database.secret.grantRead(this.validator);
+    this.validationUser.secret!.grantRead(this.validator);
     grantCalls(this.validator, restoreValidatorCalls(Stack.of(this).region), {
       restoredInstance: Stack.of(this).formatArn({ service: 'rds', resource: 'db', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-      databaseSecret: 'grant',
+      // grantRead gives GetSecretValue and the key; the table adds ListSecretVersionIds (the
+      // secret version of the snapshot's time), so the secret is bound to its ARN.
+      databaseSecret: this.validationUser.secret!.secretArn,
       databaseKey: 'grant',
     });
     this.acknowledgeValidatorFindings();
@@ -251,7 +285,7 @@ export class RestoreTesting extends Construct {
 
   private acknowledgeValidatorFindings(): void {
     const role = this.validator.role!;
-    acknowledgeInlinePolicy(role, 'Restore validator (the database secret, its restore job, DescribeDBInstances)');
+    acknowledgeInlinePolicy(role, 'Restore validator (the validation user\'s secret, its restore job, DescribeDBInstances)');
     acknowledgeInlinePolicy(this.node.findChild('RestoreRole'), 'AWS Backup restore-test role (the database key)');
     acknowledgeCompliance(this.validator, 'LambdaDLQ',
       'Invoked by EventBridge with 2 retries; a validation that cannot run is reported FAILED to AWS Backup and raises the ValidationFailed alarm: nothing to replay.');

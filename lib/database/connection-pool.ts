@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from './postgres-database';
+import { DatabaseUser, PasswordRotationStrategy } from './roles/database-user';
 import { POOL_DEFAULTS, PROXY_POSTGRES_PORT } from '../private/defaults';
 import { acknowledgeDatabaseIngress, acknowledgeInlinePolicy } from '../private/nag';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
@@ -64,6 +65,16 @@ export interface ConnectionPoolOptions {
    * @default false
    */
   readonly debugLogging?: boolean;
+
+  /**
+   * The users clients log in as through the proxy: it holds each one's secret (RDS Proxy logs in
+   * to the database with the user's secret, also when the client authenticates with IAM). Each
+   * needs a password rotated by SINGLE_USER: the alternating-users rotation changes the username
+   * in the secret, and the proxy matches a login to a secret by that name.
+   *
+   * @default - the master user (DataPlatform passes its application and read-only users instead)
+   */
+  readonly users?: DatabaseUser[];
 }
 
 /**
@@ -72,6 +83,7 @@ export interface ConnectionPoolOptions {
 export interface ConnectionPoolProps extends ConnectionPoolOptions {
   /** The database whose writer the proxy fronts. */
   readonly database: PostgresDatabase;
+
 }
 
 /**
@@ -98,7 +110,7 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
   /**
    * The PostgreSQL users clients can log in as through the proxy: those it holds a secret for.
    * RDS Proxy logs in to the database with the user's Secrets Manager secret, also when the
-   * client authenticates to the proxy with IAM; today that is the database secret's user only.
+   * client authenticates to the proxy with IAM: the `users` it was given (else the master user).
    */
   public readonly users: string[];
 
@@ -123,6 +135,15 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
     }
 
     const database = props.database;
+    for (const user of props.users ?? []) {
+      if (user.database !== database) throw new PlaybookValidationError(this, `users: ${user.node.path} is a user of another database (${user.database.node.path})`);
+      if (!user.secret) throw new PlaybookValidationError(this, `users: ${user.roleName} logs in with IAM only, and RDS Proxy logs in to the database with a user's secret: give it authentication PASSWORD_AND_IAM`);
+      if (user.rotationStrategy !== PasswordRotationStrategy.SINGLE_USER) {
+        throw new PlaybookValidationError(this, `users: ${user.roleName}'s password rotates by ${user.rotationStrategy}, which changes the secret's username to ${user.roleName}_clone every other rotation, and the proxy matches logins to secrets by username: give it rotationStrategy SINGLE_USER`);
+      }
+    }
+    if (props.users && props.users.length === 0) throw new PlaybookValidationError(this, 'users must hold at least one user when given (got an empty list)');
+    const secrets = props.users ? props.users.map((u) => u.secret!) : [database.secret];
     this.port = PROXY_POSTGRES_PORT;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: database.vpc,
@@ -135,7 +156,7 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
       // Unique in the account and region: the L2's default would be the construct id, 'Resource'.
       dbProxyName: props.dbProxyName ?? Names.uniqueResourceName(this, { maxLength: 60, separator: '-' }).replace(/-+/g, '-'),
       proxyTarget: rds.ProxyTarget.fromInstance(database.instance),
-      secrets: [database.secret],
+      secrets,
       vpc: database.vpc,
       vpcSubnets: props.vpcSubnets ?? database.vpcSubnets,
       securityGroups: [this.securityGroup],
@@ -148,10 +169,10 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
       debugLogging: props.debugLogging ?? false,
     });
     this.endpoint = this.proxy.endpoint;
-    this.users = [database.masterUsername];
+    this.users = props.users ? props.users.map((u) => u.roleName) : [database.masterUsername];
     acknowledgeDatabaseIngress(database.securityGroups, this.securityGroup, 'RDS Proxy');
     const proxyRole = this.proxy.node.tryFindChild('IAMRole');
-    if (proxyRole) acknowledgeInlinePolicy(proxyRole, 'RDS Proxy role (reads the database secret only)');
+    if (proxyRole) acknowledgeInlinePolicy(proxyRole, 'RDS Proxy role (reads the secrets of the users it serves only)');
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(this.port) });
   }
 
@@ -161,11 +182,11 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
    * so IAM authentication as any other user fails at connect time; for another role, connect to
    * the instance (`PostgresDatabase.grantConnect`).
    *
-   * @default dbUser - the user of the database secret
+   * @default dbUser - the first of `users`
    */
   public grantConnect(grantee: iam.IGrantable, dbUser?: string): iam.Grant {
     this.checkUser(dbUser);
-    return this.proxy.grantConnect(grantee, dbUser);
+    return this.proxy.grantConnect(grantee, dbUser ?? this.users[0]);
   }
 
   /** Refuses a user the proxy holds no secret for: naming it, whom the proxy serves, and what works instead. */

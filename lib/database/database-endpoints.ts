@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import type { ConnectionPool } from './connection-pool';
 import type { PostgresDatabase } from './postgres-database';
 import type { ReadReplica } from './read-replicas';
+import type { DatabaseUser } from './roles/database-user';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -93,6 +94,22 @@ export interface DatabaseEndpointsProps extends DatabaseEndpointsOptions {
    * @default - none: the reader name points where the writer name does
    */
   readonly replicas?: ReadReplica[];
+
+  /**
+   * The user applications write as: the user of `DB_PRIMARY_URL`, whose secret `DB_SECRET_ARN`
+   * names and `grantAccess` lets them read (through the proxy it must be one of the pool's users).
+   *
+   * @default - the master user (DataPlatform passes its application user)
+   */
+  readonly writerUser?: DatabaseUser;
+
+  /**
+   * The user applications read as: the user of `DB_REPLICA_URL` (IAM authentication to the
+   * replicas, or through the proxy without replicas), whose secret `DB_REPLICA_SECRET_ARN` names.
+   *
+   * @default - the writer's user (DataPlatform passes its read-only user)
+   */
+  readonly readerUser?: DatabaseUser;
 }
 
 /**
@@ -102,11 +119,10 @@ export interface ConnectOptions {
   /**
    * The PostgreSQL user the application writes as, with IAM authentication (the user needs
    * `GRANT rds_iam`). Through the proxy only a user it holds a secret for can log in
-   * (`ConnectionPool.users`: today the master user), and any other is refused at synth; without
-   * a proxy, any role of the instance. Reads from replicas authenticate with the database secret,
-   * so `DB_REPLICA_URL` names the secret's user.
+   * (`ConnectionPool.users`), and any other is refused at synth; without a proxy, any role of
+   * the instance.
    *
-   * @default - the master user
+   * @default - the endpoints' writer user (in a DataPlatform: its application user)
    */
   readonly dbUser?: string;
 }
@@ -132,6 +148,8 @@ export class DatabaseEndpoints extends Construct {
   public readonly replicaLagAlarms: cloudwatch.IAlarm[];
 
   private readonly database: PostgresDatabase;
+  private readonly writerUser?: DatabaseUser;
+  private readonly readerUser?: DatabaseUser;
   private readonly pool?: ConnectionPool;
   private readonly replicas: ReadReplica[];
   private readonly writerTarget: string;
@@ -164,6 +182,13 @@ export class DatabaseEndpoints extends Construct {
     }
 
     this.database = props.database;
+    this.writerUser = props.writerUser;
+    this.readerUser = props.readerUser;
+    for (const user of [props.writerUser, props.readerUser]) {
+      if (user && user.database !== props.database) throw new PlaybookValidationError(this, `${user.node.path} is a user of another database (${user.database.node.path})`);
+      if (user && props.pool) props.pool.checkUser(user.roleName);
+    }
+    if (props.readerUser && (props.replicas ?? []).length > 0) props.readerUser.requireIam('readerUser (IAM authentication to the read replicas)');
     this.pool = props.pool;
     this.replicas = props.replicas ?? [];
     this.zoneVpcId = props.database.vpc.vpcId;
@@ -241,6 +266,7 @@ export class DatabaseEndpoints extends Construct {
       PrimaryUrlParameter: ['primary-url', env.DB_PRIMARY_URL],
       ReplicaUrlParameter: ['replica-url', env.DB_REPLICA_URL],
       SecretArnParameter: ['secret-arn', env.DB_SECRET_ARN],
+      ReplicaSecretArnParameter: ['replica-secret-arn', env.DB_REPLICA_SECRET_ARN],
     };
     for (const [parameterId, [name, value]] of Object.entries(published)) {
       new ssm.StringParameter(this, parameterId, {
@@ -270,17 +296,22 @@ export class DatabaseEndpoints extends Construct {
   /**
    * The settings an application needs, with no password: `DB_PRIMARY_URL` / `DB_REPLICA_URL`
    * (`postgresql://user@host:port/db?sslmode=verify-ca`), their hosts and ports, `DB_NAME`,
-   * `DB_USER`, `DB_SSLMODE`, `DB_SECRET_ARN`, and `DB_PRIMARY_IAM_HOST` / `DB_PRIMARY_IAM_PORT`
-   * (the endpoint an IAM auth token for the writer is signed for).
+   * `DB_USER`, `DB_REPLICA_USER`, `DB_SSLMODE`, `DB_SECRET_ARN` / `DB_REPLICA_SECRET_ARN` (the
+   * writer's and the reader's user secrets: never the master's when the endpoints have users), and
+   * `DB_PRIMARY_IAM_HOST` / `DB_PRIMARY_IAM_PORT` (the endpoint an IAM auth token for the writer is
+   * signed for).
    *
    * `verify-ca`: the CNAME names are not on the certificates, so clients verify the RDS CA
    * chain rather than the host name.
    */
   public environment(options: ConnectOptions = {}): { [name: string]: string } {
     this.pool?.checkUser(options.dbUser);
-    const user = options.dbUser ?? this.database.masterUsername;
-    // Readers authenticate with the secret's password, so as the secret's (master) user.
-    const readerUser = this.replicas.length > 0 ? this.database.masterUsername : user;
+    const user = options.dbUser ?? this.writerUser?.roleName ?? this.database.masterUsername;
+    const readerUser = this.readerUser?.roleName
+      // Without reader user, replicas are read with the master secret's password: its user.
+      ?? (this.replicas.length > 0 && !this.writerUser ? this.database.masterUsername : user);
+    const writerSecret = this.writerUser?.secret ?? this.database.secret;
+    const readerSecret = this.readerUser?.secret ?? writerSecret;
     const db = this.database.databaseName;
     const url = (u: string, host: string, port: number) => `postgresql://${u}@${host}:${port}/${db}?sslmode=verify-ca`;
     return {
@@ -294,8 +325,10 @@ export class DatabaseEndpoints extends Construct {
       DB_PRIMARY_IAM_PORT: String(this.writerPort),
       DB_NAME: db,
       DB_USER: user,
+      DB_REPLICA_USER: readerUser,
       DB_SSLMODE: 'verify-ca',
-      DB_SECRET_ARN: this.database.secret.secretArn,
+      DB_SECRET_ARN: writerSecret.secretArn,
+      DB_REPLICA_SECRET_ARN: readerSecret.secretArn,
     };
   }
 
@@ -305,7 +338,7 @@ export class DatabaseEndpoints extends Construct {
    * proxy (or on the primary without one) and read access to the database secret.
    */
   public grantAccess(client: ec2.IConnectable, grantee: iam.IGrantable, options: ConnectOptions = {}): void {
-    const user = options.dbUser ?? this.database.masterUsername;
+    const user = options.dbUser ?? this.writerUser?.roleName ?? this.database.masterUsername;
     if (this.pool) {
       this.pool.connections.allowDefaultPortFrom(client, 'Application to RDS Proxy');
       this.pool.grantConnect(grantee, user);
@@ -313,11 +346,18 @@ export class DatabaseEndpoints extends Construct {
       this.database.connections.allowDefaultPortFrom(client, 'Application to PostgreSQL primary');
       this.database.grantConnect(grantee, user);
     }
+    const reader = this.readerUser;
     if (this.replicas.length > 0) {
       // The replicas share the primary's security groups and port.
       this.database.connections.allowDefaultPortFrom(client, 'Application to PostgreSQL read replicas');
+      if (reader) for (const replica of this.replicas) replica.grantConnect(grantee, reader.roleName);
+    } else if (reader && reader.roleName !== user) {
+      // The reader name points where the writer name does.
+      if (this.pool) this.pool.grantConnect(grantee, reader.roleName);
+      else this.database.grantConnect(grantee, reader.roleName);
     }
-    this.database.grantSecretRead(grantee);
+    (this.writerUser?.secret ?? this.database.secret).grantRead(grantee);
+    reader?.secret?.grantRead(grantee);
   }
 
   /**

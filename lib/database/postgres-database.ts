@@ -9,6 +9,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ConnectionPool, ConnectionPoolOptions } from './connection-pool';
 import { ReadReplica, ReadReplicaOptions, ReadReplicas, ReadReplicasOptions } from './read-replicas';
+import { DatabaseExtension, DatabaseExtensionOptions } from './roles/database-extension';
+import { DatabaseSchema, DatabaseSchemaOptions } from './roles/database-schema';
+import { DatabaseGroupRole, DatabaseGroupRoleOptions, DatabaseUser, DatabaseUserOptions } from './roles/database-user';
+import { LogicalDatabase, LogicalDatabaseOptions } from './roles/logical-database';
+import { SchemaGrant, SchemaGrantOptions } from './roles/schema-grant';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, DEFAULT_POSTGRES_VERSION } from '../private/defaults';
 import { acknowledgeAwsCdkProviders, acknowledgeControlTower, acknowledgeDatabaseIngress, acknowledgeInlinePolicy, acknowledgeManagedPolicy } from '../private/nag';
@@ -193,6 +198,15 @@ export interface PostgresDatabaseOptions {
    * @default rds.PerformanceInsightRetention.DEFAULT (7 days, free tier)
    */
   readonly performanceInsightRetention?: rds.PerformanceInsightRetention;
+
+  /**
+   * Extensions created in the instance's database, besides `pg_stat_statements` (always: the
+   * parameter group preloads it, and `inspect` and the metrics collector read its view). Each must
+   * be one RDS for PostgreSQL 17 supports.
+   *
+   * @default - pg_stat_statements only
+   */
+  readonly extensions?: string[];
 }
 
 /**
@@ -379,6 +393,55 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
     if (rotationSg) acknowledgeDatabaseIngress(this.securityGroups, rotationSg, 'secret-rotation function');
 
     this.acknowledgeFindings(production);
+
+    // The parameter group preloads pg_stat_statements; its view exists once the extension does.
+    const extensions = ['pg_stat_statements', ...(props.extensions ?? []).filter((e) => e !== 'pg_stat_statements')];
+    if (new Set(extensions).size !== extensions.length) {
+      throw new PlaybookValidationError(this, `extensions must not repeat a name (got ${JSON.stringify(props.extensions)})`);
+    }
+    for (const name of extensions) this.addExtension(`Extension-${name}`, { extensionName: name });
+  }
+
+  /**
+   * Adds a PostgreSQL user (a login role) with its own rotated secret or IAM authentication.
+   */
+  public addUser(id: string, options: DatabaseUserOptions): DatabaseUser {
+    return new DatabaseUser(this, id, { ...options, database: this });
+  }
+
+  /**
+   * Adds a group role (NOLOGIN): grant privileges to it, make users its members.
+   */
+  public addGroupRole(id: string, options: DatabaseGroupRoleOptions): DatabaseGroupRole {
+    return new DatabaseGroupRole(this, id, { ...options, database: this });
+  }
+
+  /**
+   * Adds a schema with an owner.
+   */
+  public addSchema(id: string, options: DatabaseSchemaOptions): DatabaseSchema {
+    return new DatabaseSchema(this, id, { ...options, database: this });
+  }
+
+  /**
+   * Grants read-only or read-write privileges on a schema to a role, tables added later included.
+   */
+  public addSchemaGrant(id: string, options: SchemaGrantOptions): SchemaGrant {
+    return new SchemaGrant(this, id, { ...options, database: this });
+  }
+
+  /**
+   * Adds a database with an owner, besides the one created with the instance.
+   */
+  public addLogicalDatabase(id: string, options: LogicalDatabaseOptions): LogicalDatabase {
+    return new LogicalDatabase(this, id, { ...options, database: this });
+  }
+
+  /**
+   * Adds an extension, one RDS for PostgreSQL 17 supports.
+   */
+  public addExtension(id: string, options: DatabaseExtensionOptions): DatabaseExtension {
+    return new DatabaseExtension(this, id, { ...options, database: this });
   }
 
   /**
@@ -403,13 +466,18 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Grants `rds-db:connect` to the grantee as `dbUser` (IAM database authentication).
+   * Grants `rds-db:connect` to the grantee as `dbUser` (IAM database authentication to the
+   * instance). The user must be a member of rds_iam: a DatabaseUser with authentication IAM or
+   * PASSWORD_AND_IAM (`DatabaseUser.grantConnect` checks that).
    *
    * @param grantee who may connect
-   * @param dbUser the PostgreSQL role to connect as
-   * @default dbUser - the master user
+   * @param dbUser the PostgreSQL role to connect as: name it; there is no default, so that no
+   * application is given the master user by omission
    */
-  public grantConnect(grantee: iam.IGrantable, dbUser?: string): iam.Grant {
+  public grantConnect(grantee: iam.IGrantable, dbUser: string): iam.Grant {
+    if (dbUser === undefined || dbUser === '') {
+      throw new PlaybookValidationError(this, 'grantConnect needs the PostgreSQL user to connect as (got none): create one with addUser({ roleName, authentication: DatabaseUserAuthentication.IAM }) and use its grantConnect');
+    }
     return this.instance.grantConnect(grantee, dbUser);
   }
 

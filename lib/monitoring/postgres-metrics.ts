@@ -6,6 +6,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { PostgresDatabase } from '../database/postgres-database';
+import { DatabaseUser } from '../database/roles/database-user';
+import { PlaybookValidationError } from '../private/validation';
 import { handlerAssetDir } from '../private/assets';
 import { platformLogGroup } from '../private/logs';
 import { Profile } from '../profile';
@@ -37,7 +39,19 @@ export interface PostgresMetricsOptions {
 export interface PostgresMetricsProps extends PostgresMetricsOptions {
   /** The database to read. */
   readonly database: PostgresDatabase;
+
+  /**
+   * The user the collector logs in as: a monitoring user with a password secret, member of
+   * pg_monitor and pg_read_all_stats (it reads other users' statements in pg_stat_statements and
+   * no table data).
+   *
+   * @default - a new user `playbook_monitor` (pg_monitor, pg_read_all_stats; alternating-users rotation)
+   */
+  readonly user?: DatabaseUser;
 }
+
+/** The predefined roles of the monitoring user: the statistics views, every user's statements, no table data. */
+export const MONITORING_ROLES = ['pg_monitor', 'pg_read_all_stats'];
 
 /**
  * Publishes what CloudWatch does not have, from inside PostgreSQL, every minute: the buffer
@@ -52,6 +66,8 @@ export class PostgresMetrics extends Construct {
 
   /** The collector function. */
   public readonly collector: lambda.Function;
+  /** The user the collector logs in as. */
+  public readonly user: DatabaseUser;
   private readonly instanceId: string;
 
   constructor(scope: Construct, id: string, props: PostgresMetricsProps) {
@@ -60,6 +76,8 @@ export class PostgresMetrics extends Construct {
     const interval = props.interval ?? Duration.minutes(1);
     if (!interval.isUnresolved()) validateIntegerRange(this, 'interval', interval.toMinutes({ integral: false }), 1, 60, 'minutes');
     this.instanceId = db.instance.instanceIdentifier;
+    this.user = props.user ?? new DatabaseUser(this, 'User', { database: db, roleName: 'playbook_monitor', predefinedRoles: MONITORING_ROLES });
+    if (!this.user.secret) throw new PlaybookValidationError(this, `user: ${this.user.roleName} has no secret (IAM only): the collector logs in with a password secret`);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: db.vpc,
@@ -84,22 +102,24 @@ export class PostgresMetrics extends Construct {
       // One run a minute: never two at once.
       reservedConcurrentExecutions: 1,
       environment: {
-        SECRET_ARN: db.secret.secretArn,
+        SECRET_ARN: this.user.secret.secretArn,
         DB_NAME: db.databaseName,
         DB_INSTANCE_ID: this.instanceId,
         METRIC_NAMESPACE: PostgresMetrics.NAMESPACE,
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       },
     });
-    db.secret.grantRead(this.collector);
-    new events.Rule(this, 'Schedule', {
+    this.user.secret.grantRead(this.collector);
+    const schedule = new events.Rule(this, 'Schedule', {
       description: 'Collect PostgreSQL internals',
       schedule: events.Schedule.rate(interval),
       targets: [new targets.LambdaFunction(this.collector, { retryAttempts: 0 })],
     });
+    // Runs once the user exists.
+    schedule.node.addDependency(this.user.resource);
 
     const role = this.collector.role!;
-    acknowledgeInlinePolicy(role, 'Metrics collector (reads the database secret only)');
+    acknowledgeInlinePolicy(role, 'Metrics collector (reads the monitoring user\'s secret only)');
     acknowledgeCompliance(this.collector, 'LambdaDLQ',
       'Scheduled every minute without retries: a missed run is not worth replaying, and failures raise the CollectorErrors alarm.');
     acknowledgeVpcFunctionRole(role, 'Metrics collector');

@@ -13,7 +13,8 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Stack } from 'aws-cdk-lib';
 import { PostgresMetrics, RestoreTesting } from '../../lib';
-import { AwsCall, backupServiceCalls, postgresMetricsCalls, restoreValidatorCalls } from '../../shared/aws-calls';
+import { RolesProvider } from '../../lib/database/roles/roles-provider';
+import { AwsCall, backupServiceCalls, databaseRolesProviderCalls, postgresMetricsCalls, restoreValidatorCalls } from '../../shared/aws-calls';
 import { CLI_COMMANDS, CLI_RESOURCES, actionsOf, cliCallTables } from '../../shared/calls-cli';
 import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
 import type { StackTemplate } from '../support/template-resolver';
@@ -118,6 +119,38 @@ function callers(app: SynthesizedApp, resources: Resources): Caller[] {
       arns: { databaseSecret: secretArn, databaseKey: resources.prop(secret.stack, secret.id, 'KmsKeyId'), ...extra },
     };
   };
+  /**
+   * The roles provider: the master secret (MASTER_SECRET_ARN) and every role secret of its
+   * database; the table's `roleSecrets` is checked once per secret.
+   */
+  const providerCaller = (provider: RolesProvider, region: string): Caller => {
+    const stack = templateOf(Stack.of(provider));
+    const fnId = logicalId(provider.function);
+    const vars = (resources.props(stack, fnId).Environment as { Variables: Record<string, unknown> }).Variables;
+    const masterArn = String(resources.resolve(stack, vars.MASTER_SECRET_ARN));
+    const master = resources.find(masterArn);
+    const roleSecretArns = Object.entries(stack.template.Resources)
+      .filter(([, r]) => r.Type === 'Custom::PostgresRole')
+      .map(([id]) => String(resources.resolve(stack, resources.props(stack, id).Spec)))
+      .map((spec) => (JSON.parse(spec) as { secretArn?: string }).secretArn)
+      .filter((arn): arn is string => arn !== undefined);
+    const roleArn = resources.prop(stack, fnId, 'Role');
+    const roleId = Object.keys(stack.template.Resources).find((id) => stack.template.Resources[id].Type === 'AWS::IAM::Role'
+      && resources.resolve(stack, { 'Fn::GetAtt': [id, 'Arn'] }) === roleArn)!;
+    const table = databaseRolesProviderCalls(region);
+    const calls = [
+      ...table.filter((c) => c.resource !== 'roleSecrets'),
+      ...roleSecretArns.flatMap((_, i) => table.filter((c) => c.resource === 'roleSecrets').map((c) => ({ ...c, resource: `roleSecret${i}` }))),
+    ];
+    return {
+      name: `${provider.node.path} (roles provider)`, stack, roleId, calls,
+      arns: {
+        masterSecret: masterArn,
+        databaseKey: resources.prop(master.stack, master.id, 'KmsKeyId'),
+        ...Object.fromEntries(roleSecretArns.map((arn, i) => [`roleSecret${i}`, arn])),
+      },
+    };
+  };
   for (const s of app.stacks) {
     for (const c of s.node.findAll()) {
       if (c instanceof RestoreTesting) {
@@ -127,6 +160,7 @@ function callers(app: SynthesizedApp, resources: Resources): Caller[] {
         }));
       }
       if (c instanceof PostgresMetrics) out.push(functionCaller(`${c.node.path} collector`, c.collector, postgresMetricsCalls(s.region), {}));
+      if (c instanceof RolesProvider) out.push(providerCaller(c, s.region));
     }
   }
   // AWS Backup's role: the one each backup selection names, for the instance it selects and the

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { PostgresMetrics, RestoreTesting } from '../../lib';
-import { AwsCall, endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../../shared/aws-calls';
+import { RolesProvider } from '../../lib/database/roles/roles-provider';
+import { AwsCall, databaseRolesProviderCalls, endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../../shared/aws-calls';
 import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
 import type { StackTemplate } from '../support/template-resolver';
 
@@ -134,9 +135,18 @@ function tables(app: SynthesizedApp): Map<string, AwsCall[]> {
     for (const c of s.node.findAll()) {
       if (c instanceof RestoreTesting) out.set(Stack.of(c).getLogicalId(c.validator.node.defaultChild as never), restoreValidatorCalls(s.region));
       if (c instanceof PostgresMetrics) out.set(Stack.of(c).getLogicalId(c.collector.node.defaultChild as never), postgresMetricsCalls(s.region));
+      if (c instanceof RolesProvider) out.set(Stack.of(c).getLogicalId(c.function.node.defaultChild as never), providerRoutes(s.region));
     }
   }
   return out;
+}
+
+/**
+ * The roles provider's table, and its answer to CloudFormation: a PUT to the request's presigned
+ * S3 URL (no IAM call, so not in the table; but a route to S3 all the same).
+ */
+function providerRoutes(region: string): AwsCall[] {
+  return [...databaseRolesProviderCalls(region), { action: 's3:PutObject', resource: '*', endpoint: 's3', why: 'the response to CloudFormation (presigned URL)' }];
 }
 
 const FUNCTIONS = synthesizedApps().flatMap((app) => {
@@ -183,7 +193,7 @@ test('README lists the endpoints an imported VPC needs, by the tables', () => {
   const section = readme.slice(readme.indexOf('**An imported VPC**'));
   const rows = [...section.matchAll(/^\| `com\.amazonaws\.<region>\.([a-z0-9-]+)` \| ([^|]+) \|/gm)].map((m) => m[1]).sort();
   const region = 'us-east-1';
-  expect(rows).toEqual(endpointServices([...secretRotationCalls(region), ...postgresMetricsCalls(region), ...restoreValidatorCalls(region)]));
+  expect(rows).toEqual(endpointServices([...secretRotationCalls(region), ...postgresMetricsCalls(region), ...restoreValidatorCalls(region), ...providerRoutes(region)]));
 });
 
 test('the check catches what it is for: the validator without an rds endpoint', () => {
