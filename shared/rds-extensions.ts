@@ -42,6 +42,8 @@ export const RDS_POSTGRES_17_EXTENSIONS: string[] = [
   'hll',
   'hstore',
   'hstore_plperl',
+  // HypoPG, which dexter and `db-playbook inspect` plan hypothetical indexes with (issue 19).
+  'hypopg',
   'insert_username',
   'intagg',
   'intarray',
@@ -71,6 +73,7 @@ export const RDS_POSTGRES_17_EXTENSIONS: string[] = [
   'pg_transport',
   'pg_trgm',
   'pg_visibility',
+  'pg_walinspect',
   'pgactive',
   'pgaudit',
   'pgcrypto',

@@ -124,7 +124,8 @@ describe('DataPlatformStack', () => {
     const template = Template.fromStack(stack);
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
-      'DatabaseEndpoint', 'DatabaseName', 'DatabasePort', 'DatabaseSecretArn', 'ReaderHost', 'ReaderPort', 'WriterHost', 'WriterPort',
+      'ApplicationSecretArn', 'DatabaseEndpoint', 'DatabaseName', 'DatabasePort', 'DatabaseSecretArn', 'MonitoringSecretArn', 'ReadOnlySecretArn',
+      'ReaderHost', 'ReaderPort', 'WriterHost', 'WriterPort',
     ]);
     expect(outputs.WriterHost.Value).toBe('writer.db.internal');
     expect(outputs.WriterPort.Value).toBe('5432');

@@ -65,8 +65,9 @@ describe('examples/read-write-split', () => {
     const template = Template.fromStack(stack);
     const fnId = stack.getLogicalId(stack.notes.node.defaultChild as never);
     const variables = template.findResources('AWS::Lambda::Function')[fnId].Properties.Environment.Variables;
-    expect(variables.DB_PRIMARY_URL).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
-    expect(variables.DB_REPLICA_URL).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
+    // The platform's own users, never the master (README: "Roles and users").
+    expect(variables.DB_PRIMARY_URL).toBe('postgresql://app_writer@writer.db.internal:5432/app?sslmode=verify-ca');
+    expect(variables.DB_REPLICA_URL).toBe('postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-ca');
     expect(Object.keys(template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'reader.db.internal.' } }))).toHaveLength(2);
     template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });

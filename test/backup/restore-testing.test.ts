@@ -62,7 +62,8 @@ describe('RestoreTesting', () => {
     expect(fn.Properties.VpcConfig).toBeDefined();
     const env = fn.Properties.Environment.Variables;
     expect(JSON.parse(env.CHECKS)).toEqual({ tables: [] });
-    expect(env.SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^DbSecretAttachment/) });
+    // The validation user's secret, not the master's.
+    expect(env.SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^RestoreTestingValidationUserSecretAttachment/) });
     expect(env.METRIC_NAMESPACE).toBe('CdkDbPlaybook/RestoreTesting');
   });
 

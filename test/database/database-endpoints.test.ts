@@ -54,7 +54,7 @@ describe('DatabaseEndpoints names', () => {
     expect(parameters.map((p) => p.Name).sort()).toEqual([
       // Under the database's construct path: two databases in one stack never share one.
       '/Test/Db/database-name', '/Test/Db/primary-url', '/Test/Db/reader-host', '/Test/Db/reader-port',
-      '/Test/Db/replica-url', '/Test/Db/secret-arn', '/Test/Db/writer-host', '/Test/Db/writer-port',
+      '/Test/Db/replica-secret-arn', '/Test/Db/replica-url', '/Test/Db/secret-arn', '/Test/Db/writer-host', '/Test/Db/writer-port',
     ]);
     const byName = Object.fromEntries(parameters.map((p) => [p.Name, p.Value]));
     expect(byName['/Test/Db/primary-url']).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
@@ -202,7 +202,13 @@ describe('wiring an application', () => {
     const fn = appFunction(stack, platform.vpc);
     platform.connectFunction(fn);
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ DB_PRIMARY_URL: 'postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca' }) },
+      // The platform's application user through the proxy, its secret: never the master's.
+      Environment: { Variables: Match.objectLike({
+        DB_PRIMARY_URL: 'postgresql://app_writer@writer.db.internal:5432/app?sslmode=verify-ca',
+        DB_REPLICA_URL: 'postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-ca',
+        DB_SECRET_ARN: { Ref: Match.stringLikeRegexp('^DataDatabaseApplicationUserSecretAttachment') },
+        DB_REPLICA_SECRET_ARN: { Ref: Match.stringLikeRegexp('^DataDatabaseReadOnlyUserSecretAttachment') },
+      }) },
     });
   });
 });
@@ -243,8 +249,8 @@ describe('DatabaseEndpoints bad input', () => {
     new DatabaseEndpoints(stack, 'AN', { database: a, zoneName: 'a.db.internal' });
     new DatabaseEndpoints(stack, 'BN', { database: b, zoneName: 'b.db.internal' });
     const names = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name as string);
-    expect(names).toHaveLength(16);
-    expect(new Set(names).size).toBe(16);
+    expect(names).toHaveLength(18);
+    expect(new Set(names).size).toBe(18);
   });
 
 });

@@ -25,9 +25,9 @@ describe('PostgresMetrics', () => {
     });
   });
 
-  test('reads the database secret and reaches the database port', () => {
+  test('reads the monitoring user\'s secret (not the master\'s) and reaches the database port', () => {
     const vars = b.template.findResources('AWS::Lambda::Function')[fnId].Properties.Environment.Variables;
-    expect(vars).toMatchObject({ SECRET_ARN: { Ref: expect.stringMatching(/^DbSecretAttachment/) }, METRIC_NAMESPACE: 'CdkDbPlaybook/PostgreSQL', DB_NAME: 'app' });
+    expect(vars).toMatchObject({ SECRET_ARN: { Ref: expect.stringMatching(/^MetricsUserSecretAttachment/) }, METRIC_NAMESPACE: 'CdkDbPlaybook/PostgreSQL', DB_NAME: 'app' });
     const fromCollector = Object.values(b.template.findResources('AWS::EC2::SecurityGroupIngress'))
       .map((r) => r.Properties)
       .filter((p) => JSON.stringify(p.SourceSecurityGroupId).includes('MetricsSecurityGroup'));

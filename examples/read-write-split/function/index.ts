@@ -7,7 +7,7 @@
  * - DB_REPLICA_URL       postgresql://<user>@reader.<zone>:<port>/<db>?sslmode=verify-ca (replicas, password auth)
  * - DB_PRIMARY_IAM_HOST  the proxy's own endpoint: IAM tokens are signed for it, not for the CNAME
  * - DB_PRIMARY_IAM_PORT  its port (5432 when absent)
- * - DB_SECRET_ARN        the secret whose `password` the replicas accept
+ * - DB_REPLICA_SECRET_ARN the read-only user's secret, whose `password` the replicas accept
  * - AWS_REGION           set by Lambda
  * - NODE_EXTRA_CA_CERTS  /var/runtime/ca-cert.pem, so Node trusts the RDS CAs (read by Node at start)
  */
@@ -88,7 +88,7 @@ function getRouter(): Router {
   const primaryUrl = requireEnv('DB_PRIMARY_URL');
   const replicaUrl = requireEnv('DB_REPLICA_URL');
   const region = requireEnv('AWS_REGION');
-  const secretArn = requireEnv('DB_SECRET_ARN');
+  const secretArn = requireEnv('DB_REPLICA_SECRET_ARN');
 
   // The token is signed locally (no network call); it is valid for 15 minutes and only checked
   // when a connection opens, so signing one per new connection is enough.
