@@ -22,7 +22,7 @@ describe('DataPlatform: least-privilege roles by default', () => {
   const stack = new Stack(new App(), 'P');
   const platform = new DataPlatform(stack, 'Data', { enableRestoreTesting: false });
   const template = Template.fromStack(stack);
-  const roles = Object.fromEntries(specs(stack, 'Custom::PostgresRole').map((r) => [r.spec.name, r]));
+  const roles = Object.fromEntries(specs(stack, 'Custom::PostgresRole').map((r) => [String(r.spec.name), r]));
 
   test('the application, read-only, monitoring users and the read-only group, with their authentication', () => {
     expect(Object.keys(roles).sort()).toEqual(['app_reader', 'app_readonly', 'app_writer', 'playbook_monitor']);
@@ -122,7 +122,7 @@ describe('roles constructs on a PostgresDatabase', () => {
     db.addSchemaGrant('Write', { schema, role: writers, privilege: SchemaPrivilege.READ_WRITE, createdBy: [api] });
     db.addLogicalDatabase('Reporting', { databaseName: 'reporting', owner: migrator });
     db.addExtension('Trgm', { extensionName: 'pg_trgm' });
-    const roles = Object.fromEntries(specs(stack, 'Custom::PostgresRole').map((r) => [r.spec.name, r]));
+    const roles = Object.fromEntries(specs(stack, 'Custom::PostgresRole').map((r) => [String(r.spec.name), r]));
     expect(roles.migrator.spec).toMatchObject({ login: true, iam: true, clone: false });
     expect(roles.migrator.spec.secretArn).toBeUndefined();
     expect(roles.api.spec).toMatchObject({ login: true, iam: false, clone: true, memberOf: ['writers'], connectionLimit: 50 });

@@ -59,8 +59,8 @@ export enum PasswordRotationStrategy {
   SINGLE_USER = 'SINGLE_USER',
 }
 
-/** Options shared by users and group roles. */
-export interface DatabaseRoleBaseOptions {
+/** Options of a DatabaseGroupRole, and of every role (a DatabaseUser's too). */
+export interface DatabaseGroupRoleOptions {
   /**
    * The role's name: lower-case letters, digits and underscores, at most 63 characters (57 when
    * its password rotates by alternating users), not `pg_*`, `rds_*` or another reserved name.
@@ -93,7 +93,7 @@ export interface DatabaseRoleBaseOptions {
 }
 
 /** Options of a DatabaseUser. */
-export interface DatabaseUserOptions extends DatabaseRoleBaseOptions {
+export interface DatabaseUserOptions extends DatabaseGroupRoleOptions {
   /**
    * How the user logs in.
    *
@@ -129,9 +129,6 @@ export interface DatabaseUserProps extends DatabaseUserOptions {
   readonly database: PostgresDatabase;
 }
 
-/** Options of a DatabaseGroupRole. */
-export interface DatabaseGroupRoleOptions extends DatabaseRoleBaseOptions {}
-
 /** Properties of a DatabaseGroupRole. */
 export interface DatabaseGroupRoleProps extends DatabaseGroupRoleOptions {
   /** The database instance the role is created in. */
@@ -139,7 +136,7 @@ export interface DatabaseGroupRoleProps extends DatabaseGroupRoleOptions {
 }
 
 /** Checks and resolves what users and group roles share; returns the spec's memberships. */
-function roleBase(scope: Construct, database: PostgresDatabase, options: DatabaseRoleBaseOptions, clone: boolean): { memberOf: string[]; removalPolicy: RemovalPolicy } {
+function roleBase(scope: Construct, database: PostgresDatabase, options: DatabaseGroupRoleOptions, clone: boolean): { memberOf: string[]; removalPolicy: RemovalPolicy } {
   const name = options.roleName;
   if (Token.isUnresolved(name)) throw new PlaybookValidationError(scope, 'roleName must be a literal string (a role name is known at synth)');
   const problem = roleNameProblem(name, clone);
