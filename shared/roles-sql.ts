@@ -115,6 +115,14 @@ function memberOfProblem(name: string): string | undefined {
   return roleNameProblem(name);
 }
 
+/** Words SQL reads as something else where a role name goes (`TO public` grants to everyone). */
+const ROLE_KEYWORDS = ['public', 'none', 'current_user', 'current_role', 'session_user', 'user', 'all'];
+
+/** Why `name` cannot name an existing role an object is owned by or granted to. */
+function roleReferenceProblem(name: string): string | undefined {
+  return identifierProblem(name) ?? (ROLE_KEYWORDS.includes(name) ? 'an SQL keyword, not a role (TO public would grant to every role)' : undefined);
+}
+
 /** Why `spec` cannot be applied (names this module would write into SQL), or undefined when it can. */
 export function specProblem(spec: ObjectSpec): string | undefined {
   const check = (what: string, name: string, problem: string | undefined) =>
@@ -127,17 +135,17 @@ export function specProblem(spec: ObjectSpec): string | undefined {
           : `connectionLimit must be -1 (none) or a whole number of connections (got ${spec.connectionLimit})`);
     case 'database':
       return check('database name', spec.name, identifierProblem(spec.name))
-        ?? check('owner', spec.owner, identifierProblem(spec.owner));
+        ?? check('owner', spec.owner, roleReferenceProblem(spec.owner));
     case 'schema':
       return check('database name', spec.database, identifierProblem(spec.database))
         ?? check('schema name', spec.name, identifierProblem(spec.name))
-        ?? check('owner', spec.owner, identifierProblem(spec.owner));
+        ?? check('owner', spec.owner, roleReferenceProblem(spec.owner));
     case 'grant':
       return check('database name', spec.database, identifierProblem(spec.database))
         ?? check('schema name', spec.schema, identifierProblem(spec.schema))
-        ?? check('role', spec.role, identifierProblem(spec.role))
-        ?? spec.defaultFor.map((r) => check('defaultFor', r, identifierProblem(r))).find((p) => p)
-        ?? (spec.privilege in PRIVILEGES ? undefined : `privilege must be READ_ONLY or READ_WRITE (got ${String(spec.privilege)})`);
+        ?? check('role', spec.role, roleReferenceProblem(spec.role))
+        ?? spec.defaultFor.map((r) => check('defaultFor', r, roleReferenceProblem(r))).find((p) => p)
+        ?? (Object.hasOwn(PRIVILEGES, spec.privilege) ? undefined : `privilege must be READ_ONLY or READ_WRITE (got ${String(spec.privilege)})`);
     case 'extension':
       return check('database name', spec.database, identifierProblem(spec.database))
         ?? check('extension', spec.name, extensionProblem(spec.name));

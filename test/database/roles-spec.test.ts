@@ -81,9 +81,17 @@ describe('specProblem (roles-sql checks every name it writes into SQL)', () => {
     expect(specProblem({ kind: 'grant', database: 'shop', schema: 'sales', role: 'r', privilege: 'READ_ONLY', defaultFor: ['X'] })).toMatch(/^defaultFor 'X'/);
   });
 
-  test('fails when the privilege is neither READ_ONLY nor READ_WRITE', () => {
-    const bad = { kind: 'grant', database: 'shop', schema: 'sales', role: 'r', privilege: 'ALL', defaultFor: [] } as unknown as Parameters<typeof specProblem>[0];
-    expect(specProblem(bad)).toBe('privilege must be READ_ONLY or READ_WRITE (got ALL)');
+  test('fails when the privilege is neither READ_ONLY nor READ_WRITE (nor an Object property name)', () => {
+    const grant = (privilege: string) => ({ kind: 'grant', database: 'shop', schema: 'sales', role: 'r', privilege, defaultFor: [] }) as unknown as Parameters<typeof specProblem>[0];
+    expect(specProblem(grant('ALL'))).toBe('privilege must be READ_ONLY or READ_WRITE (got ALL)');
+    expect(specProblem(grant('constructor'))).toBe('privilege must be READ_ONLY or READ_WRITE (got constructor)');
+  });
+
+  test('fails when a grantee, owner or creator is an SQL keyword (TO public grants to every role)', () => {
+    expect(specProblem({ kind: 'grant', database: 'shop', schema: 'sales', role: 'public', privilege: 'READ_ONLY', defaultFor: [] })).toMatch(/^role 'public': an SQL keyword, not a role/);
+    expect(specProblem({ kind: 'grant', database: 'shop', schema: 'sales', role: 'r', privilege: 'READ_ONLY', defaultFor: ['current_user'] })).toMatch(/^defaultFor 'current_user': an SQL keyword/);
+    expect(specProblem({ kind: 'schema', database: 'shop', name: 'sales', owner: 'public' })).toMatch(/^owner 'public': an SQL keyword/);
+    expect(specProblem({ kind: 'database', name: 'shop', owner: 'session_user' })).toMatch(/^owner 'session_user': an SQL keyword/);
   });
 
   test('fails when the extension is not one RDS for PostgreSQL 17 supports', () => {
