@@ -66,7 +66,12 @@ describe('stateful resources keep their logical IDs', () => {
   const PRIMARY_COMMON: Record<string, string[]> = {
     'AWS::RDS::DBInstance': ['DataDatabase0D65E61D'],
     'AWS::KMS::Key': ['DataAlarmsTopicKeyA7517838', 'DataBlobuploadsKeyB1D6A9D6', 'DataCacheKey016C0323', 'DataDatabaseKeyB8979787', 'DataFlowLogsKey6C1BE062'],
-    'AWS::SecretsManager::Secret': ['DataCacheAuthTokenEA966268', 'DataDatabaseSecret56D68720'],
+    'AWS::SecretsManager::Secret': ['DataCacheAuthTokenEA966268', 'DataDatabaseApplicationUserSecret77E2FB69', 'DataDatabaseMonitoringUserSecretC13E4991',
+      'DataDatabaseReadOnlyUserSecret7A336564', 'DataDatabaseSecret56D68720'],
+    // A role's or schema's custom resource with a new logical ID creates it again and deletes the
+    // old one, which a role that owns tables refuses (and the application's secret changes).
+    'Custom::PostgresRole': ['DataDatabaseApplicationUser05C6E85B', 'DataDatabaseMonitoringUserABE40405', 'DataDatabaseReadOnlyGroupAD77B869', 'DataDatabaseReadOnlyUserCB955E85'],
+    'Custom::PostgresSchema': ['DataDatabaseApplicationSchema1B8831C5'],
     // A replaced bucket is a new, empty bucket; a replaced cache loses its data and endpoint.
     'AWS::S3::Bucket': ['DataBlobAccessLogs0C60BA0F', 'DataBlobuploads92B8F1CF'],
     'AWS::ElastiCache::ReplicationGroup': ['DataCache3513A55E'],
@@ -94,6 +99,8 @@ describe('stateful resources keep their logical IDs', () => {
         'AWS::Backup::BackupVault': ['DataBackupVault7EE20BF7'],
         'AWS::Backup::BackupPlan': ['DataBackupPlanF354EE45'],
         'AWS::Backup::RestoreTestingPlan': ['DataRestoreTestingPlan1977306F'],
+        'AWS::SecretsManager::Secret': [...PRIMARY_COMMON['AWS::SecretsManager::Secret'], 'DataRestoreTestingValidationUserSecret9219B0C6'].sort(),
+        'Custom::PostgresRole': [...PRIMARY_COMMON['Custom::PostgresRole'], 'DataRestoreTestingValidationUser5186CEF2'].sort(),
       },
       'DataPlatform-DR': {
         // The DR key encrypts every offsite copy; the vault is locked.

@@ -49,7 +49,7 @@ describe('examples/existing-app', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_PORT: '5433' }) } });
     template.resourceCountIs('AWS::RDS::DBProxy', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ DB_REPLICA_URL: 'postgresql://dbadmin@reader.db.internal:5433/orders?sslmode=verify-ca' }) },
+      Environment: { Variables: Match.objectLike({ DB_REPLICA_URL: 'postgresql://orders_app@reader.db.internal:5433/orders?sslmode=verify-ca', DB_USER: 'orders_app' }) },
     });
   });
 });
@@ -123,7 +123,9 @@ describe('every example', () => {
 
 describe('stateful resources of the examples keep their logical IDs', () => {
   // Listed when each example was written. If this fails, restore the construct IDs: a new
-  // logical ID replaces the database, key, secret, bucket or cache of everyone who copied it.
+  // logical ID replaces the database, key, secret, bucket or cache of everyone who copied it
+  // (and a role's or schema's custom resource: a new one creates the role again under its
+  // new resource and deletes the old, which a role owning tables refuses).
   const EXPECTED: Record<string, Record<string, string[]>> = {
     'ExistingApp': {
       'AWS::RDS::DBInstance': [
@@ -135,6 +137,7 @@ describe('stateful resources of the examples keep their logical IDs', () => {
         'AppKey51DFC408'
       ],
       'AWS::SecretsManager::Secret': [
+        'OrdersOrdersAppSecret5A1D14CD',
         'OrdersSecret93AA201F'
       ],
       'AWS::RDS::DBParameterGroup': [
@@ -154,6 +157,12 @@ describe('stateful resources of the examples keep their logical IDs', () => {
       ],
       'AWS::RDS::DBProxy': [
         'OrdersPool37B5512A'
+      ],
+      'Custom::PostgresRole': [
+        'OrdersOrdersAppE80C7475'
+      ],
+      'Custom::PostgresSchema': [
+        'OrdersOrdersSchema24631319'
       ]
     },
     'MinimalDev': {
@@ -166,6 +175,9 @@ describe('stateful resources of the examples keep their logical IDs', () => {
         'DataFlowLogsKey6C1BE062'
       ],
       'AWS::SecretsManager::Secret': [
+        'DataDatabaseApplicationUserSecret77E2FB69',
+        'DataDatabaseMonitoringUserSecretC13E4991',
+        'DataDatabaseReadOnlyUserSecret7A336564',
         'DataDatabaseSecret56D68720'
       ],
       'AWS::RDS::DBParameterGroup': [
@@ -179,39 +191,15 @@ describe('stateful resources of the examples keep their logical IDs', () => {
       ],
       'AWS::Route53::HostedZone': [
         'DataEndpointsZone6BD9FFD1'
-      ]
-    },
-    'ReadWriteSplit': {
-      'AWS::RDS::DBInstance': [
-        'DataDatabase0D65E61D',
-        'DataReplicasReplica16E5CFF9A',
-        'DataReplicasReplica221114A18'
       ],
-      'AWS::KMS::Key': [
-        'DataAlarmsTopicKeyA7517838',
-        'DataDatabaseKeyB8979787',
-        'DataFlowLogsKey6C1BE062'
+      'Custom::PostgresRole': [
+        'DataDatabaseApplicationUser05C6E85B',
+        'DataDatabaseMonitoringUserABE40405',
+        'DataDatabaseReadOnlyGroupAD77B869',
+        'DataDatabaseReadOnlyUserCB955E85'
       ],
-      'AWS::SecretsManager::Secret': [
-        'DataDatabaseSecret56D68720'
-      ],
-      'AWS::RDS::DBParameterGroup': [
-        'DataDatabaseParameterGroupD38767B7',
-        'DataReplicasParameterGroup3F7DDFDB'
-      ],
-      'AWS::RDS::DBSubnetGroup': [
-        'DataDatabaseSubnetGroup803E997C',
-        'DataReplicasReplica1SubnetGroupA0D5549C',
-        'DataReplicasReplica2SubnetGroup03688FFB'
-      ],
-      'AWS::EC2::VPC': [
-        'DataVpcEE187D0A'
-      ],
-      'AWS::Route53::HostedZone': [
-        'DataEndpointsZone6BD9FFD1'
-      ],
-      'AWS::RDS::DBProxy': [
-        'DataPool580D1334'
+      'Custom::PostgresSchema': [
+        'DataDatabaseApplicationSchema1B8831C5'
       ]
     },
     'ProductionDr': {
@@ -234,7 +222,11 @@ describe('stateful resources of the examples keep their logical IDs', () => {
         'DataFlowLogsKey6C1BE062'
       ],
       'AWS::SecretsManager::Secret': [
-        'DataDatabaseSecret56D68720'
+        'DataDatabaseApplicationUserSecret77E2FB69',
+        'DataDatabaseMonitoringUserSecretC13E4991',
+        'DataDatabaseReadOnlyUserSecret7A336564',
+        'DataDatabaseSecret56D68720',
+        'DataRestoreTestingValidationUserSecret9219B0C6'
       ],
       'AWS::RDS::DBParameterGroup': [
         'DataDatabaseParameterGroupD38767B7',
@@ -255,9 +247,64 @@ describe('stateful resources of the examples keep their logical IDs', () => {
       ],
       'AWS::Backup::BackupVault': [
         'DataBackupVault7EE20BF7'
+      ],
+      'Custom::PostgresRole': [
+        'DataDatabaseApplicationUser05C6E85B',
+        'DataDatabaseMonitoringUserABE40405',
+        'DataDatabaseReadOnlyGroupAD77B869',
+        'DataDatabaseReadOnlyUserCB955E85',
+        'DataRestoreTestingValidationUser5186CEF2'
+      ],
+      'Custom::PostgresSchema': [
+        'DataDatabaseApplicationSchema1B8831C5'
+      ]
+    },
+    'ReadWriteSplit': {
+      'AWS::RDS::DBInstance': [
+        'DataDatabase0D65E61D',
+        'DataReplicasReplica16E5CFF9A',
+        'DataReplicasReplica221114A18'
+      ],
+      'AWS::KMS::Key': [
+        'DataAlarmsTopicKeyA7517838',
+        'DataDatabaseKeyB8979787',
+        'DataFlowLogsKey6C1BE062'
+      ],
+      'AWS::SecretsManager::Secret': [
+        'DataDatabaseApplicationUserSecret77E2FB69',
+        'DataDatabaseMonitoringUserSecretC13E4991',
+        'DataDatabaseReadOnlyUserSecret7A336564',
+        'DataDatabaseSecret56D68720'
+      ],
+      'AWS::RDS::DBParameterGroup': [
+        'DataDatabaseParameterGroupD38767B7',
+        'DataReplicasParameterGroup3F7DDFDB'
+      ],
+      'AWS::RDS::DBSubnetGroup': [
+        'DataDatabaseSubnetGroup803E997C',
+        'DataReplicasReplica1SubnetGroupA0D5549C',
+        'DataReplicasReplica2SubnetGroup03688FFB'
+      ],
+      'AWS::EC2::VPC': [
+        'DataVpcEE187D0A'
+      ],
+      'AWS::Route53::HostedZone': [
+        'DataEndpointsZone6BD9FFD1'
+      ],
+      'AWS::RDS::DBProxy': [
+        'DataPool580D1334'
+      ],
+      'Custom::PostgresRole': [
+        'DataDatabaseApplicationUser05C6E85B',
+        'DataDatabaseMonitoringUserABE40405',
+        'DataDatabaseReadOnlyGroupAD77B869',
+        'DataDatabaseReadOnlyUserCB955E85'
+      ],
+      'Custom::PostgresSchema': [
+        'DataDatabaseApplicationSchema1B8831C5'
       ]
     }
-  };
+  };;
   const TYPES = [...new Set(Object.values(EXPECTED).flatMap((byType) => Object.keys(byType)))];
   test.each(Object.keys(EXPECTED))('%s', (name) => {
     const stack = Object.keys(BUILDERS).flatMap(example).find((s) => s.stackName === name)!;
