@@ -13,7 +13,12 @@
  * - in the primary region a VPC with two isolated subnets and a security group, a DB subnet group;
  * - parameter groups `<prefix>-postgres17` (family postgres17, PLAYBOOK_PARAMETERS merged
  *   under `parameters`) and `<prefix>-postgres17-replica` (plus REPLICA_PARAMETERS);
- * - the database secret (Secrets Manager, primary key);
+ * - the database secret `<prefix>/postgres` (Secrets Manager, primary key): the master user's;
+ * - the monitoring user's secret `<prefix>/playbook_monitor` (primary key), as DataPlatform's
+ *   `playbook_monitor` user has it (its MonitoringSecretArn output): the connection JSON of the
+ *   primary with that user's username and password, and `masterarn` (its alternating-users
+ *   rotation logs in as the master). The role itself exists in no database here: a test that
+ *   connects with the secret creates it in its PostgreSQL (`monitoringSecret` has the password);
  * - the primary `<prefix>-db`: PostgreSQL 17.9, db.m7g.large, gp3 100 GiB (autoscaling to
  *   1 TiB), Multi-AZ, encrypted with the primary key, backup retention 14 days, deletion
  *   protection, IAM auth, port 5433, log exports, copy tags to snapshots, tags;
@@ -215,7 +220,10 @@ export interface SeededDeployment {
   readonly replicaParameterGroupName: string;
   /** The parameters set on parameterGroupName (PLAYBOOK_PARAMETERS merged under options.parameters). */
   readonly parameters: Readonly<Record<string, string>>;
+  /** The master user's secret. */
   readonly secretArn: string;
+  /** The monitoring user's secret (see the file comment), and what it holds. */
+  readonly monitoringSecret: { readonly arn: string; readonly name: string; readonly username: string; readonly password: string };
   readonly primary: SeededResource & { readonly port: number; readonly masterUsername: string };
   readonly replicas: SeededResource[];
   /** Manual snapshots of the primary, oldest first. */
@@ -390,6 +398,16 @@ export async function seedDeployment(endpoint: string, options: SeedOptions = {}
       EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
       CACertificateIdentifier: 'rds-ca-rsa2048-g1',
       Tags: TAGS,
+    }));
+    // The monitoring user's secret, as rds.DatabaseSecret attached to the instance writes it.
+    const monitoring = { name: `${prefix}/playbook_monitor`, username: 'playbook_monitor', password: 'seeded-monitor-password-0123' };
+    const { ARN: monitoringSecretArn } = await secrets.send(new CreateSecretCommand({
+      Name: monitoring.name,
+      KmsKeyId: kms.primary.arn,
+      SecretString: JSON.stringify({
+        username: monitoring.username, password: monitoring.password, engine: 'postgres',
+        host: primary!.Endpoint!.Address!, port: 5433, dbname: 'app', dbInstanceIdentifier: primaryId, masterarn: secretArn,
+      }),
     }));
     const replicas: SeededResource[] = [];
     for (let n = 1; n <= (options.replicas ?? 1); n++) {
@@ -578,6 +596,7 @@ export async function seedDeployment(endpoint: string, options: SeedOptions = {}
       replicaParameterGroupName,
       parameters,
       secretArn: secretArn!,
+      monitoringSecret: { ...monitoring, arn: monitoringSecretArn! },
       primary: { id: primary!.DBInstanceIdentifier!, arn: primary!.DBInstanceArn!, region: primaryRegion, port: 5433, masterUsername },
       replicas,
       manualSnapshots,
