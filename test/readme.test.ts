@@ -13,6 +13,10 @@
  *   test/support/redirect-preload.cjs (moto's endpoints exist in no DNS), and its certificate
  *   carries them, signed by a CA that stands in for `global-bundle.pem`. What moto cannot serve is
  *   answered by test/support/aws-gaps-proxy.ts, which says what and why.
+ *   `inspect` logs in as DataPlatform's monitoring user, as README says: `playbook_monitor` exists
+ *   there with LOGIN and pg_monitor, pg_read_all_stats only (no superuser, no table privilege), and
+ *   pg_hba lets it in over TLS with its password only (scram-sha-256), the password of the seeded
+ *   monitoring secret. Each inspect line must show in the server's log as that user's TLS login.
  * A command must exit 0, or 3 where README says it reports findings by exit code.
  *
  * Numbers: the cost table's counts and sums, the resource counts, the database's inbound rules
@@ -23,14 +27,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Client } from 'pg';
 import { buildStacks } from '../bin/config';
 import { ROOT, shippedApp } from './support/app';
 import { awsClientConfig, MotoServer, startMoto } from './support/moto-server';
 import { AwsGapsProxy, startAwsGapsProxy } from './support/aws-gaps-proxy';
-import { seedDeployment } from './support/seed-deployment';
+import { SeededDeployment, seedDeployment } from './support/seed-deployment';
 import { startTlsPostgres, TlsPostgres } from './support/tls-postgres';
 
 jest.setTimeout(300_000);
+
+/** The monitoring user README's inspect lines log in as (DataPlatform's default name). */
+const MONITOR = 'playbook_monitor';
 
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
@@ -170,17 +178,34 @@ describe('README\'s npx db-playbook commands', () => {
   let gaps: AwsGapsProxy;
   let postgres: TlsPostgres;
   let env: NodeJS.ProcessEnv;
+  let seeded: SeededDeployment;
 
   beforeAll(async () => {
     moto = await startMoto();
-    await seedDeployment(moto.endpoint, { prefix: 'orders' });
+    seeded = await seedDeployment(moto.endpoint, { prefix: 'orders' });
     // README's restore time must be inside the window: a deployment with history since then.
     gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date('2026-03-01T00:00:00Z') });
     postgres = await startTlsPostgres({ dnsNames: ['*.aaaaaaaaaa.us-east-1.rds.amazonaws.com'] });
     const admin = await postgres.server.client();
     await admin.query('CREATE ROLE dbadmin LOGIN SUPERUSER');
     await admin.query('CREATE DATABASE app OWNER dbadmin');
+    // DataPlatform's monitoring user, with the password of its (seeded) secret.
+    const { rows: [create] } = await admin.query<{ sql: string }>(
+      "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE pg_monitor, pg_read_all_stats', $1::text, $2::text) AS sql",
+      [seeded.monitoringSecret.username, seeded.monitoringSecret.password]);
+    await admin.query(create.sql);
+    // It logs in over TLS with its password, or not at all; every login is logged.
+    const hba = path.join(postgres.server.dataDir, 'pg_hba.conf');
+    fs.writeFileSync(hba, [
+      `hostssl all ${MONITOR} 127.0.0.1/32 scram-sha-256`,
+      `host all ${MONITOR} 0.0.0.0/0 reject`,
+      `host all ${MONITOR} ::/0 reject`,
+      fs.readFileSync(hba, 'utf8'),
+    ].join('\n'));
+    await admin.query('ALTER SYSTEM SET log_connections = on');
+    await admin.query('SELECT pg_reload_conf()');
     await admin.end();
+    await waitForMonitorRules();
     const app = await postgres.server.client('app');
     await app.query('CREATE TABLE orders (id bigint PRIMARY KEY, total numeric)');
     await app.query('INSERT INTO orders SELECT g, g FROM generate_series(1, 100) g');
@@ -206,17 +231,63 @@ describe('README\'s npx db-playbook commands', () => {
     await postgres?.stop();
   });
 
+  /** Logs in as the monitoring user, over TLS or not; resolves to the error message, or 'ok'. */
+  async function monitorLogin(ssl: boolean, password: string): Promise<string> {
+    const client = new Client({
+      host: '127.0.0.1', port: postgres.server.port, database: 'app', user: MONITOR, password,
+      ssl: ssl ? { ca: fs.readFileSync(postgres.caFile, 'utf8'), servername: 'localhost' } : false,
+    });
+    try {
+      await client.connect();
+      await client.end();
+      return 'ok';
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      return (e as Error).message;
+    }
+  }
+
+  /** Until the reloaded pg_hba is in force (a reload is asynchronous): no login without TLS or with a wrong password. */
+  async function waitForMonitorRules(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const plain = await monitorLogin(false, seeded.monitoringSecret.password);
+      const wrong = await monitorLogin(true, 'not-the-password');
+      if (/no pg_hba\.conf entry|rejects connection/.test(plain) && /password authentication failed/.test(wrong)) break;
+      if (Date.now() > deadline) throw new Error(`pg_hba for ${MONITOR} not in force: without TLS '${plain}', wrong password '${wrong}'`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await monitorLogin(true, seeded.monitoringSecret.password)).toBe('ok');
+  }
+
+  /** The environment of one README command: inspect's PGPASSWORD is the monitoring user's (README's export line). */
+  function commandEnv(c: string[]): NodeJS.ProcessEnv {
+    if (c[1] !== 'inspect') return env;
+    // With --secret-arn the secret's password must win over PGPASSWORD: give PGPASSWORD a wrong one.
+    return { ...env, PGPASSWORD: c.includes('--secret-arn') ? 'not-the-password' : seeded.monitoringSecret.password };
+  }
+
   /** The exit codes a README command may end with: 3 only where README says findings exit 3. */
   const allowed = (c: string[]) => (c[1] === 'doctor' || c.includes('--fail-on') ? [0, 3] : [0]);
 
   // In README's order: the restore runbook restores, then promotes the same target (a resume).
   test.each(CLI.map((c) => [`npx ${c.join(' ')}`, c] as const))('%s', async (_line, c) => {
-    const r = await run('npx', c, sandbox, env);
+    const logBefore = fs.statSync(postgres.server.logFile).size;
+    const r = await run('npx', c, sandbox, commandEnv(c));
     expect({ code: allowed(c).includes(r.code ?? -1) ? 'ok' : r.code, stderr: allowed(c).includes(r.code ?? -1) ? '' : r.stderr }).toEqual({ code: 'ok', stderr: '' });
     expect(r.stderr).not.toMatch(/^\s+at |Error: |EPIPE|NodeVersionSupportWarning/m);
     // The runbook's verification really ran: over TLS checked against the CA bundle, on the test bed's orders.
     if (c[1] === 'restore' && c.includes('--verify-sql')) expect(r.stdout).toMatch(/verify +ok on orders-0314\.aaaaaaaaaa\.us-east-1\.rds\.amazonaws\.com:5433\/app: 1 row\(s\), first \{"count":"100"\}/);
     if (c.includes('--cutover-proxy')) expect(r.stdout).toMatch(/cutover +proxy 'orders-proxy' now targets orders-0314 \(was orders-db\)/);
+    if (c[1] === 'inspect') {
+      // README names the monitoring user (in the URL, or through the secret), and it was that user who logged in, over TLS.
+      expect(c.some((w) => w.startsWith(`postgresql://${MONITOR}@`)) || c[c.indexOf('--secret-arn') + 1] === seeded.monitoringSecret.name).toBe(true);
+      const log = fs.readFileSync(postgres.server.logFile, 'utf8').slice(logBefore);
+      const logins = [...log.matchAll(/connection authorized: (user=\S+ database=\S+)(.*)$/gm)].map((m) => `${m[1]}${m[2].includes(' SSL enabled ') ? ' TLS' : ''}`);
+      expect(logins).toEqual([`user=${MONITOR} database=app TLS`]);
+      expect(r.stdout).not.toMatch(/permission denied/i);
+      if (c.includes('--json')) expect(JSON.parse(r.stdout)).toMatchObject({ command: 'inspect', summary: expect.any(Object) });
+    }
   });
 
   test('the stand-ins answered what moto cannot serve, and nothing else', () => {
@@ -303,17 +374,40 @@ describe('README\'s numbers come from the templates', () => {
 
   test('the resource counts and the database\'s inbound rules', () => {
     expect(README).toContain(`two stacks,\n${Object.keys(shippedTemplates().primary.toJSON().Resources).length} and ${Object.keys(shippedTemplates().dr.toJSON().Resources).length} resources`);
-    const dbGroup = Object.keys(production.primary.findResources('AWS::EC2::SecurityGroup')).find((id) => /^DataDatabaseSecurityGroup[0-9A-F]{8}$/.test(id))!;
-    const inbound = Object.values(production.primary.findResources('AWS::EC2::SecurityGroupIngress'))
-      .filter((r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [dbGroup, 'GroupId'] }));
-    expect(README).toContain(`(the proxy, the secret-rotation function, the metrics collector: ${inbound.length} rules in production)`);
+    /** Whom each inbound rule of the database's security group lets in, by its source group's logical id. */
+    const inbound = (t: Template) => {
+      const dbGroup = Object.keys(t.findResources('AWS::EC2::SecurityGroup')).find((id) => /^DataDatabaseSecurityGroup[0-9A-F]{8}$/.test(id))!;
+      return Object.values(t.findResources('AWS::EC2::SecurityGroupIngress'))
+        .filter((r) => JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [dbGroup, 'GroupId'] }))
+        .map((r) => {
+          const source: string = r.Properties.SourceSecurityGroupId['Fn::GetAtt'][0];
+          if (/Rotation/.test(source)) return 'rotation';
+          return ([['Pool', 'proxy'], ['RolesProvider', 'roles provider'], ['PostgresMetrics', 'metrics collector']] as const)
+            .find(([part]) => source.includes(part))?.[1] ?? source;
+        });
+    };
+    const prod = inbound(production.primary);
+    const dev = inbound(development.primary);
+    expect(prod.filter((w) => w !== 'rotation').sort()).toEqual(['metrics collector', 'proxy', 'roles provider']);
+    expect(dev.filter((w) => w !== 'rotation').sort()).toEqual(['metrics collector', 'roles provider']);
+    // One rotation function per database secret, each with its own rule.
+    const rotations = (t: Template, rules: string[]) => {
+      expect(rules.filter((w) => w === 'rotation').length).toBe(count(t, 'AWS::SecretsManager::RotationSchedule'));
+      return rules.filter((w) => w === 'rotation').length;
+    };
+    expect(README).toContain(`(the proxy, the roles provider, the metrics collector and the rotation function of each of the ${rotations(production.primary, prod)} database secrets: ${prod.length} rules in production)`);
+    expect(README).toContain(`same, without the proxy and with ${rotations(development.primary, dev)} database secrets: ${dev.length} rules`);
   });
 
   test('what README says production keeps on deletion, it keeps', () => {
     const policies = (type: string) => [...new Set(Object.values(production.primary.findResources(type)).map((r) => r.DeletionPolicy))];
     expect(Object.values(production.primary.findResources('AWS::RDS::DBInstance')).filter((r) => !r.Properties.SourceDBInstanceIdentifier).map((r) => [r.DeletionPolicy, r.Properties.DeleteAutomatedBackups])).toEqual([['Snapshot', false]]);
-    for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::Backup::BackupVault']) {
+    for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::Backup::BackupVault', 'Custom::PostgresRole', 'Custom::PostgresSchema']) {
       expect({ type, policies: policies(type) }).toEqual({ type, policies: ['Retain'] });
+    }
+    // README: the schema grants and the extensions are revoked and dropped before the final snapshot.
+    for (const type of ['Custom::PostgresSchemaGrant', 'Custom::PostgresExtension']) {
+      expect({ type, policies: policies(type) }).toEqual({ type, policies: ['Delete'] });
     }
     expect([...new Set(Object.values(production.dr!.findResources('AWS::Backup::BackupVault')).map((r) => [r.DeletionPolicy, Boolean(r.Properties.LockConfiguration)].join(' ')))]).toEqual(['Retain true']);
   });
