@@ -403,8 +403,10 @@ async function applyRole(s: Session, spec: RoleSpec, old: RoleSpec | undefined, 
     await reconcileRole(c, spec.name, spec.login, spec.connectionLimit, wanted, unwanted, password);
     if (spec.clone) {
       // AWS's alternating-users rotation creates the clone only when it is missing; from then on it
-      // only sets its password. So the clone is made here, without a password, in the same groups.
-      await reconcileRole(c, cloneName(spec.name), true, spec.connectionLimit, wanted, unwanted, undefined);
+      // only sets its password. So the clone is made here, without a password, in the same groups,
+      // and a member of the role itself: what is granted to the role (a schema grant, what it owns)
+      // reaches the clone too, whichever of the two the secret holds.
+      await reconcileRole(c, cloneName(spec.name), true, spec.connectionLimit, [...wanted, spec.name], unwanted, undefined);
     }
   });
   if (old?.clone && !spec.clone) await dropRole(s, physicalId(spec), cloneName(spec.name));

@@ -177,7 +177,7 @@ describe('a shop: roles, a database owned by a role, a schema, grants and an ext
     expect(roles).toEqual([
       { rolname: 'shop_analyst', rolcanlogin: true, rolconnlimit: -1, has_password: true, member_of: ['shop_readers'] },
       { rolname: 'shop_app', rolcanlogin: true, rolconnlimit: 20, has_password: true, member_of: ['shop_writers'] },
-      { rolname: 'shop_app_clone', rolcanlogin: true, rolconnlimit: 20, has_password: false, member_of: ['shop_writers'] },
+      { rolname: 'shop_app_clone', rolcanlogin: true, rolconnlimit: 20, has_password: false, member_of: ['shop_app', 'shop_writers'] },
       { rolname: 'shop_iam', rolcanlogin: true, rolconnlimit: -1, has_password: false, member_of: ['rds_iam', 'shop_readers'] },
       { rolname: 'shop_monitor', rolcanlogin: true, rolconnlimit: -1, has_password: true, member_of: ['pg_monitor', 'pg_read_all_stats'] },
       { rolname: 'shop_owner', rolcanlogin: true, rolconnlimit: -1, has_password: true, member_of: [] },
@@ -249,6 +249,22 @@ describe('a shop: roles, a database owned by a role, a schema, grants and an ext
       await c.query("INSERT INTO sales.orders (item) VALUES ('by clone')");
       await c.query("DELETE FROM sales.orders WHERE item = 'by clone'");
     });
+  });
+
+  test('the clone has what is granted to the role itself (a schema grant), not only its groups\' privileges', async () => {
+    // GIVEN a user whose password alternates, granted READ_ONLY directly (the restore validation user's case)
+    const direct = loginRole('shop_checker', { clone: true, secretArn: 'arn:secret:shop_analyst' });
+    await createObject(connect, direct, ctx());
+    await createObject(connect, grant('shop', 'sales', 'shop_checker', 'READ_ONLY', ['shop_owner']), ctx());
+    // WHEN the rotation has moved the secret to the clone
+    await as(rds.database, rds.masterUser, rds.masterPassword, (c) => c.query("ALTER ROLE shop_checker_clone PASSWORD 'Clone-Passw0rd-2'"));
+    // THEN the clone reads the schema, and still cannot write it
+    await as('shop', 'shop_checker_clone', 'Clone-Passw0rd-2', async (c) => {
+      expect((await c.query('SELECT count(*)::int AS n FROM sales.orders')).rows).toEqual([{ n: 1 }]);
+      expect(await sqlStateOf(c.query("INSERT INTO sales.orders (item) VALUES ('nope')"))).toBe('42501');
+    });
+    await deleteObject(connect, grant('shop', 'sales', 'shop_checker', 'READ_ONLY', ['shop_owner']), ctx());
+    await deleteObject(connect, direct, ctx());
   });
 
   test('a re-run never resets a password the rotation changed', async () => {
@@ -342,7 +358,7 @@ describe('updates in place', () => {
       `SELECT g.rolname AS g FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
         WHERE m.member = (SELECT oid FROM pg_roles WHERE rolname = $1) ORDER BY 1`, [name])).rows.map((r) => r.g));
     expect(await memberOf('upd_user')).toEqual(['pg_read_all_settings', 'rds_iam', 'upd_group_b']);
-    expect(await memberOf('upd_user_clone')).toEqual(['rds_iam', 'upd_group_b']);
+    expect(await memberOf('upd_user_clone')).toEqual(['rds_iam', 'upd_group_b', 'upd_user']);
     const limit = await asSuperuser('postgres', async (c) => (await c.query(
       "SELECT rolname, rolconnlimit FROM pg_roles WHERE rolname LIKE 'upd\\_user%' ORDER BY 1")).rows);
     expect(limit).toEqual([{ rolname: 'upd_user', rolconnlimit: 5 }, { rolname: 'upd_user_clone', rolconnlimit: 5 }]);

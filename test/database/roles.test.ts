@@ -90,10 +90,11 @@ describe('DataPlatform: least-privilege roles by default', () => {
     });
   });
 
-  test('development destroys the roles it created', () => {
+  test('development retains them too: app_writer owns the tables, and a refused drop would stop cdk destroy', () => {
     const dev = new Stack(new App(), 'D');
     new DataPlatform(dev, 'Data', { profile: Profile.DEVELOPMENT });
-    for (const r of specs(dev, 'Custom::PostgresRole')) expect(r.deletionPolicy).toBe('Delete');
+    for (const r of specs(dev, 'Custom::PostgresRole')) expect(r.deletionPolicy).toBe('Retain');
+    expect(specs(dev, 'Custom::PostgresSchema')[0].deletionPolicy).toBe('Retain');
   });
 
   test('the names are the user\'s to choose', () => {

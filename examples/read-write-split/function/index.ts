@@ -114,9 +114,13 @@ function getRouter(): Router {
   return router;
 }
 
-/** Creates the table once per container, on the primary (the replicas get it by replication). */
+/**
+ * Creates the table once per container, on the primary (the replicas get it by replication), in
+ * the platform's schema `app` (owned by the application user, app_writer; the read-only user reads
+ * it by default privileges). Not in `public`: PostgreSQL 15+ lets no one but its owner create there.
+ */
 function ensureSchema(db: Router): Promise<void> {
-  schemaReady ??= db.query('write', `CREATE TABLE IF NOT EXISTS notes (
+  schemaReady ??= db.query('write', `CREATE TABLE IF NOT EXISTS app.notes (
       id bigserial PRIMARY KEY,
       body text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
@@ -141,14 +145,14 @@ export async function handler(event: NotesEvent): Promise<NotesResult> {
         }
         await ensureSchema(db);
         const { rows } = await db.query<{ id: string; body: string; created_at: Date }>(
-          'write', 'INSERT INTO notes (body) VALUES ($1) RETURNING id, body, created_at', [event.note]);
+          'write', 'INSERT INTO app.notes (body) VALUES ($1) RETURNING id, body, created_at', [event.note]);
         return { note: toNote(rows[0]) };
       }
       case 'read': {
         const limit = Math.min(Math.max(Math.trunc(Number(event.limit ?? 20)) || 20, 1), MAX_LIMIT);
         try {
           const { rows } = await db.query<{ id: string; body: string; created_at: Date }>(
-            'read', 'SELECT id, body, created_at FROM notes ORDER BY id DESC LIMIT $1', [limit]);
+            'read', 'SELECT id, body, created_at FROM app.notes ORDER BY id DESC LIMIT $1', [limit]);
           // A replica lags the primary a little: a note written just now may not be listed yet.
           return { notes: rows.map(toNote) };
         } catch (e) {

@@ -6,7 +6,6 @@ import { RolesProvider } from './roles-provider';
 import type { PostgresDatabase } from '../postgres-database';
 import { identifierProblem } from '../../../shared/roles-spec';
 import { PlaybookValidationError } from '../../private/validation';
-import { Profile } from '../../profile';
 
 /** Options of a DatabaseSchema. */
 export interface DatabaseSchemaOptions {
@@ -31,7 +30,7 @@ export interface DatabaseSchemaOptions {
    * What happens to the schema when it leaves the stack: with DESTROY it is dropped only if it is
    * empty (the deletion fails otherwise, naming what it holds).
    *
-   * @default - RemovalPolicy.RETAIN in production, RemovalPolicy.DESTROY in development
+   * @default RemovalPolicy.RETAIN - in development too: the instance leaves with the stack anyway
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -47,9 +46,13 @@ export function databaseOf(database: PostgresDatabase, logical?: LogicalDatabase
   return logical ? logical.databaseName : database.databaseName;
 }
 
-/** The default removal policy of stateful objects (roles, schemas, databases). */
-export function statefulRemovalPolicy(database: PostgresDatabase, given?: RemovalPolicy): RemovalPolicy {
-  return given ?? (database.profile === Profile.PRODUCTION ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+/**
+ * The default removal policy of objects that hold or own data (roles, schemas, databases): RETAIN,
+ * in development too, where the instance leaves with the stack and a DESTROY that refuses to drop
+ * a non-empty schema would only stop `cdk destroy`.
+ */
+export function statefulRemovalPolicy(given?: RemovalPolicy): RemovalPolicy {
+  return given ?? RemovalPolicy.RETAIN;
 }
 
 /**
@@ -80,7 +83,7 @@ export class DatabaseSchema extends Construct {
     this.creatorNames = [...new Set([...(props.owner?.creatorNames ?? []), props.database.masterUsername])];
     this.resource = RolesProvider.of(props.database).object(this, 'Resource', {
       kind: 'schema', database: this.databaseName, name: props.schemaName, owner,
-    }, statefulRemovalPolicy(props.database, props.removalPolicy), [props.owner, props.logicalDatabase].filter((d): d is NonNullable<typeof d> => d !== undefined));
+    }, statefulRemovalPolicy(props.removalPolicy), [props.owner, props.logicalDatabase].filter((d): d is NonNullable<typeof d> => d !== undefined));
   }
 }
 

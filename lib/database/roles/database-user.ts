@@ -85,9 +85,10 @@ export interface DatabaseGroupRoleOptions {
 
   /**
    * What happens to the role when it leaves the stack. A role that owns objects is never dropped:
-   * with DESTROY the deletion fails naming what it owns.
+   * with DESTROY the deletion fails naming what it owns (and REASSIGN OWNED to run).
    *
-   * @default - RemovalPolicy.RETAIN in production, RemovalPolicy.DESTROY in development
+   * @default RemovalPolicy.RETAIN - in development too: the instance leaves with the stack anyway,
+   * and a role owning the application's tables would otherwise stop `cdk destroy`
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -154,10 +155,9 @@ function roleBase(scope: Construct, database: PostgresDatabase, options: Databas
   for (const group of options.groups ?? []) {
     if (group.database !== database) throw new PlaybookValidationError(scope, `groups: ${group.node.path} is a role of another database (${group.database.node.path})`);
   }
-  const production = database.profile === Profile.PRODUCTION;
   return {
     memberOf: [...(options.predefinedRoles ?? []), ...(options.groups ?? []).map((g) => g.roleName)],
-    removalPolicy: options.removalPolicy ?? (production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY),
+    removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
   };
 }
 

@@ -23,7 +23,7 @@ export interface LogicalDatabaseOptions {
    * What happens to the database when it leaves the stack: with DESTROY it is dropped only if it
    * holds no tables or other objects of its own (the deletion fails otherwise).
    *
-   * @default - RemovalPolicy.RETAIN in production, RemovalPolicy.DESTROY in development
+   * @default RemovalPolicy.RETAIN - in development too: the instance leaves with the stack anyway
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -58,6 +58,6 @@ export class LogicalDatabase extends Construct {
     this.databaseName = props.databaseName;
     this.resource = RolesProvider.of(props.database).object(this, 'Resource', {
       kind: 'database', name: props.databaseName, owner: props.owner?.roleName ?? props.database.masterUsername,
-    }, statefulRemovalPolicy(props.database, props.removalPolicy), props.owner ? [props.owner] : []);
+    }, statefulRemovalPolicy(props.removalPolicy), props.owner ? [props.owner] : []);
   }
 }
