@@ -4,16 +4,22 @@
  * (default_transaction_read_only=on). Both use password (SCRAM) authentication for the `app`
  * role, with different passwords, and the primary also serves TLS with a certificate issued to
  * a name that is not the one the test connects to (as `writer.<zone>` is on no RDS certificate).
+ * The function's TLS from its environment (DB_CA_FILE, DB_PRIMARY_TLS_NAME, DB_REPLICA_TLS_NAMES)
+ * is tried on two more TLS servers (test/support/tls-postgres.ts), each with its own CA and
+ * certificates for RDS-like endpoint names.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { PeerCertificate } from 'tls';
 import type { QueryResult } from 'pg';
+import { DEFAULT_CA_FILE, secretPassword, tlsSettings } from '../../examples/read-write-split/function/index';
 import { connectionConfig, createRouter, Router, RouterOptions } from '../../examples/read-write-split/function/router';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
+import { startTlsPostgres, TlsPostgres } from '../support/tls-postgres';
 
+const ROOT = path.resolve(__dirname, '..', '..');
 const PRIMARY_PASSWORD = 'primary-secret';
 const REPLICA_PASSWORD = 'replica-secret';
 /** The only name on the primary's certificate; the test connects to 127.0.0.1. */
@@ -59,7 +65,8 @@ function makeFixtures(): string {
   return fixtures;
 }
 
-function url(server: PostgresServer, query = ''): string {
+/** The servers' URL; plain text unless a test asks for TLS (no sslmode is verify-full). */
+function url(server: PostgresServer, query = '?sslmode=disable'): string {
   return `postgresql://app@127.0.0.1:${server.port}/postgres${query}`;
 }
 
@@ -205,7 +212,7 @@ describe('passwords and pool size', () => {
   test('each pool calls its own password function once per new connection, never per query', async () => {
     const primaryPassword = jest.fn(async () => PRIMARY_PASSWORD);
     const replicaPassword = jest.fn(async () => REPLICA_PASSWORD);
-    const r = router({ primaryPassword, replicaPassword, primaryUrl: url(primary, '?application_name=rws-pool-test') });
+    const r = router({ primaryPassword, replicaPassword, primaryUrl: url(primary, '?sslmode=disable&application_name=rws-pool-test') });
     expect(r.getClient('write').options.max).toBe(2);
     expect(r.getClient('read').options.max).toBe(2);
 
@@ -270,10 +277,36 @@ describe('connectionConfig (sslmode)', () => {
     expect(connectionConfig(`${base}?sslmode=require`).ssl).toEqual({ rejectUnauthorized: false });
   });
 
-  test('disable or no sslmode: no TLS', () => {
+  test('disable: no TLS, only when the URL says so', () => {
     expect(connectionConfig(`${base}?sslmode=disable`).ssl).toBe(false);
-    expect(connectionConfig(base).ssl).toBe(false);
-    expect(connectionConfig(base).sslMode).toBe('disable');
+  });
+
+  test('no sslmode is verify-full, never plain text', () => {
+    expect(connectionConfig(base).sslMode).toBe('verify-full');
+    expect(connectionConfig(base).ssl).toEqual({ rejectUnauthorized: true });
+    expect(connectionConfig(`${base}?application_name=x`, { ca: 'PEM' }).ssl).toEqual({ ca: 'PEM', rejectUnauthorized: true });
+  });
+
+  test('TLS names replace the host in verify-full\'s name check', () => {
+    const { ssl } = connectionConfig(`${base}?sslmode=verify-full`, { ca: 'PEM', checkServerIdentity: () => undefined }, ['proxy.example.invalid']);
+    if (ssl === false) throw new Error('no TLS');
+    expect(ssl).toMatchObject({ ca: 'PEM', rejectUnauthorized: true });
+    const check = ssl.checkServerIdentity!;
+    const cert = (altnames: string) => ({ subject: { CN: 'x' }, subjectaltname: altnames }) as PeerCertificate;
+    expect(check('writer.db.internal', cert('DNS:proxy.example.invalid'))).toBeUndefined();
+    expect(check('writer.db.internal', cert('DNS:*.example.invalid'))).toBeUndefined();
+    expect(check('writer.db.internal', cert('DNS:writer.db.internal'))).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+
+  test('fails when TLS names are given with an sslmode that would not check them, or are not names', () => {
+    for (const mode of ['verify-ca', 'require', 'disable']) {
+      expect(() => connectionConfig(`${base}?sslmode=${mode}`, {}, ['proxy.example.invalid']))
+        .toThrow(`TLS names (proxy.example.invalid) are checked by sslmode=verify-full only, not sslmode=${mode}`);
+    }
+    expect(() => connectionConfig(base, {}, [])).toThrow('TLS names must be one or more names');
+    expect(() => connectionConfig(base, {}, ['a.example.invalid,b.example.invalid'])).toThrow('without spaces or commas');
+    expect(() => createRouter({ primaryUrl: `${base}?sslmode=require`, replicaUrl: base, primaryTlsNames: ['proxy.example.invalid'] }))
+      .toThrow('not sslmode=require');
   });
 
   test('extra TLS options are kept but cannot weaken the sslmode', () => {
@@ -315,9 +348,174 @@ describe('TLS against a real server (certificate issued to another name)', () =>
     await expect(tlsInUse('verify-full', { ca: ca() })).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
 
-  test('require encrypts without verifying; no sslmode does not encrypt', async () => {
+  test('require encrypts without verifying; disable does not encrypt', async () => {
     expect(await tlsInUse('require', { ca: otherCa() })).toBe(true);
-    expect(await tlsInUse(undefined)).toBe(false);
     expect(await tlsInUse('disable')).toBe(false);
+  });
+
+  test('no sslmode verifies chain and name: the name mismatch is refused, as with verify-full', async () => {
+    await expect(tlsInUse(undefined, { ca: ca() })).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    await expect(tlsInUse(undefined, { ca: otherCa() })).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  });
+
+  test('verify-full with the certificate\'s name among the TLS names connects to a host not on it', async () => {
+    const r = router({ primaryUrl: url(primary, '?sslmode=verify-full'), ssl: { ca: ca() }, primaryTlsNames: ['other.example.invalid', CERT_NAME] });
+    expect((await r.query<{ ssl: boolean }>('write', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()')).rows[0].ssl).toBe(true);
+  });
+
+  test('verify-full refuses a certificate whose name is not among the TLS names, and one from another CA', async () => {
+    const wrongName = router({ primaryUrl: url(primary, ''), ssl: { ca: ca() }, primaryTlsNames: ['other.example.invalid'] });
+    await expect(wrongName.query('write', 'SELECT 1')).rejects.toMatchObject({
+      code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+      message: `the server's certificate is for none of the TLS names other.example.invalid (its names: DNS:${CERT_NAME})`,
+    });
+    const otherIssuer = router({ primaryUrl: url(primary, ''), ssl: { ca: otherCa() }, primaryTlsNames: [CERT_NAME] });
+    await expect(otherIssuer.query('write', 'SELECT 1')).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  });
+});
+
+describe('the function\'s TLS from its environment (index.ts tlsSettings) against RDS-like certificates', () => {
+  // What connectFunction sets: the proxy's endpoint for the writer, the replicas' for the reader.
+  const PROXY_NAME = 'notes-proxy.proxy-c0ffee.us-east-1.rds.amazonaws.com';
+  const REPLICA_NAMES = ['notes-replica-1.c0ffee.us-east-1.rds.amazonaws.com', 'notes-replica-2.c0ffee.us-east-1.rds.amazonaws.com'];
+  let tlsPrimary: TlsPostgres;
+  let tlsReplica: TlsPostgres;
+  /** Both servers' CAs in one PEM file, as the RDS bundle holds every region's CAs. */
+  let bundle: string;
+  const opened: Router[] = [];
+
+  beforeAll(async () => {
+    // Each has its own CA; the replica's certificate is the second replica's.
+    [tlsPrimary, tlsReplica] = await Promise.all([
+      startTlsPostgres({ dnsNames: [PROXY_NAME] }),
+      startTlsPostgres({ dnsNames: [REPLICA_NAMES[1]] }),
+    ]);
+    bundle = path.join(tlsPrimary.dir, 'bundle.pem');
+    fs.writeFileSync(bundle, fs.readFileSync(tlsPrimary.caFile, 'utf8') + fs.readFileSync(tlsReplica.caFile, 'utf8'));
+    // initdb's trust authentication: any password logs `app` in.
+    await Promise.all([tlsPrimary, tlsReplica].map(async (t) => {
+      const client = await t.server.client();
+      try { await client.query('CREATE ROLE app LOGIN'); } finally { await client.end(); }
+    }));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(opened.map((r) => r.end().catch(() => undefined)));
+    await Promise.all([tlsPrimary, tlsReplica].filter(Boolean).map(async (t) => {
+      await appConnectionsClosed(t.server);
+      await t.stop();
+    }));
+  }, 60_000);
+
+  /** The URLs connectFunction sets (sslmode=verify-full), to the two servers on 127.0.0.1. */
+  const urls = (query = '?sslmode=verify-full') => [tlsPrimary, tlsReplica].map((t) => `postgresql://app@127.0.0.1:${t.server.port}/postgres${query}`);
+
+  function routerFromEnv(env: NodeJS.ProcessEnv, query?: string): Router {
+    const [primaryUrl, replicaUrl] = urls(query);
+    const r = createRouter({
+      primaryUrl, replicaUrl, primaryPassword: async () => 'any', replicaPassword: async () => 'any',
+      ...tlsSettings(env, [primaryUrl, replicaUrl]),
+    });
+    opened.push(r);
+    return r;
+  }
+
+  /** Whether `type`'s connection uses TLS, and the port of the server that answered. */
+  async function tlsOn(r: Router, type: 'read' | 'write'): Promise<{ ssl: boolean; port: number }> {
+    const { rows } = await r.query<{ ssl: boolean; port: number }>(type,
+      'SELECT ssl, inet_server_port() AS port FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    return rows[0];
+  }
+
+  const rightNames = () => ({ DB_CA_FILE: bundle, DB_PRIMARY_TLS_NAME: PROXY_NAME, DB_REPLICA_TLS_NAMES: REPLICA_NAMES.join(', ') });
+
+  test('the right CA and names pass: the writer\'s certificate is for DB_PRIMARY_TLS_NAME, the reader\'s for one of DB_REPLICA_TLS_NAMES', async () => {
+    for (const query of ['?sslmode=verify-full', '']) {
+      const r = routerFromEnv(rightNames(), query);
+      expect(await tlsOn(r, 'write')).toEqual({ ssl: true, port: tlsPrimary.server.port });
+      expect(await tlsOn(r, 'read')).toEqual({ ssl: true, port: tlsReplica.server.port });
+    }
+  });
+
+  test('a name not in the TLS names is refused, though the certificate is also for the URL\'s host (127.0.0.1)', async () => {
+    const r = routerFromEnv({ ...rightNames(), DB_PRIMARY_TLS_NAME: REPLICA_NAMES[1], DB_REPLICA_TLS_NAMES: REPLICA_NAMES[0] });
+    await expect(tlsOn(r, 'write')).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: expect.stringContaining(`for none of the TLS names ${REPLICA_NAMES[1]}`) });
+    await expect(tlsOn(r, 'read')).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: expect.stringContaining(`for none of the TLS names ${REPLICA_NAMES[0]}`) });
+  });
+
+  test('a certificate from a CA not in DB_CA_FILE is refused', async () => {
+    const r = routerFromEnv({ ...rightNames(), DB_CA_FILE: tlsReplica.caFile });
+    await expect(tlsOn(r, 'write')).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(await tlsOn(r, 'read')).toMatchObject({ ssl: true });
+  });
+
+  test('DB_CA_FILE replaces Node\'s roots: a CA trusted through NODE_EXTRA_CA_CERTS is not accepted', () => {
+    // NODE_EXTRA_CA_CERTS is read when Node starts: a child Node with the primary's CA in it.
+    const script = `
+      const { createRouter } = require(${JSON.stringify(path.join(ROOT, 'examples/read-write-split/function/router.ts'))});
+      const { tlsSettings } = require(${JSON.stringify(path.join(ROOT, 'examples/read-write-split/function/index.ts'))});
+      const [primaryUrl, replicaUrl] = JSON.parse(process.argv[1]);
+      const attempt = async (options) => {
+        const r = createRouter({ primaryUrl, replicaUrl, primaryPassword: async () => 'any', ...options });
+        try { await r.query('write', 'SELECT 1'); return 'connected'; } catch (e) { return e.code; } finally { await r.end(); }
+      };
+      (async () => {
+        const unpinned = await attempt({});
+        const pinned = await attempt(tlsSettings({ DB_CA_FILE: process.env.OTHER_CA, DB_PRIMARY_TLS_NAME: ${JSON.stringify(PROXY_NAME)} }, [primaryUrl]));
+        process.stdout.write(JSON.stringify({ unpinned, pinned }));
+      })();`;
+    const run = spawnSync(process.execPath, ['--require', require.resolve('tsx/cjs'), '-e', script, JSON.stringify(urls(''))], {
+      encoding: 'utf8', timeout: 60_000,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: tlsPrimary.caFile, OTHER_CA: tlsReplica.caFile },
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    // Without a pinned CA the child trusts the primary's (NODE_EXTRA_CA_CERTS works); pinned, not.
+    expect(JSON.parse(run.stdout)).toEqual({ unpinned: 'connected', pinned: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+  });
+
+  test('fails when DB_CA_FILE cannot be read or holds no certificate; reads none when no URL verifies', () => {
+    const missing = path.join(tlsPrimary.dir, 'missing.pem');
+    expect(() => tlsSettings({ DB_CA_FILE: missing }, urls())).toThrow(`cannot read the CA bundle DB_CA_FILE ${missing}: ENOENT`);
+    const empty = path.join(tlsPrimary.dir, 'empty.pem');
+    fs.writeFileSync(empty, '');
+    expect(() => tlsSettings({ DB_CA_FILE: empty }, urls(''))).toThrow(`the CA bundle DB_CA_FILE ${empty} holds no PEM certificate`);
+    expect(DEFAULT_CA_FILE).toBe('/var/runtime/ca-cert.pem');
+    expect(tlsSettings({ DB_CA_FILE: missing }, urls('?sslmode=disable'))).toEqual({ primaryTlsNames: undefined, replicaTlsNames: undefined });
+    expect(tlsSettings({ DB_PRIMARY_TLS_NAME: ' ', DB_REPLICA_TLS_NAMES: 'a.example.invalid,, b.example.invalid ' }, urls('?sslmode=require')))
+      .toEqual({ primaryTlsNames: undefined, replicaTlsNames: ['a.example.invalid', 'b.example.invalid'] });
+  });
+});
+
+describe('the replica secret (index.ts secretPassword): no secret material in its errors', () => {
+  // Characters the messages do not otherwise hold, so any one of them in a message is an echo.
+  const SECRET = 'QZ#7!KX%9@W';
+  const failure = async (text: string): Promise<string> => {
+    const err = await secretPassword(async () => text, 'app').get().then(() => undefined, (e: Error) => e);
+    if (!err) throw new Error('secretPassword accepted the secret');
+    return err.message;
+  };
+  const echoed = (message: string) => [...SECRET].filter((c) => message.includes(c));
+
+  test('fails when the secret is not JSON, with none of its characters in the message', async () => {
+    const message = await failure(SECRET);
+    expect(message).toBe('the database secret is not JSON: expected an object with username and password');
+    expect(echoed(message)).toEqual([]);
+    // JSON.parse's own message quotes the text's opening, e.g. of a truncated JSON secret.
+    expect(await failure(`{"password":"${SECRET}`)).toBe(message);
+  });
+
+  test('fails when the secret is JSON but no object, or for another user, without echoing it', async () => {
+    for (const text of [JSON.stringify(SECRET), `[${JSON.stringify(SECRET)}]`]) {
+      const message = await failure(text);
+      expect(message).toBe('the database secret is not a JSON object: expected one with username and password');
+      expect(echoed(message)).toEqual([]);
+    }
+    const message = await failure(JSON.stringify({ username: SECRET, password: SECRET }));
+    expect(message).toBe("the database secret is for another user than 'app' of DB_REPLICA_URL");
+    expect(echoed(message)).toEqual([]);
+  });
+
+  test('reads the password of the URL\'s user', async () => {
+    await expect(secretPassword(async () => JSON.stringify({ username: 'app', password: SECRET }), 'app').get()).resolves.toBe(SECRET);
   });
 });

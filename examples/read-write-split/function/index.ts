@@ -3,17 +3,26 @@
  * primary, `{ action: 'read' }` lists recent notes from a replica.
  *
  * Settings, all set by DatabaseEndpoints.connectFunction() (no URL holds a password):
- * - DB_PRIMARY_URL       postgresql://<user>@writer.<zone>:5432/<db>?sslmode=verify-ca (RDS Proxy, IAM auth)
- * - DB_REPLICA_URL       postgresql://<user>@reader.<zone>:<port>/<db>?sslmode=verify-ca (replicas, password auth)
+ * - DB_PRIMARY_URL       postgresql://<user>@writer.<zone>:5432/<db>?sslmode=verify-full (RDS Proxy, IAM auth)
+ * - DB_REPLICA_URL       postgresql://<user>@reader.<zone>:<port>/<db>?sslmode=verify-full (replicas, password auth)
  * - DB_PRIMARY_IAM_HOST  the proxy's own endpoint: IAM tokens are signed for it, not for the CNAME
  * - DB_PRIMARY_IAM_PORT  its port (5432 when absent)
  * - DB_REPLICA_SECRET_ARN the read-only user's secret, whose `password` the replicas accept
  * - AWS_REGION           set by Lambda
- * - NODE_EXTRA_CA_CERTS  /var/runtime/ca-cert.pem, so Node trusts the RDS CAs (read by Node at start)
+ * TLS (tlsSettings):
+ * - DB_CA_FILE           the CA bundle (PEM) pinned as the only trusted roots: '/var/runtime/ca-cert.pem',
+ *                        the RDS CAs of the Lambda Node.js runtimes, when absent
+ * - DB_PRIMARY_TLS_NAME  the name the primary's certificate must be for: the proxy's (or the
+ *                        instance's) endpoint, as `writer.<zone>` is on no certificate
+ * - DB_REPLICA_TLS_NAMES the replicas' endpoints, comma-separated: a reader's certificate must be
+ *                        for one of them
+ * A URL without sslmode is verify-full; without the TLS names verify-full checks the CNAME, which
+ * no RDS certificate carries, so the connection is refused rather than left unchecked.
  */
+import * as fs from 'fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Signer } from '@aws-sdk/rds-signer';
-import { connectionConfig, createRouter, Router } from './router';
+import { connectionConfig, createRouter, Router, RouterOptions } from './router';
 
 /** The events this function handles. */
 export type NotesEvent =
@@ -31,6 +40,9 @@ export type NotesResult = { readonly note: Note } | { readonly notes: Note[] };
 const SECRET_TTL_MS = 5 * 60_000;
 const MAX_NOTE_LENGTH = 10_000;
 const MAX_LIMIT = 100;
+/** The Lambda Node.js runtimes' bundle of the RDS certificate authorities. */
+export const DEFAULT_CA_FILE = '/var/runtime/ca-cert.pem';
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const UNDEFINED_TABLE = '42P01';
 const INVALID_PASSWORD = '28P01';
 
@@ -38,6 +50,36 @@ function requireEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
+}
+
+/** A comma-separated list of names; undefined when the variable is unset or blank. */
+function names(value: string | undefined): string[] | undefined {
+  const list = (value ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  return list.length > 0 ? list : undefined;
+}
+
+/**
+ * The router's TLS settings from the environment: the CA bundle DB_CA_FILE as `ssl.ca`, the only
+ * roots trusted (given `ca`, Node uses neither its public roots nor NODE_EXTRA_CA_CERTS), and the
+ * names DB_PRIMARY_TLS_NAME / DB_REPLICA_TLS_NAMES the certificates are checked against.
+ *
+ * The bundle is read only when a URL verifies a certificate (verify-ca, verify-full, or no
+ * sslmode). A bundle with no certificate in it throws: an empty `ca` would make Node fall back to
+ * its default roots.
+ */
+export function tlsSettings(env: NodeJS.ProcessEnv, urls: readonly string[]): Pick<RouterOptions, 'ssl' | 'primaryTlsNames' | 'replicaTlsNames'> {
+  const settings = { primaryTlsNames: names(env.DB_PRIMARY_TLS_NAME), replicaTlsNames: names(env.DB_REPLICA_TLS_NAMES) };
+  if (!urls.some((url) => connectionConfig(url).sslMode.startsWith('verify-'))) return settings;
+  const caFile = env.DB_CA_FILE?.trim() || DEFAULT_CA_FILE;
+  let pem: string;
+  try {
+    pem = fs.readFileSync(caFile, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read the CA bundle DB_CA_FILE ${caFile}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: e });
+  }
+  const ca = pem.match(PEM_CERTIFICATE);
+  if (!ca) throw new Error(`the CA bundle DB_CA_FILE ${caFile} holds no PEM certificate (an empty ca would trust Node's default roots instead)`);
+  return { ...settings, ssl: { ca } };
 }
 
 /**
@@ -55,13 +97,24 @@ export function secretPassword(
   const load = async (): Promise<string> => {
     const text = await fetchSecret();
     if (!text) throw new Error('the database secret has no SecretString');
-    const secret = JSON.parse(text) as { username?: unknown; password?: unknown };
-    if (typeof secret.password !== 'string') throw new Error('the database secret has no password');
-    // The secret's password is the password of its own user: a different user in the URL cannot log in with it.
-    if (typeof secret.username === 'string' && secret.username !== expectedUser) {
-      throw new Error(`the database secret is for user '${secret.username}', not '${expectedUser}' of DB_REPLICA_URL`);
+    let secret: unknown;
+    try {
+      secret = JSON.parse(text);
+    } catch {
+      // Not JSON.parse's message, nor it as a cause: V8 quotes the text's opening characters in it.
+      throw new Error('the database secret is not JSON: expected an object with username and password');
     }
-    return secret.password;
+    if (typeof secret !== 'object' || secret === null || Array.isArray(secret)) {
+      throw new Error('the database secret is not a JSON object: expected one with username and password');
+    }
+    const { username, password } = secret as { username?: unknown; password?: unknown };
+    if (typeof password !== 'string') throw new Error('the database secret has no password');
+    // The secret's password is the password of its own user: a different user in the URL cannot
+    // log in with it. The secret's own value stays out of the message.
+    if (typeof username === 'string' && username !== expectedUser) {
+      throw new Error(`the database secret is for another user than '${expectedUser}' of DB_REPLICA_URL`);
+    }
+    return password;
   };
   return {
     get: () => {
@@ -110,6 +163,7 @@ function getRouter(): Router {
     replicaUrl,
     primaryPassword: () => signer.getAuthToken(),
     replicaPassword: replicaSecret.get,
+    ...tlsSettings(process.env, [primaryUrl, replicaUrl]),
   });
   return router;
 }

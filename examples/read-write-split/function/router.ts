@@ -2,14 +2,14 @@
  * Read/write split for PostgreSQL: writes (INSERT, UPDATE, DELETE, DDL) go to the primary,
  * reads (SELECT) to the replicas.
  *
- *   const router = createRouter({ primaryUrl, replicaUrl, primaryPassword, replicaPassword });
+ *   const router = createRouter({ primaryUrl, replicaUrl, primaryPassword, replicaPassword, ssl: { ca } });
  *   await router.query('write', 'INSERT INTO notes (body) VALUES ($1)', ['hello']);
  *   const { rows } = await router.query('read', 'SELECT body FROM notes');
  *
  * Pure: no AWS SDK and no environment variables here (index.ts wires those in), so it can be
  * tested against any two PostgreSQL servers.
  */
-import type { ConnectionOptions } from 'tls';
+import { checkServerIdentity, ConnectionOptions, PeerCertificate } from 'tls';
 import { Pool, QueryResult, QueryResultRow } from 'pg';
 
 /** Which server a statement is for. */
@@ -37,9 +37,9 @@ export interface ConnectionConfig {
 
 /** Options of createRouter. */
 export interface RouterOptions {
-  /** Where writes go, e.g. `postgresql://app@writer.db.internal:5432/app?sslmode=verify-ca`. */
+  /** Where writes go, e.g. `postgresql://app@writer.db.internal:5432/app?sslmode=verify-full`. */
   readonly primaryUrl: string;
-  /** Where reads go, e.g. `postgresql://app@reader.db.internal:5432/app?sslmode=verify-ca`. */
+  /** Where reads go, e.g. `postgresql://app@reader.db.internal:5432/app?sslmode=verify-full`. */
   readonly replicaUrl: string;
   /** Password for each new primary connection (e.g. an IAM auth token). @default the URL's password, else none */
   readonly primaryPassword?: PasswordProvider;
@@ -47,10 +47,23 @@ export interface RouterOptions {
   readonly replicaPassword?: PasswordProvider;
   /**
    * Extra TLS options (e.g. `ca`) for the connections whose sslmode turns TLS on. They cannot
-   * weaken the sslmode: `rejectUnauthorized` / `checkServerIdentity` always follow the URL.
-   * Without `ca`, Node's CA store is used (on Lambda, NODE_EXTRA_CA_CERTS adds the RDS CAs to it).
+   * weaken the sslmode: `rejectUnauthorized` / `checkServerIdentity` always follow the URL and
+   * the TLS names.
+   *
+   * Pass the RDS CAs as `ca`: given `ca`, Node trusts those certificates only (neither its public
+   * roots nor NODE_EXTRA_CA_CERTS), so no certificate from any other CA is accepted.
+   * @default Node's CA store (its public roots, plus NODE_EXTRA_CA_CERTS)
    */
   readonly ssl?: ConnectionOptions;
+  /**
+   * The names the primary's certificate must be valid for (one of them), checked instead of the
+   * URL's host by sslmode=verify-full: `writer.<zone>` is a CNAME on no RDS certificate, the
+   * proxy's (or the instance's) endpoint behind it is. Any other sslmode with names throws.
+   * @default - verify-full checks the URL's host
+   */
+  readonly primaryTlsNames?: readonly string[];
+  /** The names a replica's certificate may be valid for (any one), as primaryTlsNames. @default - the URL's host */
+  readonly replicaTlsNames?: readonly string[];
   /**
    * Connections per pool (one pool for the primary, one for the replicas). @default 2
    *
@@ -83,15 +96,39 @@ const DEFAULT_PORT = 5432;
 const SSL_MODES: readonly string[] = ['disable', 'require', 'verify-ca', 'verify-full'];
 
 /**
+ * A `checkServerIdentity` that accepts a certificate valid for at least one of `names` (Node's
+ * own check, wildcards and IP subjectAltNames included), whatever host the connection was opened
+ * to. The error has Node's code for a name mismatch, ERR_TLS_CERT_ALTNAME_INVALID.
+ */
+export function certificateNameCheck(names: readonly string[]): (host: string, cert: PeerCertificate) => Error | undefined {
+  const expected = [...names];
+  return (_host, cert) => {
+    if (expected.some((name) => checkServerIdentity(name, cert) === undefined)) return undefined;
+    const err = new Error(`the server's certificate is for none of the TLS names ${expected.join(', ')} (its names: ${cert.subjectaltname || `CN=${cert.subject?.CN ?? '?'}`})`);
+    return Object.assign(err, { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  };
+}
+
+/**
  * The TLS options for an sslmode, with libpq's meanings:
  * - `disable`: no TLS;
  * - `require`: TLS, nothing verified (encryption only);
- * - `verify-ca`: the certificate must chain to a trusted CA, but its names are not checked.
- *   That is what CNAMEs need (`writer.<zone>` is on no RDS certificate);
- * - `verify-full`: chain and host name verified.
- * `extra` (e.g. `{ ca }`) is merged under the mode's settings, which always win.
+ * - `verify-ca`: the certificate must chain to a trusted CA, but its names are not checked;
+ * - `verify-full` (the default): chain and name verified: the name against `tlsNames` when
+ *   given (the endpoints behind a CNAME), else against the host.
+ * `extra` (e.g. `{ ca }`) is merged under the mode's settings, which always win. `tlsNames` with
+ * any mode but verify-full throws: no other mode would check them.
  */
-export function sslOptions(mode: SslMode, extra: ConnectionOptions = {}): false | ConnectionOptions {
+export function sslOptions(mode: SslMode, extra: ConnectionOptions = {}, tlsNames?: readonly string[]): false | ConnectionOptions {
+  if (tlsNames !== undefined) {
+    if (tlsNames.length === 0 || tlsNames.some((n) => typeof n !== 'string' || !/^[^\s,]+$/.test(n))) {
+      throw new Error(`TLS names must be one or more names without spaces or commas (got ${JSON.stringify(tlsNames)})`);
+    }
+    if (mode !== 'verify-full') {
+      throw new Error(`TLS names (${tlsNames.join(', ')}) are checked by sslmode=verify-full only, not sslmode=${mode}`);
+    }
+    return { ...extra, rejectUnauthorized: true, checkServerIdentity: certificateNameCheck(tlsNames) };
+  }
   switch (mode) {
     case 'disable':
       return false;
@@ -109,11 +146,13 @@ export function sslOptions(mode: SslMode, extra: ConnectionOptions = {}): false 
 }
 
 /**
- * Reads a `postgres://` / `postgresql://` URL. Only `sslmode` (absent = `disable`) and
- * `application_name` are accepted as parameters: an ignored `sslrootcert` or `sslmode=prefer`
- * would silently change what gets verified, so anything else throws.
+ * Reads a `postgres://` / `postgresql://` URL. Only `sslmode` and `application_name` are accepted
+ * as parameters: an ignored `sslrootcert` or `sslmode=prefer` would silently change what gets
+ * verified, so anything else throws. No sslmode is `verify-full`: a URL that forgot it gets the
+ * strictest check, never plain text (libpq's default, `prefer`, would fall back to it); plain text or
+ * unverified TLS is only what a URL asks for (`sslmode=disable`, `sslmode=require`).
  */
-export function connectionConfig(url: string, tls?: ConnectionOptions): ConnectionConfig {
+export function connectionConfig(url: string, tls?: ConnectionOptions, tlsNames?: readonly string[]): ConnectionConfig {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -130,7 +169,7 @@ export function connectionConfig(url: string, tls?: ConnectionOptions): Connecti
   if (!user) throw new Error(`invalid PostgreSQL URL for ${host}: no user`);
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || user;
 
-  let sslMode: SslMode = 'disable';
+  let sslMode: SslMode = 'verify-full';
   let applicationName: string | undefined;
   for (const [name, value] of parsed.searchParams) {
     if (name === 'sslmode') {
@@ -152,13 +191,13 @@ export function connectionConfig(url: string, tls?: ConnectionOptions): Connecti
     database,
     password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
     sslMode,
-    ssl: sslOptions(sslMode, tls),
+    ssl: sslOptions(sslMode, tls, tlsNames),
     applicationName,
   };
 }
 
 function createPool(type: QueryType, url: string, password: PasswordProvider | undefined, options: RouterOptions): Pool {
-  const c = connectionConfig(url, options.ssl);
+  const c = connectionConfig(url, options.ssl, type === 'write' ? options.primaryTlsNames : options.replicaTlsNames);
   // pg gets discrete fields, not `connectionString`: pg merges the parsed connection string
   // over the other options, and pg-connection-string returns `password: ''` for a URL without
   // one, which would replace the password function (and its sslmode handling differs by version).
