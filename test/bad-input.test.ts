@@ -11,6 +11,7 @@ import {
   BlobBucket, CachePurpose, ConnectionPool, CrossRegionBackup, CrossRegionReplica, DatabaseEndpoints, DataPlatform, DisasterRecoveryVault,
   PlatformAlarms, PostgresDatabase, Profile, ReadReplicas, RedisCache, RestoreTesting, TunedParameterGroup,
 } from '../lib';
+import { proxiedUser } from './support/app';
 
 function world() {
   const stack = new Stack(new App(), 'Bad', { env: { region: 'us-east-1' } });
@@ -42,14 +43,14 @@ const CASES: Array<[string, () => unknown, RegExp]> = [
     new ReadReplicas(w.stack, 'R', { source: new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, profile: Profile.DEVELOPMENT, backupRetention: Duration.days(0) }), count: 1 });
   }, /count|backupRetention/],
   // ConnectionPool
-  ['pool maxConnectionsPercent 0', () => { const w = world(); new ConnectionPool(w.stack, 'P', { database: w.db(), maxConnectionsPercent: 0 }); }, /maxConnectionsPercent/],
-  ['pool idle above max', () => { const w = world(); new ConnectionPool(w.stack, 'P', { database: w.db(), maxConnectionsPercent: 20, maxIdleConnectionsPercent: 30 }); }, /maxIdleConnectionsPercent/],
-  ['pool borrowTimeout 2 h', () => { const w = world(); new ConnectionPool(w.stack, 'P', { database: w.db(), borrowTimeout: Duration.hours(2) }); }, /borrowTimeout/],
-  ['pool idleClientTimeout 9 h', () => { const w = world(); new ConnectionPool(w.stack, 'P', { database: w.db(), idleClientTimeout: Duration.hours(9) }); }, /idleClientTimeout/],
+  ['pool maxConnectionsPercent 0', () => { const w = world(); { const db = w.db(); new ConnectionPool(w.stack, 'P', { database: db, users: [proxiedUser(db)], maxConnectionsPercent: 0 }); }; }, /maxConnectionsPercent/],
+  ['pool idle above max', () => { const w = world(); { const db = w.db(); new ConnectionPool(w.stack, 'P', { database: db, users: [proxiedUser(db)], maxConnectionsPercent: 20, maxIdleConnectionsPercent: 30 }); }; }, /maxIdleConnectionsPercent/],
+  ['pool borrowTimeout 2 h', () => { const w = world(); { const db = w.db(); new ConnectionPool(w.stack, 'P', { database: db, users: [proxiedUser(db)], borrowTimeout: Duration.hours(2) }); }; }, /borrowTimeout/],
+  ['pool idleClientTimeout 9 h', () => { const w = world(); { const db = w.db(); new ConnectionPool(w.stack, 'P', { database: db, users: [proxiedUser(db)], idleClientTimeout: Duration.hours(9) }); }; }, /idleClientTimeout/],
   // DatabaseEndpoints
-  ['endpoints zoneName with one label', () => { const w = world(); new DatabaseEndpoints(w.stack, 'E', { database: w.db(), zoneName: 'internal' }); }, /zoneName/],
-  ['endpoints ttl 0', () => { const w = world(); new DatabaseEndpoints(w.stack, 'E', { database: w.db(), ttl: Duration.seconds(0) }); }, /ttl/],
-  ['endpoints parameterPrefix without slash', () => { const w = world(); new DatabaseEndpoints(w.stack, 'E', { database: w.db(), parameterPrefix: 'db' }); }, /parameterPrefix/],
+  ['endpoints zoneName with one label', () => { const w = world(); { const db = w.db(); new DatabaseEndpoints(w.stack, 'E', { database: db, writerUser: proxiedUser(db), zoneName: 'internal' }); }; }, /zoneName/],
+  ['endpoints ttl 0', () => { const w = world(); { const db = w.db(); new DatabaseEndpoints(w.stack, 'E', { database: db, writerUser: proxiedUser(db), ttl: Duration.seconds(0) }); }; }, /ttl/],
+  ['endpoints parameterPrefix without slash', () => { const w = world(); { const db = w.db(); new DatabaseEndpoints(w.stack, 'E', { database: db, writerUser: proxiedUser(db), parameterPrefix: 'db' }); }; }, /parameterPrefix/],
   // DR
   ['DR vault changeableFor 1 day', () => new DisasterRecoveryVault(world().stack, 'V', { changeableFor: Duration.days(1) }), /changeableFor/],
   ['DR vault minRetention 3 days', () => new DisasterRecoveryVault(world().stack, 'V', { minRetention: Duration.days(3) }), /minRetention/],

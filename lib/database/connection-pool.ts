@@ -72,7 +72,10 @@ export interface ConnectionPoolOptions {
    * needs a password rotated by SINGLE_USER: the alternating-users rotation changes the username
    * in the secret, and the proxy matches a login to a secret by that name.
    *
-   * @default - the master user (DataPlatform passes its application and read-only users instead)
+   * Required (DataPlatform passes its application and read-only users): the proxy never serves
+   * the master user to clients.
+   *
+   * @default - none: refused at synth
    */
   readonly users?: DatabaseUser[];
 }
@@ -110,7 +113,7 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
   /**
    * The PostgreSQL users clients can log in as through the proxy: those it holds a secret for.
    * RDS Proxy logs in to the database with the user's Secrets Manager secret, also when the
-   * client authenticates to the proxy with IAM: the `users` it was given (else the master user).
+   * client authenticates to the proxy with IAM: the `users` it was given.
    */
   public readonly users: string[];
 
@@ -142,8 +145,10 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
         throw new PlaybookValidationError(this, `users: ${user.roleName}'s password rotates by ${user.rotationStrategy}, which changes the secret's username to ${user.roleName}_clone every other rotation, and the proxy matches logins to secrets by username: give it rotationStrategy SINGLE_USER`);
       }
     }
-    if (props.users && props.users.length === 0) throw new PlaybookValidationError(this, 'users must hold at least one user when given (got an empty list)');
-    const secrets = props.users ? props.users.map((u) => u.secret!) : [database.secret];
+    if (!props.users || props.users.length === 0) {
+      throw new PlaybookValidationError(this, `users must name the users the proxy serves (got ${props.users ? 'an empty list' : 'none'}): DatabaseUsers with authentication PASSWORD_AND_IAM and rotationStrategy SINGLE_USER; the master user is not served to clients`);
+    }
+    const secrets = props.users.map((u) => u.secret!);
     this.port = PROXY_POSTGRES_PORT;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: database.vpc,
@@ -169,7 +174,7 @@ export class ConnectionPool extends Construct implements ec2.IConnectable {
       debugLogging: props.debugLogging ?? false,
     });
     this.endpoint = this.proxy.endpoint;
-    this.users = props.users ? props.users.map((u) => u.roleName) : [database.masterUsername];
+    this.users = props.users.map((u) => u.roleName);
     acknowledgeDatabaseIngress(database.securityGroups, this.securityGroup, 'RDS Proxy');
     const proxyRole = this.proxy.node.tryFindChild('IAMRole');
     if (proxyRole) acknowledgeInlinePolicy(proxyRole, 'RDS Proxy role (reads the secrets of the users it serves only)');

@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -98,10 +98,9 @@ export interface DatabaseEndpointsProps extends DatabaseEndpointsOptions {
   /**
    * The user applications write as: the user of `DB_PRIMARY_URL`, whose secret `DB_SECRET_ARN`
    * names and `grantAccess` lets them read (through the proxy it must be one of the pool's users).
-   *
-   * @default - the master user (DataPlatform passes its application user)
+   * Never the master user: no client of the endpoints is given the master secret.
    */
-  readonly writerUser?: DatabaseUser;
+  readonly writerUser: DatabaseUser;
 
   /**
    * The user applications read as: the user of `DB_REPLICA_URL` (IAM authentication to the
@@ -148,8 +147,8 @@ export class DatabaseEndpoints extends Construct {
   public readonly replicaLagAlarms: cloudwatch.IAlarm[];
 
   private readonly database: PostgresDatabase;
-  private readonly writerUser?: DatabaseUser;
-  private readonly readerUser?: DatabaseUser;
+  private readonly writerUser: DatabaseUser;
+  private readonly readerUser: DatabaseUser;
   private readonly pool?: ConnectionPool;
   private readonly replicas: ReadReplica[];
   private readonly writerTarget: string;
@@ -182,13 +181,16 @@ export class DatabaseEndpoints extends Construct {
     }
 
     this.database = props.database;
-    this.writerUser = props.writerUser;
-    this.readerUser = props.readerUser;
-    for (const user of [props.writerUser, props.readerUser]) {
-      if (user && user.database !== props.database) throw new PlaybookValidationError(this, `${user.node.path} is a user of another database (${user.database.node.path})`);
-      if (user && props.pool) props.pool.checkUser(user.roleName);
+    if (!props.writerUser) {
+      throw new PlaybookValidationError(this, 'writerUser is required: the user applications write as (a DatabaseUser, e.g. database.addUser(...)); the master user is never handed to a client');
     }
-    if (props.readerUser && (props.replicas ?? []).length > 0) props.readerUser.requireIam('readerUser (IAM authentication to the read replicas)');
+    this.writerUser = props.writerUser;
+    this.readerUser = props.readerUser ?? props.writerUser;
+    for (const user of [this.writerUser, this.readerUser]) {
+      if (user.database !== props.database) throw new PlaybookValidationError(this, `${user.node.path} is a user of another database (${user.database.node.path})`);
+      if (props.pool) props.pool.checkUser(user.roleName);
+    }
+    if ((props.replicas ?? []).length > 0) this.readerUser.requireIam('readerUser (IAM authentication to the read replicas)');
     this.pool = props.pool;
     this.replicas = props.replicas ?? [];
     this.zoneVpcId = props.database.vpc.vpcId;
@@ -295,25 +297,24 @@ export class DatabaseEndpoints extends Construct {
 
   /**
    * The settings an application needs, with no password: `DB_PRIMARY_URL` / `DB_REPLICA_URL`
-   * (`postgresql://user@host:port/db?sslmode=verify-ca`), their hosts and ports, `DB_NAME`,
+   * (`postgresql://user@host:port/db?sslmode=verify-full`), their hosts and ports, `DB_NAME`,
    * `DB_USER`, `DB_REPLICA_USER`, `DB_SSLMODE`, `DB_SECRET_ARN` / `DB_REPLICA_SECRET_ARN` (the
-   * writer's and the reader's user secrets: never the master's when the endpoints have users), and
-   * `DB_PRIMARY_IAM_HOST` / `DB_PRIMARY_IAM_PORT` (the endpoint an IAM auth token for the writer is
-   * signed for).
+   * writer's and the reader's user secrets, never the master's), `DB_PRIMARY_IAM_HOST` /
+   * `DB_PRIMARY_IAM_PORT` (the endpoint an IAM auth token for the writer is signed for), and for
+   * TLS: `DB_CA_FILE` (the RDS CA bundle of the Lambda runtime: pin it as the only roots, e.g. pg's
+   * `ssl.ca`), `DB_PRIMARY_TLS_NAME` and `DB_REPLICA_TLS_NAMES` (comma-separated).
    *
-   * `verify-ca`: the CNAME names are not on the certificates, so clients verify the RDS CA
-   * chain rather than the host name.
+   * `verify-full` against the TLS names: the certificates name the proxy and instance endpoints,
+   * not the CNAMEs `writer.` / `reader.<zone>`, so a client checks the certificate's name against
+   * the endpoint behind the CNAME (`checkServerIdentity` with DB_PRIMARY_TLS_NAME), not the host.
    */
   public environment(options: ConnectOptions = {}): { [name: string]: string } {
     this.pool?.checkUser(options.dbUser);
-    const user = options.dbUser ?? this.writerUser?.roleName ?? this.database.masterUsername;
-    const readerUser = this.readerUser?.roleName
-      // Without reader user, replicas are read with the master secret's password: its user.
-      ?? (this.replicas.length > 0 && !this.writerUser ? this.database.masterUsername : user);
-    const writerSecret = this.writerUser?.secret ?? this.database.secret;
-    const readerSecret = this.readerUser?.secret ?? writerSecret;
+    const user = options.dbUser ?? this.writerUser.roleName;
+    const readerUser = this.readerUser.roleName;
     const db = this.database.databaseName;
-    const url = (u: string, host: string, port: number) => `postgresql://${u}@${host}:${port}/${db}?sslmode=verify-ca`;
+    const url = (u: string, host: string, port: number) => `postgresql://${u}@${host}:${port}/${db}?sslmode=verify-full`;
+    const readerNames = this.replicas.length > 0 ? Fn.join(',', this.replicas.map((r) => r.endpointAddress)) : this.writerTarget;
     return {
       DB_PRIMARY_URL: url(user, this.writerHost, this.writerPort),
       DB_REPLICA_URL: url(readerUser, this.readerHost, this.readerPort),
@@ -323,12 +324,14 @@ export class DatabaseEndpoints extends Construct {
       DB_REPLICA_PORT: String(this.readerPort),
       DB_PRIMARY_IAM_HOST: this.writerTarget,
       DB_PRIMARY_IAM_PORT: String(this.writerPort),
+      DB_PRIMARY_TLS_NAME: this.writerTarget,
+      DB_REPLICA_TLS_NAMES: readerNames,
       DB_NAME: db,
       DB_USER: user,
       DB_REPLICA_USER: readerUser,
-      DB_SSLMODE: 'verify-ca',
-      DB_SECRET_ARN: writerSecret.secretArn,
-      DB_REPLICA_SECRET_ARN: readerSecret.secretArn,
+      DB_SSLMODE: 'verify-full',
+      DB_SECRET_ARN: this.writerUser.secret?.secretArn ?? 'none (IAM authentication only)',
+      DB_REPLICA_SECRET_ARN: this.readerUser.secret?.secretArn ?? 'none (IAM authentication only)',
     };
   }
 
@@ -338,7 +341,7 @@ export class DatabaseEndpoints extends Construct {
    * proxy (or on the primary without one) and read access to the database secret.
    */
   public grantAccess(client: ec2.IConnectable, grantee: iam.IGrantable, options: ConnectOptions = {}): void {
-    const user = options.dbUser ?? this.writerUser?.roleName ?? this.database.masterUsername;
+    const user = options.dbUser ?? this.writerUser.roleName;
     if (this.pool) {
       this.pool.connections.allowDefaultPortFrom(client, 'Application to RDS Proxy');
       this.pool.grantConnect(grantee, user);
@@ -348,27 +351,29 @@ export class DatabaseEndpoints extends Construct {
     }
     const reader = this.readerUser;
     if (this.replicas.length > 0) {
-      // The replicas share the primary's security groups and port.
-      this.database.connections.allowDefaultPortFrom(client, 'Application to PostgreSQL read replicas');
-      if (reader) for (const replica of this.replicas) replica.grantConnect(grantee, reader.roleName);
-    } else if (reader && reader.roleName !== user) {
+      // Each replica's own security group: a reader is not let in to the primary.
+      for (const replica of this.replicas) {
+        replica.connections.allowDefaultPortFrom(client, 'Application to PostgreSQL read replica');
+        replica.grantConnect(grantee, reader.roleName);
+      }
+    } else if (reader.roleName !== user) {
       // The reader name points where the writer name does.
       if (this.pool) this.pool.grantConnect(grantee, reader.roleName);
       else this.database.grantConnect(grantee, reader.roleName);
     }
-    (this.writerUser?.secret ?? this.database.secret).grantRead(grantee);
-    reader?.secret?.grantRead(grantee);
+    this.writerUser.secret?.grantRead(grantee);
+    if (reader !== this.writerUser) reader.secret?.grantRead(grantee);
   }
 
   /**
-   * Wires a Lambda function in one call: grantAccess, then the environment() settings, plus
-   * NODE_EXTRA_CA_CERTS so Node.js trusts the RDS certificate authorities.
+   * Wires a Lambda function in one call: grantAccess, then the environment() settings, with
+   * `DB_CA_FILE` the RDS CA bundle the Lambda Node.js runtimes ship, to pin as pg's `ssl.ca` (not
+   * NODE_EXTRA_CA_CERTS, which adds the RDS CAs to Node's public roots instead of replacing them).
    */
   public connectFunction(fn: lambda.Function, options: ConnectOptions = {}): void {
     this.grantAccess(fn, fn, options);
     for (const [name, value] of Object.entries(this.environment(options))) fn.addEnvironment(name, value);
-    // The Lambda Node.js runtimes ship the RDS CA bundle here; Node does not load it by itself.
-    fn.addEnvironment('NODE_EXTRA_CA_CERTS', '/var/runtime/ca-cert.pem');
+    fn.addEnvironment('DB_CA_FILE', '/var/runtime/ca-cert.pem');
   }
 }
 

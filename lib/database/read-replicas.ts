@@ -78,8 +78,13 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
   public readonly instance: rds.DatabaseInstanceReadReplica;
   /** The replica's endpoint DNS name. */
   public readonly endpointAddress: string;
-  /** Network connections of the replica (the primary's security groups, on its port). */
+  /** Network connections of the replica (its own security group, on the primary's port). */
   public readonly connections: ec2.Connections;
+  /**
+   * The replica's own security group: a client let in to read is not let in to the primary
+   * (which it would reach without the proxy and its IAM authentication).
+   */
+  public readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: ReadReplicaProps) {
     super(scope, id);
@@ -87,13 +92,19 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
     const production = source.profile === Profile.PRODUCTION;
     const defaults = databaseDefaults(source.profile);
 
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: source.vpc,
+      description: `PostgreSQL read replica ${this.node.path}: readers in on ${source.port}, nothing out`,
+      // RDS opens no outbound connections of its own (replication runs outside security groups).
+      allowAllOutbound: false,
+    });
     this.instance = new rds.DatabaseInstanceReadReplica(this, 'Resource', {
       sourceDatabaseInstance: source.instance,
       instanceType: props.instanceType ?? source.instanceType,
       vpc: source.vpc,
       vpcSubnets: source.vpcSubnets,
-      // Same groups as the primary: a client allowed in to the primary may read from replicas.
-      securityGroups: source.securityGroups,
+      // Its own group, not the primary's: opening the replicas to a reader must not open the primary.
+      securityGroups: [this.securityGroup],
       port: source.port,
       publiclyAccessible: false,
       storageEncrypted: true,
@@ -132,7 +143,7 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
       });
     }
     this.endpointAddress = this.instance.dbInstanceEndpointAddress;
-    this.connections = new ec2.Connections({ securityGroups: source.securityGroups, defaultPort: ec2.Port.tcp(source.port) });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(source.port) });
 
     const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
     if (monitoringRole) {

@@ -3,12 +3,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ConnectionPool, ConnectionPoolOptions, PostgresDatabase } from '../../lib';
-import { stackWithVpc } from '../support/app';
+import { proxiedUser, stackWithVpc } from '../support/app';
 
 function build(options: ConnectionPoolOptions = {}) {
   const { stack, vpc } = stackWithVpc();
   const db = new PostgresDatabase(stack, 'Db', { vpc });
-  const pool = new ConnectionPool(stack, 'Pool', { database: db, ...options });
+  const pool = new ConnectionPool(stack, 'Pool', { database: db, users: [proxiedUser(db)], ...options });
   return { stack, vpc, db, pool, get template() { return Template.fromStack(stack); } };
 }
 
@@ -23,7 +23,8 @@ describe('ConnectionPool defaults', () => {
       EngineFamily: 'POSTGRESQL',
       RequireTLS: true,
       DebugLogging: false,
-      Auth: [Match.objectLike({ AuthScheme: 'SECRETS', IAMAuth: 'REQUIRED', SecretArn: { Ref: Match.stringLikeRegexp('^DbSecretAttachment') } })],
+      // The application user's secret: the proxy never serves the master.
+      Auth: [Match.objectLike({ AuthScheme: 'SECRETS', IAMAuth: 'REQUIRED', SecretArn: { Ref: Match.stringLikeRegexp('^DbUserappuserSecretAttachment') } })],
       IdleClientTimeout: 1800,
     });
     template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
@@ -53,12 +54,12 @@ describe('ConnectionPool defaults', () => {
     });
   });
 
-  test('has a role that can only read the database secret', () => {
+  test('has a role that can only read the secrets of the users it serves', () => {
     const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^PoolIAMRole') }] } });
     const statements = (Object.values(policies)[0] as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } })
       .Properties.PolicyDocument.Statement;
     expect(statements).toEqual([
-      { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^DbSecretAttachment/) } },
+      { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: { Ref: expect.stringMatching(/^DbUserappuserSecretAttachment/) } },
       { Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DbKey/), 'Arn'] } },
     ]);
   });
@@ -75,16 +76,16 @@ describe('ConnectionPool exposes', () => {
     const client = new ec2.SecurityGroup(stack, 'Client', { vpc });
     pool.connections.allowDefaultPortFrom(client);
     const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    pool.grantConnect(role, 'dbadmin');
-    // The proxy logs in with the user's secret: a user it has none for cannot connect through it.
-    expect(() => pool.grantConnect(role, 'app_user')).toThrow(/dbUser 'app_user' cannot log in through the proxy: .* this proxy has one for 'dbadmin' only/);
-    expect(pool.users).toEqual(['dbadmin']);
+    pool.grantConnect(role, 'app_user');
+    // The proxy logs in with the user's secret: a user it has none for (the master included) cannot connect through it.
+    expect(() => pool.grantConnect(role, 'dbadmin')).toThrow(/dbUser 'dbadmin' cannot log in through the proxy: .* this proxy has one for 'app_user' only/);
+    expect(pool.users).toEqual(['app_user']);
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       FromPort: 5432, ToPort: 5432, GroupId: sgRef(stack, pool.securityGroup), SourceSecurityGroupId: sgRef(stack, client),
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [Match.objectLike({ Action: 'rds-db:connect', Resource: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':dbuser:', '/dbadmin'])] }) })] },
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'rds-db:connect', Resource: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':dbuser:', '/app_user'])] }) })] },
     });
     expect(db.addConnectionPool).toBeDefined();
   });
@@ -92,7 +93,7 @@ describe('ConnectionPool exposes', () => {
   test('database.addConnectionPool adds a proxy', () => {
     const { stack, vpc } = stackWithVpc();
     const db = new PostgresDatabase(stack, 'Db', { vpc });
-    db.addConnectionPool('Proxy', { maxConnectionsPercent: 50 });
+    db.addConnectionPool('Proxy', { maxConnectionsPercent: 50, users: [proxiedUser(db)] });
     Template.fromStack(stack).hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
       ConnectionPoolConfigurationInfo: Match.objectLike({ MaxConnectionsPercent: 50 }),
     });

@@ -7,15 +7,17 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import {
   ConnectionPool, DatabaseEndpoints, DatabaseEndpointsOptions, DataPlatform, PostgresDatabase, ReadReplicas,
 } from '../../lib';
-import { stackWithVpc } from '../support/app';
+import { proxiedUser, stackWithVpc } from '../support/app';
 
 function build(opts: { replicas?: number; pool?: boolean } & DatabaseEndpointsOptions = {}) {
   const { replicas = 2, pool = true, ...options } = opts;
   const { stack, vpc } = stackWithVpc();
   const db = new PostgresDatabase(stack, 'Db', { vpc });
   const group = new ReadReplicas(stack, 'Replicas', { source: db, count: replicas });
-  const proxy = pool ? new ConnectionPool(stack, 'Pool', { database: db }) : undefined;
-  const endpoints = new DatabaseEndpoints(stack, 'Endpoints', { database: db, pool: proxy, replicas: group.replicas, ...options });
+  const writer = proxiedUser(db, 'app_user');
+  const reader = proxiedUser(db, 'app_reader');
+  const proxy = pool ? new ConnectionPool(stack, 'Pool', { database: db, users: [writer, reader] }) : undefined;
+  const endpoints = new DatabaseEndpoints(stack, 'Endpoints', { database: db, pool: proxy, replicas: group.replicas, writerUser: writer, readerUser: reader, ...options });
   return { stack, vpc, db, group, proxy, endpoints, get template() { return Template.fromStack(stack); } };
 }
 
@@ -57,8 +59,8 @@ describe('DatabaseEndpoints names', () => {
       '/Test/Db/replica-secret-arn', '/Test/Db/replica-url', '/Test/Db/secret-arn', '/Test/Db/writer-host', '/Test/Db/writer-port',
     ]);
     const byName = Object.fromEntries(parameters.map((p) => [p.Name, p.Value]));
-    expect(byName['/Test/Db/primary-url']).toBe('postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca');
-    expect(byName['/Test/Db/replica-url']).toBe('postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca');
+    expect(byName['/Test/Db/primary-url']).toBe('postgresql://app_user@writer.db.internal:5432/app?sslmode=verify-full');
+    expect(byName['/Test/Db/replica-url']).toBe('postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-full');
     // No value carries a credential, not even as a dynamic reference.
     expect(JSON.stringify(Object.values(byName))).not.toMatch(/:[^:@/]+@|password|resolve:secretsmanager/i);
   });
@@ -86,7 +88,7 @@ describe('DatabaseEndpoints options', () => {
     const { stack, vpc } = stackWithVpc();
     const zone = new route53.PrivateHostedZone(stack, 'Corp', { zoneName: 'corp.example', vpc });
     const db = new PostgresDatabase(stack, 'Db', { vpc });
-    const endpoints = new DatabaseEndpoints(stack, 'Endpoints', { database: db, zone });
+    const endpoints = new DatabaseEndpoints(stack, 'Endpoints', { database: db, zone, writerUser: proxiedUser(db) });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Route53::HostedZone', 1);
     template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'writer.corp.example.', HostedZoneId: { Ref: logicalId(stack, zone) } });
@@ -134,21 +136,30 @@ describe('wiring an application', () => {
     endpoints.connectFunction(fn);
     const variables = Template.fromStack(stack).findResources('AWS::Lambda::Function')[logicalId(stack, fn)].Properties.Environment.Variables;
     expect(variables).toMatchObject({
-      DB_PRIMARY_URL: 'postgresql://dbadmin@writer.db.internal:5432/app?sslmode=verify-ca',
-      DB_REPLICA_URL: 'postgresql://dbadmin@reader.db.internal:5433/app?sslmode=verify-ca',
+      DB_PRIMARY_URL: 'postgresql://app_user@writer.db.internal:5432/app?sslmode=verify-full',
+      DB_REPLICA_URL: 'postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-full',
       DB_PRIMARY_HOST: 'writer.db.internal', DB_PRIMARY_PORT: '5432',
       DB_REPLICA_HOST: 'reader.db.internal', DB_REPLICA_PORT: '5433',
-      DB_NAME: 'app', DB_USER: 'dbadmin', DB_SSLMODE: 'verify-ca',
-      DB_SECRET_ARN: { Ref: expect.stringMatching(/^DbSecretAttachment/) },
+      DB_NAME: 'app', DB_USER: 'app_user', DB_REPLICA_USER: 'app_reader', DB_SSLMODE: 'verify-full',
+      // The users' own secrets, never the master's.
+      DB_SECRET_ARN: { Ref: expect.stringMatching(/^DbUserappuserSecretAttachment/) },
+      DB_REPLICA_SECRET_ARN: { Ref: expect.stringMatching(/^DbUserappreaderSecretAttachment/) },
       DB_PRIMARY_IAM_HOST: { 'Fn::GetAtt': [expect.stringMatching(/^Pool/), 'Endpoint'] },
-      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      // TLS: the RDS CA bundle pinned (not added to Node's roots), names the certificates carry.
+      DB_CA_FILE: '/var/runtime/ca-cert.pem',
+      DB_PRIMARY_TLS_NAME: { 'Fn::GetAtt': [expect.stringMatching(/^Pool/), 'Endpoint'] },
+      DB_REPLICA_TLS_NAMES: { 'Fn::Join': [',', [
+        { 'Fn::GetAtt': [expect.stringMatching(/^ReplicasReplica1/), 'Endpoint.Address'] },
+        { 'Fn::GetAtt': [expect.stringMatching(/^ReplicasReplica2/), 'Endpoint.Address'] },
+      ]] },
     });
-    expect(JSON.stringify(variables)).not.toMatch(/password|resolve:secretsmanager/i);
+    expect(variables.NODE_EXTRA_CA_CERTS).toBeUndefined();
+    expect(JSON.stringify(variables)).not.toMatch(/password|resolve:secretsmanager|sslmode=verify-ca|DbSecretAttachment/i);
     expect(db.databaseName).toBe('app');
   });
 
-  test('connectFunction opens the proxy (5432) and replicas (5433) to the function and grants connect and secret read', () => {
-    const { stack, vpc, endpoints, proxy, db } = build();
+  test('connectFunction opens the proxy (5432) and the replicas\' own groups (5433), not the primary, and grants connect and the users\' secrets', () => {
+    const { stack, vpc, endpoints, proxy, db, group } = build();
     const fn = appFunction(stack, vpc);
     endpoints.connectFunction(fn);
     const template = Template.fromStack(stack);
@@ -156,9 +167,18 @@ describe('wiring an application', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       GroupId: { 'Fn::GetAtt': [logicalId(stack, proxy!.securityGroup), 'GroupId'] }, SourceSecurityGroupId: fnSg, FromPort: 5432, ToPort: 5432,
     });
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      GroupId: { 'Fn::GetAtt': [logicalId(stack, db.securityGroups[0]), 'GroupId'] }, SourceSecurityGroupId: fnSg, FromPort: 5433, ToPort: 5433,
-    });
+    for (const replica of group.replicas) {
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        GroupId: { 'Fn::GetAtt': [logicalId(stack, replica.securityGroup), 'GroupId'] }, SourceSecurityGroupId: fnSg, FromPort: 5433, ToPort: 5433,
+      });
+    }
+    // The primary is not opened to the client: it would reach it past the proxy and its IAM authentication.
+    const intoPrimary = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).filter((r) =>
+      JSON.stringify(r.Properties.GroupId) === JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, db.securityGroups[0]), 'GroupId'] })
+      && JSON.stringify(r.Properties.SourceSecurityGroupId) === JSON.stringify(fnSg));
+    expect(intoPrimary).toEqual([]);
+    // Nothing grants the function the master secret.
+    const masterRef = stack.resolve(db.secret.secretArn).Ref as string;
     const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(stack, fn.role!) }] } }))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat());
@@ -170,17 +190,20 @@ describe('wiring an application', () => {
         Condition: { StringEquals: { 'kms:ViaService': Match.anyValue() } },
       })]) },
     });
-    expect(JSON.stringify(statements)).toContain('/dbadmin');
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_USER: 'dbadmin' }) } });
+    expect(JSON.stringify(statements)).not.toContain(masterRef);
+    expect(JSON.stringify(statements)).toContain('/app_user');
+    expect(JSON.stringify(statements)).toContain('/app_reader');
+    expect(JSON.stringify(statements)).not.toContain('/dbadmin');
   });
 
   test('a dbUser the proxy holds no secret for is refused: IAM auth through RDS Proxy logs in with the user\'s secret', () => {
     const { stack, vpc, endpoints } = build();
     const fn = appFunction(stack, vpc);
-    const message = /dbUser 'orders_app' cannot log in through the proxy: RDS Proxy logs in to the database with the user's Secrets Manager secret, also under IAM authentication, and this proxy has one for 'dbadmin' only\. Use one of those, or connect as 'orders_app' to the instance itself \(PostgresDatabase\.grantConnect/;
+    const message = /dbUser 'orders_app' cannot log in through the proxy: RDS Proxy logs in to the database with the user's Secrets Manager secret, also under IAM authentication, and this proxy has one for 'app_user', 'app_reader' only\. Use one of those, or connect as 'orders_app' to the instance itself \(PostgresDatabase\.grantConnect/;
     expect(() => endpoints.connectFunction(fn, { dbUser: 'orders_app' })).toThrow(message);
     expect(() => endpoints.environment({ dbUser: 'orders_app' })).toThrow(message);
-    expect(() => endpoints.connectFunction(fn, { dbUser: 'dbadmin' })).not.toThrow();
+    expect(() => endpoints.connectFunction(fn, { dbUser: 'dbadmin' })).toThrow(/dbUser 'dbadmin' cannot log in through the proxy/);
+    expect(() => endpoints.connectFunction(fn, { dbUser: 'app_user' })).not.toThrow();
   });
 
   test('grantAccess works for any IConnectable + IGrantable', () => {
@@ -204,8 +227,8 @@ describe('wiring an application', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       // The platform's application user through the proxy, its secret: never the master's.
       Environment: { Variables: Match.objectLike({
-        DB_PRIMARY_URL: 'postgresql://app_writer@writer.db.internal:5432/app?sslmode=verify-ca',
-        DB_REPLICA_URL: 'postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-ca',
+        DB_PRIMARY_URL: 'postgresql://app_writer@writer.db.internal:5432/app?sslmode=verify-full',
+        DB_REPLICA_URL: 'postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-full',
         DB_SECRET_ARN: { Ref: Match.stringLikeRegexp('^DataDatabaseApplicationUserSecretAttachment') },
         DB_REPLICA_SECRET_ARN: { Ref: Match.stringLikeRegexp('^DataDatabaseReadOnlyUserSecretAttachment') },
       }) },
@@ -229,25 +252,37 @@ describe('DatabaseEndpoints bad input', () => {
     const { stack, vpc } = stackWithVpc();
     const zone = new route53.PrivateHostedZone(stack, 'Corp', { zoneName: 'corp.example', vpc });
     const db = new PostgresDatabase(stack, 'Db', { vpc });
-    expect(() => new DatabaseEndpoints(stack, 'E', { database: db, zone, zoneName: 'db.internal' })).toThrow(/zone cannot be combined with zoneName/);
+    expect(() => new DatabaseEndpoints(stack, 'E', { database: db, zone, zoneName: 'db.internal', writerUser: proxiedUser(db) })).toThrow(/zone cannot be combined with zoneName/);
+  });
+
+  test('fails without a writer user: no client of the endpoints is handed the master', () => {
+    const { stack, vpc } = stackWithVpc();
+    const db = new PostgresDatabase(stack, 'Db', { vpc });
+    expect(() => new DatabaseEndpoints(stack, 'E', { database: db } as never)).toThrow(/writerUser is required: .* the master user is never handed to a client/);
+  });
+
+  test('fails for a pool without users: the proxy never serves the master', () => {
+    const { stack, vpc } = stackWithVpc();
+    const db = new PostgresDatabase(stack, 'Db', { vpc });
+    expect(() => new ConnectionPool(stack, 'P', { database: db })).toThrow(/users must name the users the proxy serves \(got none\)/);
   });
 
   test('fails when a second zone of the same name would go into the same VPC, naming the first', () => {
     const { stack, vpc } = stackWithVpc();
     const orders = new PostgresDatabase(stack, 'Orders', { vpc });
     const billing = new PostgresDatabase(stack, 'Billing', { vpc });
-    new DatabaseEndpoints(stack, 'OrdersNames', { database: orders });
-    expect(() => new DatabaseEndpoints(stack, 'BillingNames', { database: billing }))
+    new DatabaseEndpoints(stack, 'OrdersNames', { database: orders, writerUser: proxiedUser(orders) });
+    expect(() => new DatabaseEndpoints(stack, 'BillingNames', { database: billing, writerUser: proxiedUser(billing) }))
       .toThrow(/zoneName 'db\.internal' is already the private zone of Test\/OrdersNames in the same VPC, and a VPC holds one zone per name: give this one another zoneName \(e\.g\. 'test\.db\.internal'\)/);
-    expect(() => new DatabaseEndpoints(stack, 'BillingNames2', { database: billing, zoneName: 'billing.db.internal' })).not.toThrow();
+    expect(() => new DatabaseEndpoints(stack, 'BillingNames2', { database: billing, zoneName: 'billing.db.internal', writerUser: proxiedUser(billing) })).not.toThrow();
   });
 
   test('two databases in one stack publish under their own parameter paths', () => {
     const { stack, vpc } = stackWithVpc();
     const a = new PostgresDatabase(stack, 'A', { vpc });
     const b = new PostgresDatabase(stack, 'B', { vpc });
-    new DatabaseEndpoints(stack, 'AN', { database: a, zoneName: 'a.db.internal' });
-    new DatabaseEndpoints(stack, 'BN', { database: b, zoneName: 'b.db.internal' });
+    new DatabaseEndpoints(stack, 'AN', { database: a, zoneName: 'a.db.internal', writerUser: proxiedUser(a) });
+    new DatabaseEndpoints(stack, 'BN', { database: b, zoneName: 'b.db.internal', writerUser: proxiedUser(b) });
     const names = Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name as string);
     expect(names).toHaveLength(18);
     expect(new Set(names).size).toBe(18);

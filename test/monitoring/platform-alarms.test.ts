@@ -5,13 +5,14 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import {
   CachePurpose, ConnectionPool, DataPlatform, DisasterRecoveryStack, PlatformAlarms, PlatformAlarmsProps, PostgresDatabase, ReadReplicas, RedisCache,
 } from '../../lib';
+import { proxiedUser } from '../support/app';
 
 function build(props: Partial<PlatformAlarmsProps> | ((stack: Stack) => Partial<PlatformAlarmsProps>) = {}, instanceType = ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE)) {
   const stack = new Stack(new App(), 'Alarms');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'I', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   const database = new PostgresDatabase(stack, 'Db', { vpc, instanceType });
   const replicas = new ReadReplicas(stack, 'Replicas', { source: database, count: 1 }).replicas;
-  const pool = new ConnectionPool(stack, 'Pool', { database });
+  const pool = new ConnectionPool(stack, 'Pool', { database, users: [proxiedUser(database)] });
   const cache = new RedisCache(stack, 'Cache', { vpc, purpose: CachePurpose.SESSIONS });
   const extra = typeof props === 'function' ? props(stack) : props;
   const alarms = new PlatformAlarms(stack, 'Alarms', { database, replicas, pool, cache, ...extra });
@@ -87,11 +88,19 @@ describe('PlatformAlarms: database', () => {
     expect(alarmProps(b, 'SlowQueries')).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
   });
 
-  test('the topic is KMS-encrypted and CloudWatch may use the key', () => {
+  test('the topic is KMS-encrypted and CloudWatch may use the key for this account\'s alarms of this region only', () => {
     b.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('TopicKey'), 'Arn'] } });
-    b.template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]) },
-    });
+    const keys = Object.values(b.template.findResources('AWS::KMS::Key'));
+    const statements = keys.flatMap((k) => k.Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: string }; Action: unknown; Condition?: unknown }>)
+      .filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(statements).toEqual([expect.objectContaining({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']] } },
+      },
+    })]);
   });
 });
 

@@ -2,13 +2,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ConnectionPool, PlatformAlarms, PlatformDashboard, PostgresDatabase, ReadReplicas, RedisCache } from '../../lib';
+import { proxiedUser } from '../support/app';
 
 test('one dashboard: alarm states first, then database, replicas, proxy and cache widgets', () => {
   const stack = new Stack(new App(), 'Dash');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'I', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
   const database = new PostgresDatabase(stack, 'Db', { vpc });
   const replicas = new ReadReplicas(stack, 'Replicas', { source: database, count: 2 }).replicas;
-  const pool = new ConnectionPool(stack, 'Pool', { database });
+  const pool = new ConnectionPool(stack, 'Pool', { database, users: [proxiedUser(database)] });
   const cache = new RedisCache(stack, 'Cache', { vpc });
   const alarms = new PlatformAlarms(stack, 'Alarms', { database, replicas, pool, cache });
   new PlatformDashboard(stack, 'Dashboard', { database, replicas, pool, cache, alarms });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { DatabaseUser, DatabaseUserAuthentication, PasswordRotationStrategy, PostgresDatabase } from '../../lib';
 
 /** The repository's root directory. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -30,4 +31,17 @@ export function stackWithVpc(id = 'Test'): { app: App; stack: Stack; vpc: ec2.Vp
     subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
   });
   return { app, stack, vpc };
+}
+
+/**
+ * The application user of `db` that a proxy can serve (password with single-user rotation, and
+ * IAM), created once per database: what a pool and the endpoints need now that no client gets the master.
+ */
+export function proxiedUser(db: PostgresDatabase, roleName = 'app_user'): DatabaseUser {
+  const id = `User-${roleName}`;
+  return (db.node.tryFindChild(id) as DatabaseUser | undefined) ?? db.addUser(id, {
+    roleName,
+    authentication: DatabaseUserAuthentication.PASSWORD_AND_IAM,
+    rotationStrategy: PasswordRotationStrategy.SINGLE_USER,
+  });
 }
