@@ -37,9 +37,13 @@
  *   DB_HOST, DB_PORT, DB_NAME   override the secret's host, port and dbname. DB_NAME defaults
  *                     to the secret's `dbname`, else 'postgres'; the table figures (cache hit
  *                     ratio, dead tuples) are that database's.
- *   DB_SSL            'verify-full' (default: TLS with the certificate and host name verified;
- *                     the function needs the RDS CA bundle, NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem)
- *                     or 'disable' (tests against a local server only).
+ *   DB_SSL            'verify-full' (default): TLS, the certificate chain verified against
+ *                     DB_CA_FILE only (never Node's public roots nor NODE_EXTRA_CA_CERTS) and its
+ *                     name against the host; 'disable': no TLS, for tests against a local server only.
+ *   DB_CA_FILE        the CA bundle (PEM) verify-full trusts. Default '/var/runtime/ca-cert.pem',
+ *                     the Lambda Node.js runtimes' bundle of the RDS certificate authorities. Read
+ *                     once per execution environment; unreadable or without a certificate, every
+ *                     collection fails naming it (there is no fallback to other roots).
  *   DB_INSTANCE_ID    the DBInstanceIdentifier dimension's value. Unset: no dimension.
  *   METRIC_NAMESPACE  default 'CdkDbPlaybook/PostgreSQL'.
  *   QUERY_TIMEOUT_MS  limit for connecting and for each statement (statement_timeout).
@@ -56,7 +60,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ClientConfig } from 'pg';
 import { pgErrorCode, pgErrorReason } from '../../shared/pg-health';
 import { Collection, CollectionError, collectSnapshot, DEFAULT_METRIC_NAMESPACE, metricLine } from './metrics';
-import { boundedClient } from '../../shared/pg-client';
+import { boundedClient, caBundleReader, certificateRefusal, DEFAULT_CA_FILE, verifyFullSsl } from '../../shared/pg-client';
 import { DbSecret, parseSecret } from '../../shared/db-secret';
 
 export { DEFAULT_METRIC_NAMESPACE } from './metrics';
@@ -76,6 +80,8 @@ export interface CollectorConfig {
   readonly port?: number;
   readonly dbName?: string;
   readonly ssl: 'verify-full' | 'disable';
+  /** The CA bundle verify-full trusts. */
+  readonly caFile: string;
   readonly timeoutMs: number;
 }
 
@@ -95,7 +101,15 @@ export function readConfig(env: NodeJS.ProcessEnv): CollectorConfig {
     timeoutMs = Number(env.QUERY_TIMEOUT_MS);
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 100) throw new Error(`QUERY_TIMEOUT_MS must be an integer >= 100 (got '${env.QUERY_TIMEOUT_MS}')`);
   }
-  return { secretArn, host: env.DB_HOST?.trim() || undefined, port, dbName: env.DB_NAME?.trim() || undefined, ssl, timeoutMs };
+  return {
+    secretArn,
+    host: env.DB_HOST?.trim() || undefined,
+    port,
+    dbName: env.DB_NAME?.trim() || undefined,
+    ssl,
+    caFile: env.DB_CA_FILE?.trim() || DEFAULT_CA_FILE,
+    timeoutMs,
+  };
 }
 
 // --- the secret -------------------------------------------------------------------------------
@@ -135,14 +149,15 @@ function failure(reason: string): Collection {
  * Connects, collects inside a READ ONLY transaction, disconnects. Never throws: a failure is a
  * Collection with the reason (and the error code, to spot a refused password).
  */
-async function connectAndCollect(connection: ClientConfig, timeoutMs: number): Promise<{ collection: Collection; code?: string }> {
+async function connectAndCollect(connection: ClientConfig, timeoutMs: number, caFile: string): Promise<{ collection: Collection; code?: string }> {
   const target = `${connection.host}:${connection.port}/${connection.database}`;
   const client = boundedClient(connection, 'postgres-metrics', timeoutMs);
   try {
     try {
       await client.connect();
     } catch (e) {
-      return { collection: failure(`cannot connect to ${target}: ${pgErrorReason(e, timeoutMs)}`), code: pgErrorCode(e) };
+      const reason = certificateRefusal(e, String(connection.host), caFile) ?? pgErrorReason(e, timeoutMs);
+      return { collection: failure(`cannot connect to ${target}: ${reason}`), code: pgErrorCode(e) };
     }
     await client.query('BEGIN TRANSACTION READ ONLY');
     return { collection: { ok: true, snapshot: await collectSnapshot(client, String(connection.database)) } };
@@ -182,6 +197,8 @@ export function createHandler(deps: HandlerDeps = {}): (event?: unknown, context
   const read = readSecret;
   /** The secret, kept between invocations of this execution environment. */
   let cached: { arn: string; secret: DbSecret } | undefined;
+  /** DB_CA_FILE's certificates, likewise. */
+  const caBundle = caBundleReader();
 
   async function secretFor(arn: string, fresh: boolean): Promise<DbSecret> {
     if (fresh || cached?.arn !== arn) {
@@ -198,6 +215,8 @@ export function createHandler(deps: HandlerDeps = {}): (event?: unknown, context
   }
 
   async function collect(config: CollectorConfig, timeoutMs: number): Promise<Collection> {
+    // Before the secret: without its CAs, verify-full cannot connect anywhere.
+    const ca = config.ssl === 'verify-full' ? caBundle(config.caFile) : undefined;
     const attempt = async (fresh: boolean) => {
       const secret = await secretFor(config.secretArn, fresh);
       const host = config.host ?? secret.host;
@@ -208,9 +227,8 @@ export function createHandler(deps: HandlerDeps = {}): (event?: unknown, context
         database: config.dbName ?? secret.dbname ?? 'postgres',
         user: secret.username,
         password: secret.password,
-        // verify-full: the certificate is checked against the CA bundle (NODE_EXTRA_CA_CERTS) and the host name.
-        ssl: config.ssl === 'disable' ? false : { rejectUnauthorized: true },
-      }, timeoutMs);
+        ssl: ca === undefined ? false : verifyFullSsl(host, ca),
+      }, timeoutMs, config.caFile);
     };
     const wasCached = cached?.arn === config.secretArn;
     const first = await attempt(false);

@@ -9,7 +9,7 @@
  * result whose message says why.
  */
 import { Client, ClientConfig, escapeIdentifier } from 'pg';
-import { boundedClient } from '../../shared/pg-client';
+import { boundedClient, certificateRefusal } from '../../shared/pg-client';
 
 /** One table that must exist (and be readable) with at least `minRows` rows. */
 export interface TableCheckConfig {
@@ -134,16 +134,18 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Why a connection attempt failed, in words an operator can act on. */
-function connectFailure(e: unknown, timeoutMs: number): string {
+/**
+ * Why a connection attempt failed, in words an operator can act on; a refused certificate names
+ * the host it had to be for and the CA bundle it had to come from (`caFile`).
+ */
+function connectFailure(e: unknown, timeoutMs: number, host: string, caFile: string): string {
   const code = errorCode(e);
   const message = errorMessage(e);
   if (code && /^E[A-Z]+$/.test(code)) return code; // ECONNREFUSED, ENOTFOUND, ETIMEDOUT, EHOSTUNREACH ...
   // pg's messages for connectionTimeoutMillis: 'timeout expired' (8.x now), 'Connection terminated due to connection timeout' (older).
   if (/timeout expired|connection timeout/i.test(message)) return `no connection within ${timeoutMs} ms`;
-  if (code && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO/.test(code)) {
-    return `TLS certificate not accepted: ${message} (${code}; is the RDS CA bundle in NODE_EXTRA_CA_CERTS?)`;
-  }
+  const refusal = certificateRefusal(e, host, caFile);
+  if (refusal) return refusal;
   return code ? `${message} (${code})` : message;
 }
 
@@ -194,10 +196,12 @@ export function summarize(checks: readonly CheckOutcome[], target: string, max =
  *
  * `timeoutMs` bounds the connection (connectionTimeoutMillis) and every statement
  * (statement_timeout on the server, query_timeout on the client); values in `connection`
- * for those are replaced. Never throws: every failure is a FAILED result with the reason,
+ * for those are replaced. `caFile` names where `connection.ssl.ca` came from, for the reason of
+ * a refused certificate. Never throws: every failure is a FAILED result with the reason,
  * and a failed table check does not stop the others (each runs in its own savepoint).
  */
-export async function runChecks(connection: ClientConfig, config: CheckConfig, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<ValidationResult> {
+export async function runChecks(connection: ClientConfig, config: CheckConfig, timeoutMs = DEFAULT_TIMEOUT_MS,
+  caFile = 'the given ssl.ca'): Promise<ValidationResult> {
   const host = connection.host ?? 'localhost';
   const port = connection.port ?? 5432;
   const target = `${host}:${port}/${connection.database ?? connection.user ?? 'postgres'}`;
@@ -214,7 +218,7 @@ export async function runChecks(connection: ClientConfig, config: CheckConfig, t
       await client.connect();
       checks.push({ name: 'connect', ok: true, detail: `connected to ${target}` });
     } catch (e) {
-      checks.push({ name: 'connect', ok: false, detail: `cannot connect to ${host}:${port}: ${connectFailure(e, timeoutMs)}`, code: errorCode(e) });
+      checks.push({ name: 'connect', ok: false, detail: `cannot connect to ${host}:${port}: ${connectFailure(e, timeoutMs, host, caFile)}`, code: errorCode(e) });
       return done();
     }
 

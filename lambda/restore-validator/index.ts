@@ -28,9 +28,14 @@
  *   DB_NAME            database to connect to. Default: the secret's `dbname`, else 'postgres'.
  *   CHECKS             JSON, e.g. {"tables":[{"name":"public.orders","minRows":1}]}. Default: no
  *                      table checks (connect + SELECT 1 only). See checks.ts parseChecks.
- *   DB_SSL             'verify-full' (default: TLS, certificate and host name verified; the
- *                      function needs the RDS CA bundle, e.g. NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem)
- *                      or 'disable' (tests against a local server only).
+ *   DB_SSL             'verify-full' (default): TLS, the certificate chain verified against
+ *                      DB_CA_FILE only (never Node's public roots nor NODE_EXTRA_CA_CERTS) and its
+ *                      name against the restored instance's endpoint; 'disable': no TLS, for tests
+ *                      against a local server only.
+ *   DB_CA_FILE         the CA bundle (PEM) verify-full trusts. Default '/var/runtime/ca-cert.pem',
+ *                      the Lambda Node.js runtimes' bundle of the RDS certificate authorities. Read
+ *                      once per execution environment; unreadable or without a certificate, the job
+ *                      is reported FAILED naming it (there is no fallback to other roots).
  *   CHECK_TIMEOUT_MS   limit for connecting and for each statement. Default 30000; never more
  *                      than the invocation's remaining time less a margin, so that a result is
  *                      always reported before the function times out.
@@ -53,6 +58,7 @@ import { BackupClient, DescribeRestoreJobCommand, PutRestoreValidationResultComm
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ClientConfig } from 'pg';
+import { caBundleReader, DEFAULT_CA_FILE, verifyFullSsl } from '../../shared/pg-client';
 import { CheckConfig, DEFAULT_TIMEOUT_MS, INVALID_PASSWORD, MAX_MESSAGE_LENGTH, parseChecks, runChecks, ValidationResult } from './checks';
 
 export const DEFAULT_METRIC_NAMESPACE = 'CdkDbPlaybook/RestoreTesting';
@@ -133,6 +139,8 @@ export interface ValidatorConfig {
   readonly dbName?: string;
   readonly checks: CheckConfig;
   readonly ssl: 'verify-full' | 'disable';
+  /** The CA bundle verify-full trusts. */
+  readonly caFile: string;
   readonly timeoutMs: number;
 }
 
@@ -152,6 +160,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ValidatorConfig {
     dbName: env.DB_NAME?.trim() || undefined,
     checks: parseChecks(env.CHECKS),
     ssl,
+    caFile: env.DB_CA_FILE?.trim() || DEFAULT_CA_FILE,
     timeoutMs,
   };
 }
@@ -285,6 +294,8 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
   const env = deps.env ?? process.env;
   const log = deps.log ?? ((line: string) => console.log(line));
   const resolveEndpoint = deps.resolveEndpoint ?? ((reported: DbEndpoint) => reported);
+  /** DB_CA_FILE's certificates, read once per execution environment. */
+  const caBundle = caBundleReader();
 
   const info = (message: string, fields: Record<string, unknown> = {}): void =>
     log(JSON.stringify({ level: 'INFO', message, ...fields }));
@@ -365,17 +376,16 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
    * MAX_SECRET_VERSIONS_TRIED and by `deadline` (when the invocation's time is known). Should
    * ListSecretVersionIds fail (e.g. a role granted only GetSecretValue), AWSPREVIOUS is tried.
    */
-  async function checkWithSecret(config: ValidatorConfig, endpoint: DbEndpoint, timeoutMs: number, deadline: number | undefined,
-    restoreJobId: string): Promise<ValidationResult> {
+  async function checkWithSecret(config: ValidatorConfig, ca: readonly string[] | undefined, endpoint: DbEndpoint, timeoutMs: number,
+    deadline: number | undefined, restoreJobId: string): Promise<ValidationResult> {
     const attempt = (secret: Credentials, limitMs: number): Promise<ValidationResult> => runChecks({
       host: endpoint.host,
       port: endpoint.port,
       user: secret.username,
       password: secret.password,
       database: config.dbName ?? secret.dbname ?? 'postgres',
-      // verify-full: the certificate is checked against the CA bundle (NODE_EXTRA_CA_CERTS) and the host name.
-      ssl: config.ssl === 'disable' ? false : { rejectUnauthorized: true },
-    } satisfies ClientConfig, config.checks, limitMs);
+      ssl: ca === undefined ? false : verifyFullSsl(endpoint.host, ca),
+    } satisfies ClientConfig, config.checks, limitMs, config.caFile);
     const refused = (r: ValidationResult) => r.checks.some((c) => c.code === INVALID_PASSWORD);
     const note = (r: ValidationResult, text: string): ValidationResult => ({ ...r, message: `${r.message} (${text})`.slice(0, MAX_MESSAGE_LENGTH) });
 
@@ -452,6 +462,8 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
         return { ignore: `resource type ${JSON.stringify(job.resourceType)} is not an RDS DB instance ("RDS"): left to another validator` };
       }
       const config = readConfig(env);
+      // Before any AWS call for the job: without its CAs, verify-full cannot connect anywhere.
+      const ca = config.ssl === 'verify-full' ? caBundle(config.caFile) : undefined;
       if (!job.createdResourceArn || !DB_INSTANCE_ARN.test(job.createdResourceArn)) {
         return { job, result: failed(`cannot validate: the created resource ${JSON.stringify(job.createdResourceArn)} is not an RDS DB instance ARN`) };
       }
@@ -459,7 +471,7 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
       const remaining = context?.getRemainingTimeInMillis?.();
       const timeoutMs = remaining === undefined ? config.timeoutMs : Math.max(1000, Math.min(config.timeoutMs, remaining - REPORT_MARGIN_MS));
       const deadline = remaining === undefined ? undefined : Date.now() + remaining - REPORT_MARGIN_MS;
-      return { job, result: await checkWithSecret(config, endpoint, timeoutMs, deadline, job.restoreJobId) };
+      return { job, result: await checkWithSecret(config, ca, endpoint, timeoutMs, deadline, job.restoreJobId) };
     } catch (e) {
       return { job, result: failed(`cannot validate restore job ${job.restoreJobId}: ${messageOf(e)}`) };
     }

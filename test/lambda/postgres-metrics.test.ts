@@ -11,7 +11,7 @@
  * as a production monitoring role would. The secret reader is injected (the secret's JSON as
  * RDS writes it), the clock too.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -20,9 +20,11 @@ import type { Client } from 'pg';
 import { createHandler, DbSecret, HandlerDeps, InvocationContext } from '../../lambda/postgres-metrics/index';
 import { cacheHitRatio, connectionsByState, longRunningQueries } from '../../shared/pg-health';
 import { freePort, PostgresServer, startPostgres } from '../support/postgres-server';
+import { startTlsPostgres, TlsPostgres } from '../support/tls-postgres';
 
 const MONITOR_PASSWORD = 'monitor-password-1';
 const INSTANCE_ID = 'shop-primary';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf';
 const NOW = Date.UTC(2026, 10, 24, 3, 0, 0);
 const MAX_CONNECTIONS = 40;
 /** Every metric of a successful collection (the hit ratio only once there were heap accesses), with its CloudWatch unit. */
@@ -157,7 +159,7 @@ function invoker(env: Record<string, string | undefined> = {}, deps: Partial<Han
   let lines: string[] = [];
   let secretReads = 0;
   const handler = createHandler({
-    env: { SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf', DB_SSL: 'disable', DB_INSTANCE_ID: INSTANCE_ID, ...env },
+    env: { SECRET_ARN, DB_SSL: 'disable', DB_INSTANCE_ID: INSTANCE_ID, ...env },
     readSecret: async () => { secretReads++; return secret(); },
     log: (line) => lines.push(line),
     now: () => NOW,
@@ -562,8 +564,177 @@ describe('when it cannot collect', () => {
     expectError(await collect({ DB_SSL: 'require' }), /DB_SSL must be 'verify-full' or 'disable' \(got 'require'\)/);
     expectError(await collect({ QUERY_TIMEOUT_MS: 'soon' }), /QUERY_TIMEOUT_MS must be an integer >= 100/);
   });
+});
 
-  test('TLS is verified by default: a server without TLS is refused', async () => {
-    expectError(await collect({ DB_SSL: undefined }), /cannot connect to .*: The server does not support SSL connections/);
+// --- TLS --------------------------------------------------------------------------------------
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What a collection in a child Node.js saw (collectInChild). */
+interface ChildCollection {
+  /** How a connection with Node's default roots, as the collector made before DB_CA_FILE, went: 'accepted' or 'refused: <code>'. */
+  defaultRoots: string;
+  /** The collector's metric line. */
+  emf: EmfLine;
+}
+
+/**
+ * Runs the collector once in a child Node.js (this one's binary, with tsx) started with
+ * NODE_EXTRA_CA_CERTS=`extraCaFile`: Node reads that variable only when it starts, so it cannot
+ * be set for this process. The child first connects to the server with Node's default roots
+ * (`ssl: { rejectUnauthorized: true }`, what the collector did before DB_CA_FILE), which shows
+ * that the child's roots do trust the server's CA; then the handler runs with `env`.
+ */
+async function collectInChild(extraCaFile: string, target: { host: string; port: number }, env: Record<string, string>): Promise<ChildCollection> {
+  const script = path.join(fixtures, `collect-in-child-${Date.now()}.ts`);
+  fs.writeFileSync(script, `
+import { Client } from ${JSON.stringify(require.resolve('pg'))};
+import { createHandler } from ${JSON.stringify(path.join(ROOT, 'lambda', 'postgres-metrics', 'index'))};
+
+async function main(): Promise<void> {
+  const input = JSON.parse(process.env.CHILD_INPUT ?? '{}');
+  const control = new Client({ host: input.host, port: input.port, user: 'postgres', database: 'postgres', ssl: { rejectUnauthorized: true }, connectionTimeoutMillis: 10000 });
+  let defaultRoots = 'accepted';
+  try {
+    await control.connect();
+  } catch (e) {
+    defaultRoots = 'refused: ' + ((e as { code?: string }).code ?? String(e));
+  } finally {
+    await control.end().catch(() => undefined);
+  }
+  const lines: string[] = [];
+  await createHandler({ env: input.env, readSecret: async () => input.secret, log: (line) => lines.push(line) })();
+  process.stdout.write(JSON.stringify({ defaultRoots, emf: JSON.parse(lines[0]) }));
+}
+main().catch((e) => { process.stderr.write(String(e?.stack ?? e)); process.exitCode = 1; });
+`);
+  const secret: DbSecret = { username: 'postgres', password: 'unused (trust)', host: target.host, port: target.port, dbname: 'postgres' };
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCaFile, CHILD_INPUT: JSON.stringify({ ...target, secret, env: { SECRET_ARN, ...env } }) },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // stderr is shown only when the child failed (it may carry the SDK's Node.js version warning).
+  expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+  return JSON.parse(stdout) as ChildCollection;
+}
+
+/** A TCP relay on 127.0.0.2 (Linux routes all of 127/8 to lo) to `port` on 127.0.0.1. */
+async function relayTo(port: number): Promise<net.Server> {
+  const relay = net.createServer((socket) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    socket.pipe(upstream).pipe(socket);
+    const close = () => { socket.destroy(); upstream.destroy(); };
+    socket.on('error', close);
+    upstream.on('error', close);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.2', resolve));
+  return relay;
+}
+
+describe('TLS (verify-full) trusts DB_CA_FILE only', () => {
+  /** A server whose certificate DB_CA_FILE's CA signed. */
+  let trusted: TlsPostgres;
+  /** A server whose certificate is from another CA, not in DB_CA_FILE. */
+  let other: TlsPostgres;
+
+  beforeAll(async () => {
+    [trusted, other] = await Promise.all([startTlsPostgres(), startTlsPostgres()]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([trusted?.stop(), other?.stop()]);
+  }, 60_000);
+
+  /** verify-full against `tls` (superuser, trust: any password), with DB_CA_FILE `caFile`. */
+  function tlsEnv(tls: TlsPostgres, caFile: string, host = '127.0.0.1'): Record<string, string> {
+    return { DB_SSL: 'verify-full', DB_CA_FILE: caFile, DB_HOST: host, DB_PORT: String(tls.server.port), DB_NAME: 'postgres' };
+  }
+  const superuser = () => secretOf({ username: 'postgres', password: 'unused (trust)' });
+
+  /** The line of a failed collection, with the reason. */
+  function expectRefused(run: Invocation, reason: RegExp): void {
+    expect(run.metric('CollectorError')).toBe(1);
+    expect(run.emf._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'CollectorError', Unit: 'Count' }]);
+    expect(run.emf.CollectorErrorReason).toMatch(reason);
+  }
+
+  test('collects over TLS when the server\'s certificate is from DB_CA_FILE\'s CA, by IP address and by DNS name', async () => {
+    const byIp = await invoker(tlsEnv(trusted, trusted.caFile), {}, superuser)();
+    expect(byIp.metric('CollectorError')).toBe(0);
+    // A DNS name is sent as SNI and checked against the certificate's DNS names (it has localhost).
+    const byName = await invoker(tlsEnv(trusted, trusted.caFile, 'localhost'), {}, superuser)();
+    expect(byName.metric('CollectorError')).toBe(0);
+    expect(byName.emf.DatabaseName).toBe('postgres');
+  });
+
+  test('fails when the certificate is from a CA that NODE_EXTRA_CA_CERTS trusts but DB_CA_FILE does not have', async () => {
+    // GIVEN a Node.js whose default roots include the other server's CA (NODE_EXTRA_CA_CERTS)
+    const run = await collectInChild(other.caFile, { host: '127.0.0.1', port: other.server.port }, tlsEnv(other, trusted.caFile));
+
+    // THEN Node's roots accept that server, and the collector, pinned to DB_CA_FILE, refuses it
+    expect(run.defaultRoots).toBe('accepted');
+    expect(run.emf.CollectorError).toBe(1);
+    expect(run.emf.CollectorErrorReason).toMatch(new RegExp(`^cannot connect to 127\\.0\\.0\\.1:${other.server.port}/postgres: TLS certificate not accepted: `
+      + `verify-full accepts only a certificate for 127\\.0\\.0\\.1 from a CA in ${trusted.caFile.replace(/[.]/g, '\\.')} `
+      + '\\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): .+\\)$'));
+  }, 60_000);
+
+  test('fails when the server\'s certificate is from another CA (no NODE_EXTRA_CA_CERTS)', async () => {
+    expectRefused(await invoker(tlsEnv(other, trusted.caFile), {}, superuser)(),
+      /TLS certificate not accepted: verify-full accepts only a certificate for 127\.0\.0\.1 from a CA in /);
+  });
+
+  (process.platform === 'linux' ? test : test.skip)('fails when the certificate does not name the host connected to', async () => {
+    // GIVEN the trusted server and its CA, reached at 127.0.0.2, which its certificate does not name
+    const relay = await relayTo(trusted.server.port);
+    try {
+      const env = { ...tlsEnv(trusted, trusted.caFile, '127.0.0.2'), DB_PORT: String((relay.address() as net.AddressInfo).port) };
+      expectRefused(await invoker(env, {}, superuser)(), /TLS certificate not accepted: verify-full accepts only a certificate for 127\.0\.0\.2 from a CA in .* \(ERR_TLS_CERT_ALTNAME_INVALID: .*IP: 127\.0\.0\.2 is not in the cert's list/);
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  test('fails when DB_CA_FILE cannot be read, naming it, before reading the secret', async () => {
+    const run = await invoker(tlsEnv(trusted, '/nonexistent/ca.pem'), {}, superuser)();
+    expectRefused(run, /^cannot read the CA bundle DB_CA_FILE \/nonexistent\/ca\.pem: ENOENT$/);
+    expect(run.secretReads).toBe(0);
+  });
+
+  test('fails when DB_CA_FILE holds no certificate (an empty `ca` would be Node\'s default roots)', async () => {
+    const empty = path.join(fixtures, 'empty-ca.pem');
+    fs.writeFileSync(empty, '');
+    const garbled = path.join(fixtures, 'garbled-ca.pem');
+    fs.writeFileSync(garbled, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n');
+    expectRefused(await invoker(tlsEnv(trusted, empty), {}, superuser)(), /^the CA bundle DB_CA_FILE .*empty-ca\.pem holds no PEM certificate/);
+    expectRefused(await invoker(tlsEnv(trusted, garbled), {}, superuser)(), /^the CA bundle DB_CA_FILE .*garbled-ca\.pem: certificate 1 of 1 does not parse/);
+  });
+
+  test('verify-full is the default, with the Lambda runtime\'s bundle as DB_CA_FILE', async () => {
+    const runtimeBundle = '/var/runtime/ca-cert.pem';
+    if (!fs.existsSync(runtimeBundle)) {
+      // Not in Lambda: the default bundle is absent, and that is the failure, naming it.
+      const run = await collect({ DB_SSL: undefined, DB_CA_FILE: undefined });
+      expectRefused(run, /^cannot read the CA bundle DB_CA_FILE \/var\/runtime\/ca-cert\.pem: ENOENT$/);
+    }
+    // With a CA bundle, a server without TLS is refused.
+    expectRefused(await collect({ DB_SSL: undefined, DB_CA_FILE: trusted.caFile }), /cannot connect to .*: The server does not support SSL connections/);
+  });
+
+  test('DB_CA_FILE is read once per execution environment', async () => {
+    const caFile = path.join(fixtures, 'kept-ca.pem');
+    fs.copyFileSync(trusted.caFile, caFile);
+    const run = invoker(tlsEnv(trusted, caFile), {}, superuser);
+    expect((await run()).metric('CollectorError')).toBe(0);
+    // WHEN the file goes away THEN the environment still has its certificates
+    fs.rmSync(caFile);
+    expect((await run()).metric('CollectorError')).toBe(0);
+    // while a new environment reports it
+    expectRefused(await invoker(tlsEnv(trusted, caFile), {}, superuser)(), /^cannot read the CA bundle DB_CA_FILE .*kept-ca\.pem: ENOENT$/);
   });
 });

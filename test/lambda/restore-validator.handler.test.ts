@@ -25,14 +25,16 @@
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { BackupClient } from '@aws-sdk/client-backup';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { createHandler, DbEndpoint, DEFAULT_METRIC_NAMESPACE, HandlerDeps, MAX_SECRET_VERSIONS_TRIED, versionsToTry } from '../../lambda/restore-validator/index';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
+import { startTlsPostgres, TlsPostgres } from '../support/tls-postgres';
 
 const DB_PASSWORD = 'snapshot-time-password';
 /** The restore-validation role and its clone, as the alternating-users rotation names them. */
@@ -156,6 +158,9 @@ async function startSecretsProxy(upstream: string): Promise<SecretsProxy> {
 
 let fixtures: string;
 let db: PostgresServer;
+/** TLS servers (trust authentication), for verify-full: one whose CA is DB_CA_FILE's, one of another CA. */
+let trusted: TlsPostgres;
+let other: TlsPostgres;
 let moto: MotoServer;
 let backupApi: FakeBackupApi;
 let secretsProxy: SecretsProxy;
@@ -219,10 +224,12 @@ function alternating(passwords: string[]): Credential[] {
 }
 
 beforeAll(async () => {
-  [db, moto, backupApi] = await Promise.all([
+  [db, moto, backupApi, trusted, other] = await Promise.all([
     startPostgres({ settings: { hba_file: writeHba() } }),
     startMoto(),
     startFakeBackupApi(),
+    startTlsPostgres(),
+    startTlsPostgres(),
   ]);
   const client = await db.client();
   try {
@@ -264,6 +271,8 @@ beforeAll(async () => {
   instanceArn = DBInstance!.DBInstanceArn!;
 
   secretArns.current = await createSecret('db/current', DB_PASSWORD);
+  // For the TLS servers (trust: any password, but the role must exist).
+  secretArns.superuser = (await putSecret('db/tls-superuser', [{ username: 'postgres', password: 'unused (trust)' }])).arn;
   secretArns.rotated = await createSecret('db/rotated', DB_PASSWORD, 'password-after-rotation');
   secretArns.neverRotatedWrong = await createSecret('db/never-rotated-wrong', 'not-the-password');
   secretArns.bothWrong = await createSecret('db/both-wrong', 'wrong-1', 'wrong-2');
@@ -278,7 +287,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rds?.destroy();
   secrets?.destroy();
-  await Promise.all([db?.stop(), moto?.stop(), backupApi?.stop(), secretsProxy?.stop()]);
+  await Promise.all([db?.stop(), moto?.stop(), backupApi?.stop(), secretsProxy?.stop(), trusted?.stop(), other?.stop()]);
   if (fixtures) fs.rmSync(fixtures, { recursive: true, force: true });
 }, 60_000);
 
@@ -607,9 +616,190 @@ describe('failures before the checks are reported FAILED, never thrown', () => {
   });
 
   test('DB_SSL=verify-full against a server without TLS is FAILED with the reason', async () => {
-    const { handler } = handlerWith({ DB_SSL: 'verify-full' });
+    const { handler } = handlerWith({ DB_SSL: 'verify-full', DB_CA_FILE: trusted.caFile });
     await handler(restoreEvent());
     expect(reports()).toEqual([expect.objectContaining({ ValidationStatus: 'FAILED', ValidationStatusMessage: expect.stringMatching(/^cannot connect to .*SSL/i) })]);
+  });
+});
+
+// --- TLS --------------------------------------------------------------------------------------
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What a validation in a child Node.js saw (validateInChild). */
+interface ChildValidation {
+  /** How a connection with Node's default roots, as the validator made before DB_CA_FILE, went: 'accepted' or 'refused: <code>'. */
+  defaultRoots: string;
+  result: Record<string, unknown>;
+}
+
+/**
+ * Runs the validator once in a child Node.js (this one's binary, with tsx) started with
+ * NODE_EXTRA_CA_CERTS=`extraCaFile`: Node reads that variable only when it starts, so it cannot
+ * be set for this process. The child's SDK clients call this file's moto, Secrets Manager proxy
+ * and fake Backup API; its resolveEndpoint maps moto's endpoint to `target`. It first connects to
+ * `target` with Node's default roots (`ssl: { rejectUnauthorized: true }`, what the validator did
+ * before DB_CA_FILE), which shows that the child's roots do trust the server's CA.
+ */
+async function validateInChild(extraCaFile: string, target: DbEndpoint, env: Record<string, string>): Promise<ChildValidation> {
+  const script = path.join(fixtures, `validate-in-child-${Date.now()}.ts`);
+  const from = (module: string) => JSON.stringify(require.resolve(module));
+  fs.writeFileSync(script, `
+import { BackupClient } from ${from('@aws-sdk/client-backup')};
+import { RDSClient } from ${from('@aws-sdk/client-rds')};
+import { SecretsManagerClient } from ${from('@aws-sdk/client-secrets-manager')};
+import { Client } from ${from('pg')};
+import { createHandler } from ${JSON.stringify(path.join(ROOT, 'lambda', 'restore-validator', 'index'))};
+
+async function main(): Promise<void> {
+  const input = JSON.parse(process.env.CHILD_INPUT ?? '{}');
+  const aws = (endpoint: string) => ({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const control = new Client({ ...input.target, user: 'postgres', database: 'postgres', ssl: { rejectUnauthorized: true }, connectionTimeoutMillis: 10000 });
+  let defaultRoots = 'accepted';
+  try {
+    await control.connect();
+  } catch (e) {
+    defaultRoots = 'refused: ' + ((e as { code?: string }).code ?? String(e));
+  } finally {
+    await control.end().catch(() => undefined);
+  }
+  const handler = createHandler({
+    backup: new BackupClient(aws(input.backup)),
+    rds: new RDSClient(aws(input.rds)),
+    secrets: new SecretsManagerClient(aws(input.secrets)),
+    env: input.env,
+    log: () => undefined,
+    resolveEndpoint: () => input.target,
+  });
+  const result = await handler(input.event);
+  process.stdout.write(JSON.stringify({ defaultRoots, result }));
+}
+main().catch((e) => { process.stderr.write(String(e?.stack ?? e)); process.exitCode = 1; });
+`);
+  const input = {
+    target,
+    backup: backupApi.endpoint,
+    rds: moto.endpoint,
+    secrets: secretsProxy.endpoint,
+    env,
+    event: restoreEvent(),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: extraCaFile, CHILD_INPUT: JSON.stringify(input) } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  // stderr is shown only when the child failed (it may carry the SDK's Node.js version warning).
+  expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+  return JSON.parse(stdout) as ChildValidation;
+}
+
+describe('TLS (verify-full) trusts DB_CA_FILE only', () => {
+  /** verify-full with DB_CA_FILE `caFile`, connecting to `tls` (trust: the secret's password is not checked). */
+  function tlsHandler(tls: TlsPostgres, caFile: string, host = '127.0.0.1', port = tls.server.port): Run {
+    return handlerWith({ SECRET_ARN: secretArns.superuser, DB_SSL: 'verify-full', DB_CA_FILE: caFile, DB_NAME: 'postgres' }, {
+      resolveEndpoint: (reported) => {
+        endpointsSeen.push(reported);
+        return { host, port };
+      },
+    });
+  }
+  const JOB = 'D59196C8-8951-4C80-E71E-8F41E6D364E5';
+
+  test('is SUCCESSFUL when the certificate is from DB_CA_FILE\'s CA, by IP address and by DNS name', async () => {
+    expect(await tlsHandler(trusted, trusted.caFile).handler(restoreEvent())).toMatchObject({ reported: true, status: 'SUCCESSFUL' });
+    // A DNS name (as DescribeDBInstances reports) is sent as SNI and checked against the certificate's DNS names (it has localhost).
+    expect(await tlsHandler(trusted, trusted.caFile, 'localhost').handler(restoreEvent())).toMatchObject({
+      reported: true, status: 'SUCCESSFUL', message: expect.stringContaining(`localhost:${trusted.server.port}/postgres`),
+    });
+    expect(reports().map((r) => r.ValidationStatus)).toEqual(['SUCCESSFUL', 'SUCCESSFUL']);
+  });
+
+  test('fails when the certificate is from a CA that NODE_EXTRA_CA_CERTS trusts but DB_CA_FILE does not have', async () => {
+    // GIVEN a Node.js whose default roots include the other server's CA (NODE_EXTRA_CA_CERTS)
+    const run = await validateInChild(other.caFile, { host: '127.0.0.1', port: other.server.port },
+      { SECRET_ARN: secretArns.superuser, DB_SSL: 'verify-full', DB_CA_FILE: trusted.caFile, DB_NAME: 'postgres' });
+
+    // THEN Node's roots accept that server, and the validator, pinned to DB_CA_FILE, reports FAILED
+    expect(run.defaultRoots).toBe('accepted');
+    // (the summary cuts each failure to 300 characters: Node's message may not end within them)
+    const expected = new RegExp(`^cannot connect to 127\\.0\\.0\\.1:${other.server.port}: TLS certificate not accepted: `
+      + `verify-full accepts only a certificate for 127\\.0\\.0\\.1 from a CA in ${trusted.caFile.replace(/[.]/g, '\\.')} `
+      + '\\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): ');
+    expect(run.result).toMatchObject({ reported: true, status: 'FAILED', message: expect.stringMatching(expected) });
+    expect(reports()).toEqual([expect.objectContaining({ restoreJobId: JOB, ValidationStatus: 'FAILED', ValidationStatusMessage: expect.stringMatching(expected) })]);
+  }, 60_000);
+
+  test('fails when the server\'s certificate is from another CA (no NODE_EXTRA_CA_CERTS)', async () => {
+    expect(await tlsHandler(other, trusted.caFile).handler(restoreEvent())).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringMatching(/^cannot connect to 127\.0\.0\.1:\d+: TLS certificate not accepted: verify-full accepts only a certificate for 127\.0\.0\.1 from a CA in /),
+    });
+  });
+
+  (process.platform === 'linux' ? test : test.skip)('fails when the certificate does not name the host connected to', async () => {
+    // GIVEN the trusted server and its CA, reached at 127.0.0.2 (Linux routes all of 127/8 to lo), which its certificate does not name
+    const relay = net.createServer((socket) => {
+      const upstream = net.connect(trusted.server.port, trusted.server.host);
+      socket.pipe(upstream).pipe(socket);
+      const close = () => { socket.destroy(); upstream.destroy(); };
+      socket.on('error', close);
+      upstream.on('error', close);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.2', resolve));
+    try {
+      const { handler } = tlsHandler(trusted, trusted.caFile, '127.0.0.2', (relay.address() as net.AddressInfo).port);
+      expect(await handler(restoreEvent())).toMatchObject({
+        status: 'FAILED',
+        message: expect.stringMatching(/TLS certificate not accepted: verify-full accepts only a certificate for 127\.0\.0\.2 from a CA in .* \(ERR_TLS_CERT_ALTNAME_INVALID: .*IP: 127\.0\.0\.2 is not in the cert's list/),
+      });
+    } finally {
+      await new Promise((resolve) => relay.close(resolve));
+    }
+  });
+
+  test('fails when DB_CA_FILE cannot be read: FAILED naming it, before the restored instance is looked up', async () => {
+    const { handler, lines } = tlsHandler(trusted, '/nonexistent/ca.pem');
+    expect(await handler(restoreEvent())).toMatchObject({ reported: true, status: 'FAILED' });
+    expect(reports()).toEqual([{
+      restoreJobId: JOB,
+      ValidationStatus: 'FAILED',
+      ValidationStatusMessage: `cannot validate restore job ${JOB}: cannot read the CA bundle DB_CA_FILE /nonexistent/ca.pem: ENOENT`,
+    }]);
+    expect(endpointsSeen).toEqual([]);
+    expect(metricLines(lines)).toEqual([expect.objectContaining({ ValidationFailed: 1 })]);
+  });
+
+  test('fails when DB_CA_FILE holds no certificate (an empty `ca` would be Node\'s default roots)', async () => {
+    const empty = path.join(fixtures, 'empty-ca.pem');
+    fs.writeFileSync(empty, '');
+    expect(await tlsHandler(trusted, empty).handler(restoreEvent())).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringMatching(/^cannot validate restore job .*: the CA bundle DB_CA_FILE .*empty-ca\.pem holds no PEM certificate/),
+    });
+  });
+
+  test('verify-full is the default, with the Lambda runtime\'s bundle as DB_CA_FILE', async () => {
+    if (fs.existsSync('/var/runtime/ca-cert.pem')) return; // in Lambda: the bundle is there
+    const { handler } = handlerWith({ DB_SSL: '' });
+    expect(await handler(restoreEvent())).toMatchObject({
+      status: 'FAILED',
+      message: `cannot validate restore job ${JOB}: cannot read the CA bundle DB_CA_FILE /var/runtime/ca-cert.pem: ENOENT`,
+    });
+  });
+
+  test('DB_CA_FILE is read once per execution environment', async () => {
+    const caFile = path.join(fixtures, 'kept-ca.pem');
+    fs.copyFileSync(trusted.caFile, caFile);
+    const { handler } = tlsHandler(trusted, caFile);
+    expect(await handler(restoreEvent())).toMatchObject({ status: 'SUCCESSFUL' });
+    // WHEN the file goes away THEN the environment still has its certificates, while a new one reports it
+    fs.rmSync(caFile);
+    expect(await handler(restoreEvent())).toMatchObject({ status: 'SUCCESSFUL' });
+    expect(await tlsHandler(trusted, caFile).handler(restoreEvent())).toMatchObject({
+      status: 'FAILED', message: expect.stringContaining(`cannot read the CA bundle DB_CA_FILE ${caFile}: ENOENT`),
+    });
   });
 });
 
