@@ -28,6 +28,10 @@
  *
  * The SQL parsing here is a tokenizer plus a few patterns over pg_stat_statements' normalized
  * text, not a SQL parser: what it cannot read it leaves out (no columns, not an N+1 suspect).
+ *
+ * A statement a finding is about is shown with its literals replaced by `$n` (redactLiterals):
+ * pg_stat_activity holds statements as they were sent, with personal data or an
+ * `ALTER ROLE … PASSWORD '…'` in them.
  */
 import type {
   CacheHitRatio,
@@ -67,6 +71,11 @@ export interface Finding {
   readonly target: string;
   /** What was seen, with the numbers. */
   readonly message: string;
+  /**
+   * The statement it is about, literals replaced by `$n`, on one line (readableStatement): the
+   * text report prints it after the message, `--json` only with --include-query-text.
+   */
+  readonly statement?: string;
   /** What to do about it. */
   readonly fix: string;
 }
@@ -813,6 +822,75 @@ export function oneLine(query: string, max = 160): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }
 
+const LINE_COMMENT = /--[^\n]*/y;
+const QUOTED_IDENT = /"(?:[^"]|"")*"?/y;
+const ESCAPE_STRING = /[eE]'(?:[^'\\]|\\[\s\S]|'')*'?/y;
+const PLAIN_STRING = /(?:[bBxXnN]|[uU]&)?'(?:[^']|'')*'?/y;
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+const PARAMETER = /\$\d+/y;
+const NUMBER = /(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/y;
+const WORD = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*/y;
+const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+
+/** The match of sticky `re` at `i`, or undefined. */
+function at(re: RegExp, sql: string, i: number): string | undefined {
+  re.lastIndex = i;
+  return re.exec(sql)?.[0];
+}
+
+/**
+ * `sql` with every literal replaced by a `$n` placeholder, numbered on from the highest `$n`
+ * already in it, as pg_stat_statements normalizes: string constants ('…', E'…', U&'…', B'…',
+ * X'…', N'…'), dollar-quoted strings ($$…$$, $tag$…$tag$) and numbers (42, 1.5e3, 0x1F, 1_000).
+ * Names (quoted ones too), keywords, operators, parameters and comments stay. A literal cut off
+ * (pg_stat_activity keeps the first characters of a statement) is replaced to the end. Strings
+ * are read with standard_conforming_strings on, PostgreSQL's default: a backslash escapes only
+ * inside E'…'.
+ */
+export function redactLiterals(sql: string): string {
+  let next = Math.max(0, ...[...sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  let out = '';
+  let i = 0;
+  const literal = (length: number) => {
+    out += `$${++next}`;
+    i += length;
+  };
+  const copy = (length: number) => {
+    out += sql.slice(i, i + length);
+    i += length;
+  };
+  while (i < sql.length) {
+    const c = sql[i];
+    const prefixable = i === 0 || !IDENT_CHAR.test(sql[i - 1]);
+    let m: string | undefined;
+    if (c === '-' && sql[i + 1] === '-') copy(at(LINE_COMMENT, sql, i)!.length);
+    else if (c === '/' && sql[i + 1] === '*') {
+      // Block comments nest in PostgreSQL.
+      let j = i + 2;
+      for (let depth = 1; j < sql.length && depth > 0;) {
+        if (sql.startsWith('/*', j)) { depth++; j += 2; } else if (sql.startsWith('*/', j)) { depth--; j += 2; } else j++;
+      }
+      copy(j - i);
+    } else if (c === '"') copy(at(QUOTED_IDENT, sql, i)!.length);
+    else if (c === "'") literal(at(PLAIN_STRING, sql, i)!.length);
+    else if (prefixable && (m = at(ESCAPE_STRING, sql, i)) !== undefined) literal(m.length);
+    else if (prefixable && /[bBxXnNuU]/.test(c) && (m = at(PLAIN_STRING, sql, i)) !== undefined) literal(m.length);
+    else if (c === '$' && (m = at(PARAMETER, sql, i)) !== undefined) copy(m.length);
+    else if (c === '$' && prefixable && (m = at(DOLLAR_TAG, sql, i)) !== undefined) {
+      const end = sql.indexOf(m, i + m.length);
+      literal(end < 0 ? sql.length - i : end + m.length - i);
+    } else if (prefixable && (m = at(NUMBER, sql, i)) !== undefined && /[0-9]/.test(m)) literal(m.length);
+    else if ((m = at(WORD, sql, i)) !== undefined) copy(m.length);
+    else copy(1);
+  }
+  return out;
+}
+
+/** A statement as people read it in a report: literals replaced by `$n` (redactLiterals), on one line, cut at `max` characters. */
+export function readableStatement(query: string, max = 160): string {
+  return oneLine(redactLiterals(query), max);
+}
+
 /** Why pg_stat_statements gave nothing, and how to get it; null when it answered. */
 export function pgStatStatementsAdvice(status: PgStatStatementsStatus, error?: string): string | null {
   const create = 'then, in this database: CREATE EXTENSION pg_stat_statements;';
@@ -830,7 +908,12 @@ export function pgStatStatementsAdvice(status: PgStatStatementsStatus, error?: s
 function sessionMessage(s: SessionInfo, seconds: number | null, what: string): string {
   const who = [s.user && `user ${s.user}`, s.database && `database ${s.database}`, s.applicationName && `application '${s.applicationName}'`, s.clientAddress && `from ${s.clientAddress}`]
     .filter(Boolean).join(', ');
-  return `${what} for ${seconds === null ? '?' : seconds.toFixed(1)} s (${who}): ${oneLine(s.query ?? '', 120)}`;
+  return `${what} for ${seconds === null ? '?' : seconds.toFixed(1)} s (${who})`;
+}
+
+/** The session's statement for a finding, literals redacted; none when it has none. */
+function sessionStatement(s: SessionInfo): string | undefined {
+  return s.query ? readableStatement(s.query, 120) : undefined;
 }
 
 /** Applies every rule. */
@@ -889,7 +972,8 @@ export function analyze(input: HealthInput, thresholds: Thresholds = DEFAULT_THR
     findings.push({
       rule: 'n-plus-one',
       target: `queryid ${s.queryId}`,
-      message: `${s.calls.toLocaleString('en-US')} calls, mean ${formatMs(s.meanMs)} ms, one ${s.table} row per call by ${s.column}: ${oneLine(s.query, 120)}`,
+      message: `${s.calls.toLocaleString('en-US')} calls, mean ${formatMs(s.meanMs)} ms, one ${s.table} row per call by ${s.column}`,
+      statement: readableStatement(s.query, 120),
       fix: `load them in one query: WHERE ${s.column} = ANY($1) (or IN (...)), or JOIN; in the ORM, eager-load the association `
         + '(Rails includes/preload, Django select_related/prefetch_related, SQLAlchemy selectinload, Hibernate JOIN FETCH / @BatchSize, Prisma include)',
     });
@@ -900,6 +984,7 @@ export function analyze(input: HealthInput, thresholds: Thresholds = DEFAULT_THR
       rule: 'long-running',
       target: `pid ${s.pid}`,
       message: sessionMessage(s, s.querySeconds, 'running'),
+      statement: sessionStatement(s),
       fix: `EXPLAIN the statement (a missing index? ${s.waitEventType ? `it waits on ${s.waitEventType}: ${s.waitEvent ?? ''}` : 'it is not waiting'}); `
         + `to stop it: SELECT pg_cancel_backend(${s.pid}); statement_timeout bounds such statements`,
     });
@@ -910,6 +995,7 @@ export function analyze(input: HealthInput, thresholds: Thresholds = DEFAULT_THR
       rule: 'idle-in-transaction',
       target: `pid ${s.pid}`,
       message: sessionMessage(s, s.stateSeconds, `${s.state ?? 'idle in transaction'}`),
+      statement: sessionStatement(s),
       fix: `the application left a transaction open (it holds locks and holds back vacuum): commit or roll back in that code path; `
         + `to end it now: SELECT pg_terminate_backend(${s.pid}); the playbook's idle_in_transaction_session_timeout (5 min) ends such sessions`,
     });

@@ -21,6 +21,45 @@ export function paint(text: string, color: 'red' | 'yellow', enabled: boolean): 
 }
 
 /**
+ * What a terminal acts on instead of showing: the C0 controls (ESC starts the sequences that
+ * move the cursor, clear the screen, retitle the window or write the clipboard; CR and BS
+ * overwrite what was printed), DEL, the C1 controls (U+009B is an 8-bit CSI to some terminals),
+ * and the invisible format characters that reorder or hide text (bidi overrides and isolates,
+ * zero-width characters, the line and paragraph separators, the BOM, tag characters).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+
+/** `\uXXXX` for each UTF-16 unit of `ch`: visible text, and in a JSON string the same character again. */
+function escapeUnits(ch: string): string {
+  return Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+}
+
+/**
+ * `text` (from a database: a name, application_name, a statement, a server's message) made safe
+ * to print: every character of CONTROL, newlines and tabs included, shown as its `\uXXXX`
+ * escape, so that what a database user wrote prints as text on one line and cannot move the
+ * cursor, hide or rewrite a line, or send the terminal a command.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL, escapeUnits);
+}
+
+/** The escape sequences db-playbook writes itself (paint's colours), which the writer lets through. */
+const OWN_SEQUENCES = new Set<string>(Object.values(ANSI));
+const OWN_OR_CONTROL = new RegExp(`${[...OWN_SEQUENCES].map((s) => s.replace(/[[\]]/g, '\\$&')).join('|')}|${CONTROL.source}`, 'g');
+
+/**
+ * What goes to stdout and stderr, as the last guard (cli/output.ts): newlines, tabs, carriage
+ * returns (the live progress line) and paint's colours pass; any other character of CONTROL is
+ * shown as its `\uXXXX` escape. In JSON output such a character can only stand inside a string,
+ * where the escape decodes to the same character: the document stays valid and says the same.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(OWN_OR_CONTROL, (m) => (OWN_SEQUENCES.has(m) || m === '\n' || m === '\t' || m === '\r' ? m : escapeUnits(m)));
+}
+
+/**
  * Word-wraps `text` to `width` columns: the first line starts with `first`, the others with
  * `rest` (both count towards the width). Breaks only at spaces; a word longer than the line
  * keeps a line of its own.

@@ -12,16 +12,24 @@
  *   `dbname` (as RDS writes it), or
  * - the standard variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE,
  *   PGSSLROOTCERT, which also fill in what the URL leaves out;
- * `--host`, `--port` and `--dbname` override any of them (an SSH tunnel to a secret's instance).
- * TLS as libpq's sslmode: `disable`, `allow` / `prefer` (TLS if the server offers it), `require`
- * (TLS, certificate not checked), `verify-ca`, `verify-full` (checked against the CA bundle in the
- * URL's sslrootcert or PGSSLROOTCERT, as libpq; without one, Node's built-in CAs, which do not
- * include the RDS CAs: cli/tls.ts). Default: verify-full for a remote host, prefer for
- * localhost / 127.0.0.1 / ::1 / a Unix socket.
+ * `--host`, `--port` and `--dbname` override any of them (a tunnel to a secret's instance).
+ * TLS as libpq's sslmode, verify-full by default for every host, localhost included (whoever
+ * answers on a local port gets the password otherwise): `verify-full` checks the certificate
+ * against the CAs of cli/tls.ts (--ca-file, the URL's sslrootcert or PGSSLROOTCERT; without one,
+ * the RDS CAs built into db-playbook, never Node's public ones) and that it is for the server
+ * name: `--tls-server-name`, else, when a loopback `--host` replaces the host a secret or URL
+ * names (a tunnel), that host, else the host. `verify-ca` checks the chain only; `require`
+ * encrypts without checking; `disable`, `allow` and `prefer` may send the password in clear and
+ * are used only when asked for. No TLS over a Unix socket, as libpq.
  *
  * Read-only: one session, application_name `db-playbook inspect`, every statement inside
  * `BEGIN TRANSACTION READ ONLY` (rolled back), with statement_timeout (`--statement-timeout`).
  * The role needs pg_monitor (RDS's master user has it) to see other roles' sessions and statements.
+ *
+ * What the database says is text from its users (a session's application_name, a statement, a
+ * table's name): the text report shows statements with their literals replaced by `$n`
+ * (pg_stat_activity keeps them: personal data, an `ALTER ROLE … PASSWORD`) and every control
+ * character as an escape; `--json` holds no statement text unless `--include-query-text`.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Command, InvalidArgumentError } from 'commander';
@@ -50,9 +58,23 @@ import {
 import { DbSecret, parseSecret as parseDbSecret } from '../../shared/db-secret';
 import { clientConfig } from '../context';
 import { EXIT, UsageError } from '../errors';
-import { JsonFinding, printJson, summarizeFindings } from '../json-output';
+import { JsonFinding, JsonSummary, printJson, summarizeFindings } from '../json-output';
 import type { CommandContext } from '../program';
-import { CERTIFICATE_HINT, isCertificateError, RDS_CA_BUNDLE_URL, readCaBundle } from '../tls';
+import { printable } from '../terminal';
+import {
+  allowsPlaintext,
+  BUILT_IN_CAS,
+  certificateHint,
+  checksCertificate,
+  isCertificateError,
+  RDS_CA_BUNDLE_URL,
+  RootCertSource,
+  SSL_MODES,
+  SslMode,
+  trustAnchors,
+  TrustAnchors,
+  verifiedTlsOptions,
+} from '../tls';
 import {
   analyze,
   DEFAULT_THRESHOLDS,
@@ -62,11 +84,12 @@ import {
   HealthAnalysis,
   MissingIndex,
   NPlusOneSuspect,
-  oneLine,
   parseFailOn,
+  readableStatement,
   RULE_IDS,
   RuleId,
   RULES,
+  TableStatement,
   Thresholds,
   topStatements,
 } from '../query-health';
@@ -79,6 +102,8 @@ export interface InspectOptions {
   readonly port?: number;
   readonly dbname?: string;
   readonly sslmode?: string;
+  readonly caFile?: string;
+  readonly tlsServerName?: string;
   readonly minRows: number;
   readonly n1MinCalls: number;
   readonly n1MaxMeanMs: number;
@@ -86,10 +111,10 @@ export interface InspectOptions {
   readonly statementTimeout: number;
   readonly failOn?: string;
   readonly json?: boolean;
+  readonly includeQueryText?: boolean;
 }
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = typeof SSL_MODES[number];
+export { SSL_MODES, SslMode };
 
 /** How many pg_stat_statements rows (most total time first) inspect reads. */
 const STATEMENT_LIMIT = 5000;
@@ -98,12 +123,17 @@ const DEFAULT_TOP = 10;
 
 const HELP_AFTER = `
 Connection: --url, or --secret-arn (JSON username/password/host/port/dbname), or PGHOST, PGPORT,
-PGUSER, PGPASSWORD, PGDATABASE; --host/--port/--dbname override them. TLS: --sslmode (or the
-URL's sslmode, or PGSSLMODE): disable, allow, prefer, require, verify-ca, verify-full; default
-verify-full for a remote host, prefer for a local one. verify-ca and verify-full check the
-server's certificate against the CA bundle in PGSSLROOTCERT or the URL's sslrootcert (as libpq):
-for RDS, ${RDS_CA_BUNDLE_URL}.
+PGUSER, PGPASSWORD, PGDATABASE; --host/--port/--dbname override them.
+TLS: --sslmode (or the URL's sslmode, or PGSSLMODE), default verify-full, for localhost too.
+verify-ca and verify-full check the server's certificate against --ca-file, the URL's
+sslrootcert or PGSSLROOTCERT (as libpq); without one, against ${BUILT_IN_CAS}
+(current bundle: ${RDS_CA_BUNDLE_URL}), never against Node's public CAs or NODE_EXTRA_CA_CERTS.
+verify-full also checks the certificate is for the host; through a tunnel (--host localhost)
+for the host the secret or --url names, or --tls-server-name. require encrypts without
+checking; disable, allow and prefer may send the password in clear: only for a server you run.
 Everything runs in one READ ONLY transaction: inspect never changes the database.
+Output: the text report shows statements with literals replaced by $n and control characters
+escaped; --json leaves statement text out (query: null) unless --include-query-text.
 
 Rules (--fail-on takes their ids, comma-separated, or all):
 ${RULE_IDS.map((id) => `  ${id.padEnd(28)}${RULES[id]}`).join('\n')}
@@ -147,14 +177,17 @@ export function registerInspect(program: Command, ctx: CommandContext): void {
     .option('--host <host>', 'connect to this host (or Unix socket directory) instead')
     .option('--port <port>', 'connect to this port instead', integer(1, 65535))
     .option('--dbname <name>', 'inspect this database instead')
-    .option('--sslmode <mode>', `TLS: ${SSL_MODES.join(', ')} (default: verify-full, prefer for a local host)`)
+    .option('--sslmode <mode>', `TLS: ${SSL_MODES.join(', ')} (default: verify-full)`)
+    .option('--ca-file <path>', 'the CA bundle verify-ca / verify-full check against (default: sslrootcert, PGSSLROOTCERT, else the built-in RDS CAs)')
+    .option('--tls-server-name <name>', 'the name verify-full checks the certificate for (default: the host; through a tunnel, the host the secret or --url names)')
     .option('--min-rows <n>', 'missing-index: live rows that make a table large', integer(0), DEFAULT_THRESHOLDS.minRows)
     .option('--n1-min-calls <n>', 'n-plus-one: calls that make a statement suspect', integer(1), DEFAULT_THRESHOLDS.n1MinCalls)
     .option('--n1-max-mean-ms <ms>', 'n-plus-one: mean execution time below which it is suspect', positiveNumber, DEFAULT_THRESHOLDS.n1MaxMeanMs)
     .option('--top <n>', 'statements and tables listed per section', integer(1, 1000), DEFAULT_TOP)
     .option('--statement-timeout <ms>', 'limit for connecting and for each statement', integer(100), DEFAULT_STATEMENT_TIMEOUT_MS)
     .option('--fail-on <rules>', 'exit 3 when any of these rules (comma-separated ids, or all) has a finding')
-    .option('--json', 'print the report as JSON')
+    .option('--json', 'print the report as JSON (without statement text)')
+    .option('--include-query-text', 'put the statements\' text in --json as the server holds it (pg_stat_activity\'s with their literals: personal data, passwords)')
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: InspectOptions) => {
       const report = await runInspect(opts, ctx);
@@ -175,12 +208,20 @@ export interface ConnectionTarget {
   readonly sslmode: SslMode;
   /** A CA bundle file for verify-ca / verify-full. */
   readonly sslRootCert?: string;
+  /** Where sslRootCert was named: `--ca-file`, `sslrootcert in --url`, `PGSSLROOTCERT`. */
+  readonly sslRootCertFrom?: string;
+  /** The name verify-full checks the server's certificate for. */
+  readonly tlsServerName: string;
 }
 
-/** Credentials and endpoint from a Secrets Manager secret. */
+/** Whether a host is the loopback interface: localhost, 127.x.x.x or ::1. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+}
+
 /** What a host is: a loopback address, localhost or a Unix socket directory. */
 export function isLocalHost(host: string): boolean {
-  return host.startsWith('/') || host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1';
+  return host.startsWith('/') || isLoopback(host);
 }
 
 const URL_PARAMETERS = new Set(['sslmode', 'sslrootcert', 'host', 'port', 'user', 'password', 'dbname', 'application_name', 'connect_timeout']);
@@ -201,7 +242,7 @@ function portOf(value: string, from: string): number {
  * --host / --port / --dbname / --sslmode. Throws a UsageError for an unusable URL or value.
  */
 export function connectionTarget(
-  opts: Pick<InspectOptions, 'url' | 'host' | 'port' | 'dbname' | 'sslmode'>,
+  opts: Pick<InspectOptions, 'url' | 'host' | 'port' | 'dbname' | 'sslmode' | 'caFile' | 'tlsServerName'>,
   env: NodeJS.ProcessEnv,
   secret?: DbSecret,
 ): ConnectionTarget {
@@ -212,9 +253,13 @@ export function connectionTarget(
   let database = env.PGDATABASE || undefined;
   let sslmode = env.PGSSLMODE ? sslModeOf(env.PGSSLMODE, 'PGSSLMODE') : undefined;
   let sslRootCert = env.PGSSLROOTCERT || undefined;
+  let sslRootCertFrom = sslRootCert ? 'PGSSLROOTCERT' : undefined;
+  /** The host a secret or the URL names: the instance a tunnel on a loopback --host leads to. */
+  let named: string | undefined;
   if (secret) {
     user = secret.username;
     password = secret.password;
+    named = secret.host ?? named;
     host = secret.host ?? host;
     port = secret.port ?? port;
     database = secret.dbname ?? 'postgres';
@@ -230,7 +275,7 @@ export function connectionTarget(
       throw new UsageError(`--url must start with postgresql:// (got ${parsed.protocol}//)`);
     }
     if (parsed.hostname.includes(',')) throw new UsageError('--url: several hosts are not supported; name one');
-    if (parsed.hostname) host = decodeURIComponent(parsed.hostname).replace(/^\[|\]$/g, '');
+    if (parsed.hostname) host = named = decodeURIComponent(parsed.hostname).replace(/^\[|\]$/g, '');
     if (parsed.port) port = portOf(parsed.port, '--url');
     if (parsed.username) user = decodeURIComponent(parsed.username);
     if (parsed.password) password = decodeURIComponent(parsed.password);
@@ -239,8 +284,8 @@ export function connectionTarget(
     for (const [name, value] of parsed.searchParams) {
       if (!URL_PARAMETERS.has(name)) throw new UsageError(`--url: parameter '${name}' is not supported (use ${[...URL_PARAMETERS].join(', ')})`);
       if (name === 'sslmode') sslmode = sslModeOf(value, '--url');
-      if (name === 'sslrootcert') sslRootCert = value;
-      if (name === 'host') host = value;
+      if (name === 'sslrootcert') [sslRootCert, sslRootCertFrom] = [value, 'sslrootcert in --url'];
+      if (name === 'host') host = named = value;
       if (name === 'port') port = portOf(value, '--url');
       if (name === 'user') user = value;
       if (name === 'password') password = value;
@@ -251,17 +296,27 @@ export function connectionTarget(
   if (opts.port !== undefined) port = opts.port;
   if (opts.dbname !== undefined) database = opts.dbname;
   if (opts.sslmode !== undefined) sslmode = sslModeOf(opts.sslmode, '--sslmode');
+  if (opts.caFile !== undefined) [sslRootCert, sslRootCertFrom] = [opts.caFile, '--ca-file'];
   host ??= 'localhost';
   user ??= env.USER;
   if (!user) throw new UsageError('no database user: give --url postgresql://user@host/dbname, --secret-arn, or set PGUSER');
+  sslmode ??= 'verify-full';
+  if (opts.tlsServerName !== undefined) {
+    if (!/^[^\s/]+$/.test(opts.tlsServerName)) throw new UsageError(`--tls-server-name must be a host name or IP address (got '${opts.tlsServerName}')`);
+    if (sslmode !== 'verify-full') throw new UsageError(`--tls-server-name is the name verify-full checks the certificate for, and sslmode is ${sslmode}: use --sslmode verify-full`);
+  }
+  // A tunnel: a loopback --host in place of the instance the secret or URL names still verifies that instance's name.
+  const tunnelled = opts.host !== undefined && isLoopback(opts.host) && named !== undefined && !isLocalHost(named) ? named : undefined;
   return {
     host,
     port: port ?? 5432,
     user,
     password,
     database: database ?? user,
-    sslmode: sslmode ?? (isLocalHost(host) ? 'prefer' : 'verify-full'),
+    sslmode,
     sslRootCert,
+    sslRootCertFrom: sslRootCert === undefined ? undefined : sslRootCertFrom,
+    tlsServerName: opts.tlsServerName ?? tunnelled ?? host,
   };
 }
 
@@ -297,13 +352,18 @@ async function readSecret(arn: string, ctx: CommandContext): Promise<DbSecret> {
 
 // --- connecting -------------------------------------------------------------------------------
 
+/** The CAs verify-ca / verify-full check against (cli/tls.ts); undefined for the other modes. Throws a UsageError for an unusable bundle. */
+export function targetTrust(t: ConnectionTarget): TrustAnchors | undefined {
+  if (!checksCertificate(t.sslmode) || t.host.startsWith('/')) return undefined;
+  const root: RootCertSource | undefined = t.sslRootCert === undefined ? undefined : { path: t.sslRootCert, from: t.sslRootCertFrom ?? 'PGSSLROOTCERT' };
+  return trustAnchors(t.sslmode, root, t.tlsServerName);
+}
+
 /** pg's `ssl` for a mode (with TLS tried: allow / prefer fall back to none when the server has no TLS). */
-function sslConfig(t: ConnectionTarget): ClientConfig['ssl'] {
+function sslConfig(t: ConnectionTarget, trust: TrustAnchors | undefined): ClientConfig['ssl'] {
   if (t.sslmode === 'disable' || t.host.startsWith('/')) return false; // libpq: no TLS over Unix sockets
-  if (t.sslmode === 'allow' || t.sslmode === 'prefer' || t.sslmode === 'require') return { rejectUnauthorized: false };
-  const ca = t.sslRootCert ? readCaBundle(t.sslRootCert, 'PGSSLROOTCERT / sslrootcert') : undefined;
-  // verify-ca checks the chain only; verify-full the host name too.
-  return t.sslmode === 'verify-ca' ? { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined } : { ca, rejectUnauthorized: true };
+  if (trust && (t.sslmode === 'verify-ca' || t.sslmode === 'verify-full')) return verifiedTlsOptions(t.sslmode, trust, t.tlsServerName);
+  return { rejectUnauthorized: false };
 }
 
 async function tryConnect(t: ConnectionTarget, ssl: ClientConfig['ssl'], timeoutMs: number): Promise<Client> {
@@ -328,22 +388,28 @@ async function tryConnect(t: ConnectionTarget, ssl: ClientConfig['ssl'], timeout
 
 /** Connects as sslmode says; throws an Error naming the target and the reason. */
 export async function connect(t: ConnectionTarget, timeoutMs: number): Promise<Client> {
-  const ssl = sslConfig(t);
+  const trust = targetTrust(t);
+  const ssl = sslConfig(t, trust);
   try {
     try {
       return await tryConnect(t, ssl, timeoutMs);
     } catch (e) {
       const noTls = /does not support SSL/i.test((e as Error).message);
-      if (noTls && (t.sslmode === 'prefer' || t.sslmode === 'allow')) return await tryConnect(t, false, timeoutMs);
+      // Plaintext only when the operator asked for a mode that allows it.
+      if (noTls && allowsPlaintext(t.sslmode)) return await tryConnect(t, false, timeoutMs);
       throw e;
     }
   } catch (e) {
     // Not pgErrorReason's certificate hint: that one is the Lambda functions' (NODE_EXTRA_CA_CERTS).
-    let reason = isCertificateError(e)
-      ? `TLS certificate not accepted: ${(e as Error).message}${pgErrorCode(e) ? ` (${pgErrorCode(e)})` : ''}; ${CERTIFICATE_HINT}`
+    let reason = isCertificateError(e) && trust
+      ? `TLS certificate not accepted for ${t.tlsServerName}: ${(e as Error).message}${pgErrorCode(e) ? ` (${pgErrorCode(e)})` : ''}; `
+        + certificateHint(e, trust, t.tlsServerName, { rootCertOptions: '--ca-file (or PGSSLROOTCERT, or sslrootcert in --url)', serverNameOption: '--tls-server-name' })
       : pgErrorReason(e, timeoutMs);
-    if (/does not support SSL/i.test(reason)) reason += ` (sslmode ${t.sslmode}; --sslmode disable only for a local server or a tunnel)`;
-    throw new Error(`cannot connect to ${describeTarget(t)}: ${reason}`, { cause: e });
+    if (/does not support SSL/i.test(reason)) {
+      reason += ` (sslmode ${t.sslmode}; the password was not sent: --sslmode disable sends it in clear, only for a server you run yourself)`;
+    }
+    // The reason can quote the server: shown as text.
+    throw new Error(`cannot connect to ${printable(describeTarget(t))}: ${printable(reason)}`, { cause: e });
   }
 }
 
@@ -397,7 +463,7 @@ async function step<T>(label: string, timeoutMs: number, fn: () => Promise<T>): 
   try {
     return await fn();
   } catch (e) {
-    throw new Error(`${label} failed: ${pgErrorReason(e, timeoutMs)}`, { cause: e });
+    throw new Error(`${label} failed: ${printable(pgErrorReason(e, timeoutMs))}`, { cause: e });
   }
 }
 
@@ -472,6 +538,8 @@ export interface InspectReport {
   readonly failOn: RuleId[];
   /** The --fail-on rules that have findings (exit 3 when not empty). */
   readonly failed: RuleId[];
+  /** Whether --json holds the statements' text (--include-query-text); without it every `query` is null. */
+  readonly queryText: boolean;
   readonly missingIndexes: MissingIndex[];
   readonly unusedIndexes: IndexUsage[];
   readonly duplicateIndexes: { index: string; table: string; keyColumns: string[]; bytes: number | null; scans: number; kind: string; coveredBy: string; coveredByColumns: string[] }[];
@@ -489,7 +557,7 @@ export interface InspectReport {
   };
 }
 
-function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, thresholds: Thresholds, failOn: RuleId[], top: number): InspectReport {
+function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, thresholds: Thresholds, failOn: RuleId[], top: number, queryText: boolean): InspectReport {
   return {
     target: describeTarget({ ...target, user: g.user, database: g.database }),
     database: g.database,
@@ -502,6 +570,7 @@ function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, t
     findings: a.findings,
     failOn,
     failed: failedRules(a.findings, failOn),
+    queryText,
     missingIndexes: a.missingIndexes,
     unusedIndexes: a.unusedIndexes,
     duplicateIndexes: a.redundantIndexes.map((r) => ({
@@ -532,8 +601,11 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   const failOn = parseFailOn(opts.failOn);
   if (opts.url !== undefined && opts.secretArn !== undefined) throw new UsageError('give --url or --secret-arn, not both');
   if (opts.sslmode !== undefined) sslModeOf(opts.sslmode, '--sslmode');
+  if (opts.includeQueryText && !opts.json) throw new UsageError('--include-query-text is for --json (the text report always shows statements, their literals replaced by $n)');
   const secret = opts.secretArn ? await readSecret(opts.secretArn, ctx) : undefined;
   const target = connectionTarget(opts, io.env, secret);
+  // A CA bundle that cannot be used is bad input (exit 2), found before connecting.
+  targetTrust(target);
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, minRows: opts.minRows, n1MinCalls: opts.n1MinCalls, n1MaxMeanMs: opts.n1MaxMeanMs };
 
   const client = await connect(target, opts.statementTimeout);
@@ -546,7 +618,7 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
     await client.end().catch(() => undefined);
   }
   const analysis = analyze(gathered, thresholds);
-  const report = buildReport(target, gathered, analysis, thresholds, failOn, opts.top);
+  const report = buildReport(target, gathered, analysis, thresholds, failOn, opts.top, opts.includeQueryText === true);
   if (opts.json) printJson(io, 'inspect', inspectJson(report));
   else io.stdout(renderText(report));
   return report;
@@ -557,16 +629,43 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
  * rule is in --fail-on (it makes inspect exit 3), INFO for pg-stat-statements-missing (advice,
  * not a problem of the data), WARN otherwise.
  */
-export function jsonFinding(f: Finding, failOn: readonly RuleId[]): JsonFinding {
+export function jsonFinding(f: Finding, failOn: readonly RuleId[], queryText = false): JsonFinding {
   const severity = failOn.includes(f.rule) ? 'FAIL' : f.rule === 'pg-stat-statements-missing' ? 'INFO' : 'WARN';
-  return { rule: f.rule, severity, resource: f.target, title: RULES[f.rule], message: f.message, fix: f.fix };
+  const message = queryText && f.statement !== undefined ? `${f.message}: ${f.statement}` : f.message;
+  return { rule: f.rule, severity, resource: f.target, title: RULES[f.rule], message, fix: f.fix };
 }
 
-/** What `inspect --json` prints after the envelope: the report, its summary and findings last. */
-export function inspectJson(r: InspectReport) {
+/** A row whose statement text --json prints only with --include-query-text. */
+type WithQueryText<T extends { readonly query: string | null }> = Omit<T, 'query'> & { readonly query: string | null };
+
+/** What `inspect --json` prints after the envelope, but summary and findings. */
+export interface InspectJsonBody extends Omit<InspectReport, 'findings' | 'missingIndexes' | 'nPlusOne' | 'topStatements' | 'health'> {
+  readonly missingIndexes: (Omit<MissingIndex, 'statements'> & { readonly statements: WithQueryText<TableStatement>[] })[];
+  readonly nPlusOne: WithQueryText<NPlusOneSuspect>[];
+  readonly topStatements: { readonly byTotalTime: WithQueryText<StatementStats>[]; readonly byMeanTime: WithQueryText<StatementStats>[] } | null;
+  readonly health: Omit<InspectReport['health'], 'longRunning' | 'idleInTransaction'> & {
+    readonly longRunning: WithQueryText<SessionInfo>[];
+    readonly idleInTransaction: WithQueryText<SessionInfo>[];
+  };
+}
+
+/**
+ * What `inspect --json` prints after the envelope: the report, its summary and findings last.
+ * Without --include-query-text (`r.queryText` false) no statement text: every `query` is null
+ * (the key stays, as --json's keys always do) and findings' messages leave the statement out.
+ */
+export function inspectJson(r: InspectReport): InspectJsonBody & { readonly summary: JsonSummary; readonly findings: JsonFinding[] } {
   const { findings, ...rest } = r;
-  const json = findings.map((f) => jsonFinding(f, r.failOn));
-  return { ...rest, summary: summarizeFindings(json), findings: json };
+  const text = <T extends { readonly query: string | null }>(row: T): WithQueryText<T> => (r.queryText ? row : { ...row, query: null });
+  const body: InspectJsonBody = {
+    ...rest,
+    missingIndexes: r.missingIndexes.map((m) => ({ ...m, statements: m.statements.map(text) })),
+    nPlusOne: r.nPlusOne.map(text),
+    topStatements: r.topStatements === null ? null : { byTotalTime: r.topStatements.byTotalTime.map(text), byMeanTime: r.topStatements.byMeanTime.map(text) },
+    health: { ...r.health, longRunning: r.health.longRunning.map(text), idleInTransaction: r.health.idleInTransaction.map(text) },
+  };
+  const json = findings.map((f) => jsonFinding(f, r.failOn, r.queryText));
+  return { ...body, summary: summarizeFindings(json), findings: json };
 }
 
 // --- text -------------------------------------------------------------------------------------
@@ -587,10 +686,14 @@ function when(d: Date | null | string): string {
 }
 
 function findingLines(f: Finding, indent = '  '): string[] {
-  return [`${indent}[${f.rule}] ${f.target}: ${f.message}`, `${indent}  fix: ${f.fix}`];
+  return [`${indent}[${f.rule}] ${f.target}: ${f.message}${f.statement !== undefined ? `: ${f.statement}` : ''}`, `${indent}  fix: ${f.fix}`];
 }
 
-/** The report as readable text. */
+/**
+ * The report as readable text: statements with their literals replaced by `$n`, and every line
+ * printable (cli/terminal.ts): what the database holds (names, application_name, statements)
+ * was written by its users.
+ */
 export function renderText(r: InspectReport): string {
   const out: string[] = [];
   const of = (rule: RuleId) => r.findings.filter((f) => f.rule === rule);
@@ -610,7 +713,7 @@ export function renderText(r: InspectReport): string {
   r.missingIndexes.forEach((m, k) => {
     out.push(...findingLines(missing[k]).slice(0, 1));
     for (const s of m.statements) {
-      out.push(`      ${n(s.calls)} calls, mean ${formatMs(s.meanMs)} ms${s.whereColumns.length > 0 ? `, WHERE ${s.whereColumns.join(', ')}` : ''}: ${oneLine(s.query, 110)}`);
+      out.push(`      ${n(s.calls)} calls, mean ${formatMs(s.meanMs)} ms${s.whereColumns.length > 0 ? `, WHERE ${s.whereColumns.join(', ')}` : ''}: ${readableStatement(s.query, 110)}`);
     }
     out.push(`    fix: ${missing[k].fix}`);
   });
@@ -627,7 +730,7 @@ export function renderText(r: InspectReport): string {
   else if (of('n-plus-one').length === 0) none();
   for (const f of of('n-plus-one')) out.push(...findingLines(f));
 
-  const statementRows = (list: StatementStats[]) => list.map((s) => [n(s.calls), formatMs(s.totalMs), formatMs(s.meanMs), n(s.rows), oneLine(s.query, 100)]);
+  const statementRows = (list: StatementStats[]) => list.map((s) => [n(s.calls), formatMs(s.totalMs), formatMs(s.meanMs), n(s.rows), readableStatement(s.query, 100)]);
   for (const [title, list] of [['Top statements by total time', r.topStatements?.byTotalTime], ['Top statements by mean time', r.topStatements?.byMeanTime]] as const) {
     out.push('', title);
     if (!list) none('(needs pg_stat_statements)');
@@ -643,7 +746,7 @@ export function renderText(r: InspectReport): string {
   if (r.health.deadTuples.length === 0) none('  no user tables');
   else {
     out.push(...table(['table', 'live', 'dead', 'dead %', 'last vacuum', 'last autovacuum'], r.health.deadTuples.map((t) => [
-      t.name, n(t.liveTuples), n(t.deadTuples), t.ratio === null ? '-' : (t.ratio * 100).toFixed(1), when(t.lastVacuum), when(t.lastAutovacuum),
+      printable(t.name), n(t.liveTuples), n(t.deadTuples), t.ratio === null ? '-' : (t.ratio * 100).toFixed(1), when(t.lastVacuum), when(t.lastAutovacuum),
     ]), [1, 2, 3]).map((l) => `    ${l}`));
   }
   for (const f of of('dead-tuples')) out.push(...findingLines(f));
@@ -657,5 +760,5 @@ export function renderText(r: InspectReport): string {
   if (r.failOn.length > 0) {
     out.push(r.failed.length > 0 ? `--fail-on: ${r.failed.join(', ')} found: exit ${EXIT.CHECK_FAILED}` : `--fail-on ${r.failOn.join(',')}: none found`);
   }
-  return `${out.join('\n')}\n`;
+  return `${out.map(printable).join('\n')}\n`;
 }

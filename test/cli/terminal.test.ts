@@ -1,5 +1,7 @@
-/** Wrapping and colour for the terminal (cli/terminal.ts). */
-import { colorEnabled, paint, terminalColumns, wrapCommandText, wrapText } from '../../cli/terminal';
+/** Wrapping, colour and control characters for the terminal (cli/terminal.ts), and the writer that guards stdout and stderr (cli/output.ts). */
+import { PassThrough } from 'stream';
+import { quietWriter } from '../../cli/output';
+import { colorEnabled, paint, printable, terminalColumns, terminalSafe, wrapCommandText, wrapText } from '../../cli/terminal';
 
 /** A wrapped text joined back as a shell reads it (` \` + newline + indent) and as prose reads it (newline + indent). */
 const joined = (text: string) => text.replace(/ \\\n */g, ' ').replace(/\n */g, ' ');
@@ -57,4 +59,39 @@ test('the width: the terminal\'s, else COLUMNS, else 100', () => {
   expect(terminalColumns(false, undefined, { COLUMNS: '80' })).toBe(80);
   expect(terminalColumns(false, undefined, {})).toBe(100);
   expect(terminalColumns(false, undefined, { COLUMNS: 'wide' })).toBe(100);
+});
+
+describe('control characters', () => {
+  // An OSC 52 clipboard write, a screen clear, a cursor move, an 8-bit CSI, BEL, a bidi override.
+  const hostile = 'web\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u0007\u001b[2J\u001b[1;1H\u009b31m\u202eevil\r\nx\tdel\u007f';
+
+  test('printable: every one shown as its \\uXXXX escape, newlines and tabs too, the rest unchanged', () => {
+    expect(printable(hostile)).toBe('web\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007\\u001b[2J\\u001b[1;1H\\u009b31m\\u202eevil\\u000d\\u000ax\\u0009del\\u007f');
+    expect(printable('naïve café, 東京, emoji 👍')).toBe('naïve café, 東京, emoji 👍');
+    // A tag character (invisible, outside the BMP): both UTF-16 units escaped.
+    expect(printable('a\u{E0041}b')).toBe('a\\udb40\\udc41b');
+  });
+
+  test('printable: the same text twice is still the same (no escape of an escape)', () => {
+    expect(printable(printable(hostile))).toBe(printable(hostile));
+  });
+
+  test('terminalSafe: newlines, tabs, carriage returns and paint\'s colours pass; any other sequence is escaped', () => {
+    expect(terminalSafe(`${paint('FAIL', 'red', true)} a\tb\r\n`)).toBe('\u001b[31mFAIL\u001b[0m a\tb\r\n');
+    expect(terminalSafe('\u001b[2J\u001b]0;title\u0007\u009b1m')).toBe('\\u001b[2J\\u001b]0;title\\u0007\\u009b1m');
+  });
+
+  test('terminalSafe on JSON: the document parses to the same values', () => {
+    const doc = { applicationName: hostile, query: 'SELECT 1 -- \u2066\u0085' };
+    const safe = terminalSafe(JSON.stringify(doc, null, 2));
+    expect(safe).not.toMatch(/[\u007f-\u009f\u2066\u202e]/);
+    expect(JSON.parse(safe)).toEqual(doc);
+  });
+
+  test('quietWriter (cli/output.ts) writes what terminalSafe makes of the text', () => {
+    const stream = new PassThrough();
+    const write = quietWriter(stream);
+    write('app \u001b]0;pwned\u0007\u009b2J\n');
+    expect(stream.read().toString()).toBe('app \\u001b]0;pwned\\u0007\\u009b2J\n');
+  });
 });
