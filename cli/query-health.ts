@@ -29,9 +29,10 @@
  * The SQL parsing here is a tokenizer plus a few patterns over pg_stat_statements' normalized
  * text, not a SQL parser: what it cannot read it leaves out (no columns, not an N+1 suspect).
  *
- * A statement a finding is about is shown with its literals replaced by `$n` (redactLiterals):
- * pg_stat_activity holds statements as they were sent, with personal data or an
- * `ALTER ROLE … PASSWORD '…'` in them.
+ * A statement a finding or a report shows has its literals replaced by `$n` (redactLiterals):
+ * pg_stat_activity holds statements as they were sent, and pg_stat_statements normalizes only
+ * planned statements (SELECT, INSERT, UPDATE, DELETE, MERGE), not utility ones: both can hold
+ * personal data or an `ALTER ROLE … PASSWORD '…'`.
  */
 import type {
   CacheHitRatio,

@@ -28,8 +28,9 @@
  *
  * What the database says is text from its users (a session's application_name, a statement, a
  * table's name): the text report shows statements with their literals replaced by `$n`
- * (pg_stat_activity keeps them: personal data, an `ALTER ROLE … PASSWORD`) and every control
- * character as an escape; `--json` holds no statement text unless `--include-query-text`.
+ * (pg_stat_activity keeps them, and pg_stat_statements keeps those of utility statements:
+ * personal data, an `ALTER ROLE … PASSWORD '…'`) and every control character as an escape;
+ * `--json` holds no statement text unless `--include-query-text`.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Command, InvalidArgumentError } from 'commander';
@@ -187,7 +188,7 @@ export function registerInspect(program: Command, ctx: CommandContext): void {
     .option('--statement-timeout <ms>', 'limit for connecting and for each statement', integer(100), DEFAULT_STATEMENT_TIMEOUT_MS)
     .option('--fail-on <rules>', 'exit 3 when any of these rules (comma-separated ids, or all) has a finding')
     .option('--json', 'print the report as JSON (without statement text)')
-    .option('--include-query-text', 'put the statements\' text in --json as the server holds it (pg_stat_activity\'s with their literals: personal data, passwords)')
+    .option('--include-query-text', 'put the statements\' text in --json as the server holds it, literals included (personal data; the password of an ALTER ROLE)')
     .addHelpText('after', HELP_AFTER)
     .action(async (opts: InspectOptions) => {
       const report = await runInspect(opts, ctx);

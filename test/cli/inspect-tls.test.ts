@@ -388,6 +388,8 @@ describe('database text: escape sequences, a password and an e-mail address in s
     expect(text).toContain("application 'web\\x1b]52;c;Y3VybCBldmlsLnNofHNo\\x07\\x1b[2J");
     expect(text).toContain(`(user clerk${escaped}, database app`);
     expect(text).toContain(': ALTER ROLE victim PASSWORD $1\n');
+    // pg_stat_statements keeps a utility statement's literals: its row in the top statements too.
+    expect(text).toMatch(/^ +1 +\S+ +\S+ +0 +ALTER ROLE victim PASSWORD \$1$/m);
     expect(text).toContain(`: SELECT $1 AS "x${escaped}" -- ${escaped}\n`);
     expect(text).toContain(`public.orders${escaped}`);
   });
@@ -408,6 +410,8 @@ describe('database text: escape sequences, a password and an e-mail address in s
     const doc = JSON.parse(io.out()) as InspectJson;
     expect(doc.queryText).toBe(true);
     expect(doc.health.idleInTransaction.map((s) => s.query)).toEqual(["ALTER ROLE victim PASSWORD 'hunter2-secret'", `SELECT 'ann@example.com' AS "x${ESCAPES}" -- ${ESCAPES}`]);
+    // pg_stat_statements normalizes planned statements, not utility ones.
+    expect(doc.topStatements!.byTotalTime.map((s) => s.query)).toContain("ALTER ROLE victim PASSWORD 'hunter2-secret'");
   });
 
   test('the shipped CLI writes no raw control character, in text or in JSON, and the JSON still says the same', async () => {
