@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /**
  * Bundles every Lambda handler, lambda/<name>/index.ts, with esbuild into assets/<name>/index.js
- * (handler `index.handler`). The bundles are committed, so `cdk synth` needs no bundler; after
- * changing a handler or a dependency it bundles, run `npm run bundle` and commit the result.
+ * (handler `index.handler`), and writes the SBOM of what the bundles hold, sbom.cdx.json
+ * (scripts/sbom.mjs, from esbuild's metafiles). The bundles and the SBOM are committed, so
+ * `cdk synth` needs no bundler; after changing a handler or a dependency it bundles (or the
+ * package's version), run `npm run bundle` and commit the result.
  *
- *   node scripts/bundle-handlers.mjs           write assets/<name>/index.js
+ *   node scripts/bundle-handlers.mjs           write assets/<name>/index.js and sbom.cdx.json
  *   node scripts/bundle-handlers.mjs --check   rebuild in memory, compare with the committed
- *                                              assets, exit 1 naming each one that differs
- *                                              (or is missing, or has no handler any more)
+ *                                              assets and SBOM, exit 1 naming each one that
+ *                                              differs (or is missing, or has no handler any more)
  *
  * The AWS SDK v3 is left to the Lambda runtime: nodejs24.x ships every v3 client, and the ones
  * the handlers call (client-backup's DescribeRestoreJob and PutRestoreValidationResult,
@@ -23,6 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { cycloneDx, SBOM_FILE, serialize } from './sbom.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = path.join(ROOT, 'lambda');
@@ -54,7 +57,7 @@ function handlerNames() {
 const CLI = { name: 'cli', entry: path.join('cli', 'bin.ts'), outfile: path.join('assets', 'cli', 'db-playbook.js'), target: 'node20' };
 const HANDLER_TARGET = 'node24';
 
-/** Bundles one handler (or the CLI, name 'cli'); resolves to its bytes. */
+/** Bundles one handler (or the CLI, name 'cli'); resolves to its bytes and esbuild's metafile. */
 async function bundle(name) {
   const cli = name === CLI.name;
   const result = await esbuild.build({
@@ -75,10 +78,12 @@ async function bundle(name) {
     // pg's optional native binding, loaded only by `require('pg').native`: never used here.
     external: ['pg-native'],
     plugins: cli ? [] : [sdkFromRuntime],
+    // What went into the bundle, for the SBOM; it does not change the output.
+    metafile: true,
     logLevel: 'warning',
   });
   if (result.outputFiles.length !== 1) throw new Error(`esbuild produced ${result.outputFiles.length} files for ${name}, expected 1`);
-  return Buffer.from(result.outputFiles[0].contents);
+  return { bytes: Buffer.from(result.outputFiles[0].contents), metafile: result.metafile };
 }
 
 function assetFile(name) {
@@ -104,10 +109,12 @@ async function main() {
   const names = [...handlerNames(), CLI.name];
   const stale = staleAssets(names);
   const problems = [];
+  const metafiles = [];
   for (const name of names) {
-    const built = await bundle(name);
+    const { bytes: built, metafile } = await bundle(name);
     const file = assetFile(name);
     const relative = path.relative(ROOT, file);
+    metafiles.push({ file: relative, metafile });
     if (check) {
       if (!fs.existsSync(file)) problems.push(`${relative} is missing`);
       else if (!fs.readFileSync(file).equals(built)) problems.push(`${relative} differs from a fresh bundle of lambda/${name}/index.ts`);
@@ -117,13 +124,22 @@ async function main() {
       process.stdout.write(`${relative} (${(built.length / 1024).toFixed(0)} KiB)\n`);
     }
   }
+  const sbom = Buffer.from(serialize(cycloneDx({ root: ROOT, bundles: metafiles, tools: [{ name: 'esbuild', version: esbuild.version }] })));
+  const sbomFile = path.join(ROOT, SBOM_FILE);
+  if (check) {
+    if (!fs.existsSync(sbomFile)) problems.push(`${SBOM_FILE} is missing`);
+    else if (!fs.readFileSync(sbomFile).equals(sbom)) problems.push(`${SBOM_FILE} differs from the SBOM of fresh bundles`);
+  } else {
+    fs.writeFileSync(sbomFile, sbom);
+    process.stdout.write(`${SBOM_FILE} (${metafiles.length} bundles)\n`);
+  }
   for (const name of stale) problems.push(`assets/${name}/ has no handler source (lambda/${name}/index.ts): delete it`);
   if (problems.length > 0) {
-    const hint = check ? '\nrun `npm run bundle` and commit assets/' : '';
+    const hint = check ? `\nrun \`npm run bundle\` and commit assets/ and ${SBOM_FILE}` : '';
     process.stderr.write(`${problems.join('\n')}${hint}\n`);
     return check ? 1 : 0;
   }
-  if (check) process.stdout.write(`bundles up to date: ${names.map((n) => path.relative(ROOT, assetFile(n))).join(', ')}\n`);
+  if (check) process.stdout.write(`bundles up to date: ${names.map((n) => path.relative(ROOT, assetFile(n))).join(', ')}; ${SBOM_FILE} up to date\n`);
   return 0;
 }
 

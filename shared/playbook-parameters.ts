@@ -28,6 +28,10 @@ export const PLAYBOOK_PARAMETERS: Readonly<Record<string, string>> = Object.free
   shared_preload_libraries: 'pg_stat_statements,auto_explain',
   // Milliseconds: plans of statements slower than 5 s.
   'auto_explain.log_min_duration': '5000',
+  // Off: pg_stat_statements keeps utility statements verbatim, and AWS's secret-rotation functions
+  // run `ALTER USER ... WITH PASSWORD '<new password>'`, which the monitoring user (pg_read_all_stats)
+  // could then read. Utility statements (DDL, VACUUM) are not what inspect looks for.
+  'pg_stat_statements.track_utility': '0',
   // I/O timing in EXPLAIN (ANALYZE, BUFFERS) and pg_stat_statements; cheap on Graviton.
   track_io_timing: '1',
   // SSD storage: random reads cost almost what sequential ones do, so indexes get used.

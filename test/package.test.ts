@@ -56,11 +56,13 @@ describe('the npm package', () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test('holds the compiled library, the jsii assembly, the handler bundles and the CLI, not the sources', () => {
+  test('holds the compiled library, the jsii assembly, the handler bundles, the CLI and the SBOM of the bundles, not the sources', () => {
     const files = execFileSync('tar', ['tzf', fs.readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => path.join(dir, f))[0]], { encoding: 'utf8' }).split('\n');
     expect(files).toEqual(expect.arrayContaining([
       'package/build/lib/index.js', 'package/build/lib/index.d.ts', 'package/.jsii',
       'package/assets/restore-validator/index.js', 'package/assets/postgres-metrics/index.js', 'package/assets/cli/db-playbook.js',
+      // What the bundles hold, for a consumer's scanner (their npm audit cannot see inside them).
+      'package/sbom.cdx.json',
     ]));
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => f.startsWith('package/test/') || f.startsWith('package/node_modules/'))).toEqual([]);

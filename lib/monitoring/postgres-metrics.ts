@@ -106,7 +106,8 @@ export class PostgresMetrics extends Construct {
         DB_NAME: db.databaseName,
         DB_INSTANCE_ID: this.instanceId,
         METRIC_NAMESPACE: PostgresMetrics.NAMESPACE,
-        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        // The Lambda runtime's RDS CA bundle, pinned as the only roots (not NODE_EXTRA_CA_CERTS, which adds to Node's).
+        DB_CA_FILE: '/var/runtime/ca-cert.pem',
       },
     });
     this.user.secret.grantRead(this.collector);

@@ -209,7 +209,8 @@ describe('every command\'s --json document has the envelope and its own schema',
 
   test('doctor and inspect: their findings have the same fields, last in the document after the summary', async () => {
     const doctor = await run(['doctor', '--instance', seeded.primary.id, '--buckets', seeded.buckets.primary.name, '--json']);
-    const inspect = await run(['inspect', '--url', pg.connectionString(), '--fail-on', 'pg-stat-statements-missing', '--json']);
+    // A local server without TLS: plaintext only when asked for (inspect's default is verify-full).
+    const inspect = await run(['inspect', '--url', `${pg.connectionString()}?sslmode=disable`, '--fail-on', 'pg-stat-statements-missing', '--json']);
     expect({ doctor: doctor.code, inspect: inspect.code }).toEqual({ doctor: 3, inspect: 3 });
     expect(violations(doctor.doc, DOCTOR)).toEqual([]);
     expect(violations(inspect.doc, INSPECT)).toEqual([]);
@@ -226,7 +227,7 @@ describe('every command\'s --json document has the envelope and its own schema',
   });
 
   test('inspect without --fail-on: advice is INFO, nothing is FAIL', async () => {
-    const { code, doc } = await run(['inspect', '--url', pg.connectionString(), '--json']);
+    const { code, doc } = await run(['inspect', '--url', `${pg.connectionString()}?sslmode=disable`, '--json']);
     expect(code).toBe(0);
     expect(violations(doc, INSPECT)).toEqual([]);
     expect((doc.findings as { rule: string; severity: string }[]).map((f) => `${f.severity} ${f.rule}`)).toContain('INFO pg-stat-statements-missing');

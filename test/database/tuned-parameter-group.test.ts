@@ -25,6 +25,8 @@ describe('TunedParameterGroup', () => {
       log_min_duration_statement: '5000',
       shared_preload_libraries: 'pg_stat_statements,auto_explain',
       'auto_explain.log_min_duration': '5000',
+      // Rotations' ALTER USER ... PASSWORD statements stay out of pg_stat_statements (the monitoring user reads it).
+      'pg_stat_statements.track_utility': '0',
       track_io_timing: '1',
       random_page_cost: '1.1',
       log_lock_waits: '1',
