@@ -1,6 +1,15 @@
 /**
  * `--verify-sql`: runs the operator's SQL on the restored instance, read-only, over TLS.
  *
+ * Read-only, three ways over, since the instance may become production a moment later: one
+ * statement only (counted before anything is restored, cli/rds/sql-statements.ts, and sent with
+ * the extended protocol, whose Parse PostgreSQL refuses for more than one: a `COMMIT;` or
+ * `SET TRANSACTION READ WRITE;` before a write cannot lift what follows out of the read-only
+ * transaction), a session whose default_transaction_read_only is on (the startup packet's
+ * options), and a READ ONLY transaction, rolled back. What a read-only transaction does not
+ * stop (a superuser's functions that act outside it: pg_terminate_backend, COPY ... TO PROGRAM,
+ * dblink) is why the verifying user should be one that can only read.
+ *
  * Credentials (db-playbook never reads the database secret):
  * - `--verify-url postgresql://user:password@RESTORED/dbname?sslmode=...`: the host `RESTORED`
  *   (or no host: `postgresql:///dbname`) means the restored instance's endpoint and port; any
@@ -14,9 +23,29 @@
  * `require` encrypts without checking the certificate; `disable` only for a tunnel or a local
  * test server (rds.force_ssl=1 refuses it on RDS).
  */
-import { Client, ClientConfig } from 'pg';
+import { Client, ClientConfig, QueryConfig } from 'pg';
 import { UsageError } from '../errors';
 import { CERTIFICATE_HINT, checksCertificate, isCertificateError, RDS_CA_BUNDLE_URL, readCaBundle, SYSTEM_CAS } from '../tls';
+import { sqlStatements } from './sql-statements';
+
+/** The session settings of the verification connection (libpq's `options`). */
+export const VERIFY_SESSION_OPTIONS = '-c default_transaction_read_only=on';
+
+/**
+ * What is wrong with `sql` as --verify-sql (undefined: nothing): it must be exactly one
+ * statement. The message follows `--verify-sql`.
+ */
+export function verifySqlProblem(sql: string): string | undefined {
+  const statements = sqlStatements(sql);
+  if (statements.length === 0) return 'is empty: give the one query to run on the restored instance, e.g. --verify-sql "SELECT count(*) FROM orders"';
+  if (statements.length === 1) return undefined;
+  const shown = statements.map((s) => {
+    const text = sql.slice(s.start, s.end).replace(/\s+/g, ' ');
+    return JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text);
+  });
+  return `must be one SQL statement, and it holds ${statements.length}: ${shown.join(', ')}. `
+    + 'Each would run, and a COMMIT or SET TRANSACTION READ WRITE among them would let the next write to the instance that may become production: give one query';
+}
 
 /** Where and how to connect, before the restored endpoint is known. */
 export interface VerifyTarget {
@@ -111,19 +140,24 @@ function sslConfig(t: VerifyTarget): ClientConfig['ssl'] {
 }
 
 /**
- * Runs `sql` inside a READ ONLY transaction (rolled back) on `endpoint` (or the target's own
- * host). Never throws: a failure is a result with the reason.
+ * Runs `sql`, one statement (refused otherwise, before connecting), with the extended protocol
+ * in a session with default_transaction_read_only=on, inside a READ ONLY transaction that is
+ * rolled back, on `endpoint` (or the target's own host). Never throws: a failure is a result
+ * with the reason.
  */
 export async function runVerifySql(sql: string, t: VerifyTarget, endpoint: { address: string; port: number }, timeoutMs = 60_000): Promise<VerifyResult> {
   const host = t.host ?? endpoint.address;
   const port = t.port ?? endpoint.port;
   const target = `${host}:${port}/${t.database}`;
+  const problem = verifySqlProblem(sql);
+  if (problem) return { ok: false, target, error: `--verify-sql ${problem}` };
   let client: Client | undefined;
   try {
     client = new Client({
       host, port, user: t.user, password: t.password, database: t.database,
       ssl: sslConfig(t),
       application_name: 'db-playbook restore --verify-sql',
+      options: VERIFY_SESSION_OPTIONS,
       connectionTimeoutMillis: timeoutMs,
       statement_timeout: timeoutMs,
       query_timeout: timeoutMs + 1000,
@@ -131,13 +165,17 @@ export async function runVerifySql(sql: string, t: VerifyTarget, endpoint: { add
     client.on('error', () => undefined);
     await client.connect();
     await client.query('BEGIN TRANSACTION READ ONLY');
-    const result = await client.query(sql);
-    const last = Array.isArray(result) ? result[result.length - 1] : result;
-    return { ok: true, target, rowCount: last.rowCount ?? last.rows.length, firstRow: last.rows[0] };
+    // The extended protocol (Parse, Bind, Execute): PostgreSQL parses exactly one statement.
+    // pg takes queryMode (8.11+), which its type definitions do not list yet.
+    const query: QueryConfig<unknown[]> & { readonly queryMode: 'extended' } = { text: sql, values: [], queryMode: 'extended' };
+    const result = await client.query<Record<string, unknown>>(query);
+    return { ok: true, target, rowCount: result.rowCount ?? result.rows.length, firstRow: result.rows[0] };
   } catch (e) {
     const err = e as Error & { code?: string };
     let error = `${err.code ? `${err.code}: ` : ''}${err.message}`;
     if (isCertificateError(e)) error += ` (${CERTIFICATE_HINT})`;
+    // 42601 from Parse: the server counted more than one statement where sql-statements.ts counted one.
+    if (err.code === '42601' && /multiple commands/.test(err.message)) error += ' (--verify-sql runs one statement)';
     return { ok: false, target, error };
   } finally {
     if (client) {
