@@ -37,8 +37,6 @@ import {
   RestoreSource,
   RestoreTime,
   settingsRows,
-  tagValue,
-  timeRequest,
   withoutUndefined,
 } from '../rds/restore-plan';
 import type { RestoreOptions } from './restore';
@@ -75,7 +73,8 @@ as the playbook deploys production: deletion protection, copy-tags-to-snapshot, 
 accessible. The DR region cannot read the rest of the source's settings, so RDS's defaults apply
 (set them afterwards): Multi-AZ (unless --multi-az), instance class (the source's unless
 --db-instance-class), storage autoscaling, backup window, log exports, CA certificate,
-minor-upgrade setting. Resuming and Ctrl-C work as in-region.
+minor-upgrade setting. Resuming (--resume), Ctrl-C and --cutover-proxy (a proxy in the DR
+region, with --yes and --verify-sql) work as in-region.
 `;
 
 /** Settings RestoreDBInstanceToPointInTime from replicated backups does not carry over. */
@@ -182,11 +181,11 @@ export function drFlagWords(opts: RestoreOptions): string[] {
  * The RestoreDBInstanceToPointInTime request from `backup` (replicated automated backups) with
  * the DR region's settings. Exported for tests.
  */
-export function drRestoreRequest(backup: DBInstanceAutomatedBackup, settings: DrSettings, target: string, time: RestoreTime, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
+export function drRestoreRequest(backup: DBInstanceAutomatedBackup, settings: DrSettings, target: string, time: Date, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
   return withoutUndefined({
     SourceDBInstanceAutomatedBackupsArn: backup.DBInstanceAutomatedBackupsArn,
     TargetDBInstanceIdentifier: target,
-    ...timeRequest(time),
+    RestoreTime: time,
     DBInstanceClass: settings.instanceClass,
     MultiAZ: settings.multiAz,
     DBSubnetGroupName: settings.subnetGroup,
@@ -294,13 +293,14 @@ export async function replicatedBackupsSource(opts: RestoreOptions, rds: RDSClie
     replicatedBackups: { arn, sourceRegion: orNull(backup.Region), status: orNull(backup.Status), retentionDays: orNull(backup.BackupRetentionPeriod) },
     notCarried: NOT_CARRIED_DR,
     restoringFrom: ` from its replicated automated backups`,
+    matchTags: { [RESTORED_FROM_BACKUPS_TAG]: arn },
     checkNew: (time) => checkNew(backup, settings, rds, kms, region, time),
     request: (target, time, startedAt) => drRestoreRequest(backup, settings, target, time, startedAt),
     planLines: (plan: PlanContext, request) => {
       const lines = [
         `  from          the replicated automated backups of '${id}' in ${plan.region}: ${arn} (${backup.Status ?? 'unknown'}, retention ${backup.BackupRetentionPeriod ?? '?'} days)`,
         `  source        ${id} (${backup.Region ?? '?'}, ${backup.Engine} ${backup.EngineVersion}; not called: the restore reads only ${plan.region})`,
-        `  restore time  ${tagValue(plan.time)}`,
+        `  restore time  ${plan.time.toISOString()}${plan.latest && plan.window ? ` (--latest: ${plan.window.latestFrom})` : ''}`,
         ...(plan.window ? [`  window        ${iso(plan.window.earliest)} to ${iso(plan.window.latest)}`] : []),
         `  target        ${plan.target}${plan.resumeState !== undefined ? ` (exists: a restore already under way, state ${plan.resumeState}: would resume waiting)` : ` (new instance in ${plan.region})`}`,
         `  KMS key       ${backup.Encrypted ? `${backup.KmsKeyId} (the replicated backups' key: RDS restores with it)` : 'none (the replicated backups are not encrypted)'}`,

@@ -9,11 +9,15 @@
  * The source is only read.
  *
  * Order of events, each refusing before anything is created: the time parses (explicit offset),
- * the target identifier is valid, the flags are, the source (instance or replicated backups)
- * exists, the target id is free (or is this same restore already under way: then it resumes
- * waiting), the time lies in the restorable window (and, from replicated backups, the subnet
- * group, parameter group and key are usable), the proxy exists. Only then
- * RestoreDBInstanceToPointInTime. The AWS calls of each path: shared/calls-cli.ts.
+ * the target identifier is valid, the flags are (--verify-sql is one statement; --cutover-proxy
+ * has --verify-sql or --skip-verify, and --yes or a terminal to ask on), the source (instance or
+ * replicated backups) exists, the target id is free (or, with --resume naming it, is this same
+ * restore already under way, by its tags: then it resumes waiting), the time lies in the
+ * restorable window (--latest resolves to its end, the time asked for and tagged; from
+ * replicated backups, the subnet group, parameter group and key are usable too), the proxy
+ * exists. Only then RestoreDBInstanceToPointInTime. The proxy moves only after --verify-sql
+ * passed (or --skip-verify) and the cutover was confirmed (--yes, or the proxy's name typed).
+ * The AWS calls of each path: shared/calls-cli.ts.
  */
 import { KMSClient } from '@aws-sdk/client-kms';
 import {
@@ -28,6 +32,7 @@ import { InterruptedError, UsageError } from '../errors';
 import { orNull, printJson } from '../json-output';
 import { Interrupts } from '../interrupt';
 import type { CommandContext } from '../program';
+import { confirmByName, promptIo } from '../rds/confirm';
 import { formatDuration, iso } from '../rds/format';
 import { instanceIdentifierProblem } from '../rds/identifiers';
 import {
@@ -46,17 +51,14 @@ import {
   ReplicatedBackupsJson,
   restoredTags,
   RestoreSource,
-  RestoreTime,
   settingsRows,
   SourceJson,
-  tagValue,
-  timeRequest,
   timeText,
   withoutUndefined,
 } from '../rds/restore-plan';
 import { findProxy, proxyInstanceTargets, repointProxy } from '../rds/proxy';
 import { parseTime, TIME_FORMATS } from '../rds/time';
-import { runVerifySql, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
+import { runVerifySql, verifySqlProblem, VerifyResult, verifyTarget, VerifyTarget } from '../rds/verify-sql';
 import { FAILED_INSTANCE_STATES, waitFor } from '../rds/wait';
 import { shellCommand } from '../shell';
 import { RDS_CA_BUNDLE_URL } from '../tls';
@@ -71,10 +73,16 @@ export interface RestoreOptions {
   readonly to?: string;
   readonly latest?: boolean;
   readonly target: string;
+  /** The existing --target to pick up (the same identifier): adopted only if its tags match. */
+  readonly resume?: string;
   readonly dryRun?: boolean;
   readonly verifySql?: string;
   readonly verifyUrl?: string;
   readonly cutoverProxy?: string;
+  /** Confirms --cutover-proxy without asking. */
+  readonly yes?: boolean;
+  /** --cutover-proxy without --verify-sql. */
+  readonly skipVerify?: boolean;
   readonly timeout: number;
   readonly json?: boolean;
   /** Restore in the DR region (--region) from the source's replicated automated backups (cli/commands/restore-dr.ts). */
@@ -109,12 +117,15 @@ export function registerRestore(program: Command, ctx: CommandContext): void {
     .description('Restore a DB instance to a point in time as a NEW instance with the source\'s configuration (the source is never modified), wait for it, verify it, optionally re-point an RDS Proxy to it. With --from-replicated-backups: in the DR region, from the replicated automated backups, when the source\'s region is down.')
     .requiredOption('--source <id>', 'the DB instance to restore from (only read); with --from-replicated-backups its identifier or ARN')
     .addOption(new Option('--to <time>', `the time to restore to, with its time zone: ${TIME_FORMATS}`).conflicts('latest'))
-    .option('--latest', 'restore to the latest restorable time (RDS trails the present by up to 5 minutes)')
+    .option('--latest', 'restore to the latest restorable time, read when the restore is asked for (RDS trails the present by up to 5 minutes); that time is what the tags record and RDS restores to')
     .requiredOption('--target <new-id>', 'identifier of the new instance (1-63 letters, digits, hyphens; starts with a letter)')
+    .option('--resume <target>', 'pick up the restore to --target (the same identifier) that is already under way, after Ctrl-C, a timeout or a dropped connection: with --to its time; adopted only if its tags name --source and that time. Without --resume an existing --target is refused')
     .option('--dry-run', 'print the plan (source, time, target, every copied setting) and change nothing')
-    .option('--verify-sql <sql>', 'SQL to run on the restored instance, read-only, once it is available (e.g. "SELECT count(*) FROM orders"); a failure exits 1 and skips --cutover-proxy')
+    .option('--verify-sql <sql>', 'one SQL statement to run on the restored instance, read-only, once it is available (e.g. "SELECT count(*) FROM orders"); a failure exits 1 and skips --cutover-proxy')
     .option('--verify-url <postgres-url>', 'credentials for --verify-sql: postgresql://user:password@RESTORED/dbname[?sslmode=...]; host RESTORED = the restored endpoint (default: PGUSER, PGPASSWORD, PGDATABASE)')
-    .option('--cutover-proxy <name>', 're-point this RDS Proxy\'s default target group from its current instance to the restored one (after --verify-sql passed)')
+    .option('--cutover-proxy <name>', 're-point this RDS Proxy\'s default target group from its current instance to the restored one, once --verify-sql passed (or with --skip-verify) and the cutover is confirmed (--yes, or typing the proxy\'s name)')
+    .option('--yes', 'confirm --cutover-proxy without being asked (needed when stdin is not a terminal; on a terminal, without it, the command asks you to type the proxy\'s name before it cuts over)')
+    .option('--skip-verify', 'with --cutover-proxy: cut over without --verify-sql (without this flag --cutover-proxy needs --verify-sql, and it must pass)')
     .option('--timeout <minutes>', `how long to wait for the restored instance (default ${DEFAULT_TIMEOUT_MINUTES}); re-run the same command to resume`, positiveMinutes, DEFAULT_TIMEOUT_MINUTES)
     .option('--json', 'print the plan or the result as JSON on stdout (progress goes to stderr)')
     .option('--from-replicated-backups', 'restore in the DR region (--region) from the source\'s replicated automated backups, for when the source\'s region is down: nothing goes to that region; needs --db-subnet-group, --vpc-security-group-ids, --db-parameter-group')
@@ -132,28 +143,41 @@ parameter group, option group (unless default), port, IAM database authenticatio
 size and autoscaling limit (and IOPS/throughput where RDS allows them), backup retention and
 window, deletion protection, copy-tags-to-snapshot, public accessibility, minor-upgrade setting,
 log exports, CA certificate, and the tags (except aws:*), plus the tags ${RESTORED_FROM_TAG},
-${RESTORE_TIME_TAG} and ${RESTORE_STARTED_TAG}. The KMS key follows the source's: RDS restores
+${RESTORE_TIME_TAG} (the time restored to: --to, or the LatestRestorableTime --latest resolved
+to, which is the time RDS is asked for) and ${RESTORE_STARTED_TAG}. The KMS key follows the source's: RDS restores
 in-region with the source's key. Not carried by RestoreDBInstanceToPointInTime: Performance
 Insights, enhanced monitoring, automated-backup replication.
 
 Restore window: LatestRestorableTime from DescribeDBInstances; the earliest time from
 DescribeDBInstanceAutomatedBackups RestoreWindow, else the oldest automated snapshot.
 ${DR_HELP}
-Resuming: if --target exists and is tagged ${RESTORED_FROM_TAG}=<source> (and the same
-restore time), the command waits for it instead of failing: re-run it after an interruption.
-Ctrl-C while it waits stops only db-playbook: the restore goes on in AWS, and the command to
-resume (waiting, then --verify-sql and --cutover-proxy) is printed; exit 130. A proxy cutover
+Resuming: an existing --target is refused (exit 2, naming it and its tags), unless --resume
+names it and it is tagged ${RESTORED_FROM_TAG}=<source> and ${RESTORE_TIME_TAG}=<the --to time>:
+then the command waits for it instead (--resume takes --to, not --latest, whose time would be a
+new one). Ctrl-C, a timeout or a dropped connection while it waits stops only db-playbook: the
+restore goes on in AWS, and the command to resume (waiting, then --verify-sql and
+--cutover-proxy) is printed, with the time and --resume; exit 130 after Ctrl-C. A proxy cutover
 under way is finished first.
+
+Cutover: --cutover-proxy moves the applications that use the proxy, reads and writes, to the
+restored instance. It needs --verify-sql (which must pass) or --skip-verify, and a confirmation:
+--yes, or, when stdin is a terminal, typing the proxy's name when asked (after the restore and
+the verification). Without a terminal and without --yes the command refuses before restoring.
 
 --verify-sql credentials: --verify-url, else PGUSER / PGPASSWORD / PGDATABASE (PGHOST and
 PGPORT are ignored). TLS: sslmode from the URL or PGSSLMODE, default verify-full: the
 certificate is checked against the CA bundle in PGSSLROOTCERT or the URL's sslrootcert (as
 libpq), for RDS ${RDS_CA_BUNDLE_URL};
 without a readable bundle the restore does not start (exit 2). sslmode=require encrypts without
-checking the certificate. The SQL runs in a READ ONLY transaction that is rolled back.
+checking the certificate. The SQL is one statement (several are refused before the restore
+starts, and PostgreSQL's extended protocol refuses them too), run in a session with
+default_transaction_read_only=on, in a READ ONLY transaction that is rolled back. A read-only
+transaction still lets a superuser call functions that act outside it: verify as a user that
+can only read (the playbook's app_reader).
 
 Exit codes: 0 restored (or dry run); 1 an AWS call, the wait (timeout, failed state) or
---verify-sql failed; 2 bad input or a refused check (nothing was created); 130 Ctrl-C.
+--verify-sql failed, or the cutover was not confirmed (the restored instance is kept); 2 bad
+input or a refused check (nothing was created or changed); 130 Ctrl-C.
 
 Example (the bad query ran at 13:45 UTC):
   db-playbook restore --source prod-db --to 2026-03-14T13:44:59Z --target prod-db-0314 \\
@@ -172,15 +196,15 @@ Example (us-east-1 is down; the DR region is us-west-2):
 
 /**
  * The RestoreDBInstanceToPointInTime request that recreates `source`'s configuration in its
- * region. Exported for tests.
+ * region, to `time` (for --latest, the LatestRestorableTime it resolved to). Exported for tests.
  */
-export function restoreRequest(source: DBInstance, target: string, time: RestoreTime, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
+export function restoreRequest(source: DBInstance, target: string, time: Date, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput {
   const optionGroup = source.OptionGroupMemberships?.[0]?.OptionGroupName;
   const logExports = source.EnabledCloudwatchLogsExports ?? [];
   return withoutUndefined({
     SourceDBInstanceIdentifier: source.DBInstanceIdentifier,
     TargetDBInstanceIdentifier: target,
-    ...timeRequest(time),
+    RestoreTime: time,
     DBInstanceClass: source.DBInstanceClass,
     MultiAZ: source.MultiAZ,
     DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
@@ -208,20 +232,24 @@ export function restoreRequest(source: DBInstance, target: string, time: Restore
 
 /**
  * What `restore --json` prints after the envelope (cli/json-output.ts), the same keys in a dry
- * run and a real one: what the plan says (`dryRun`, `action` restore | resume, `region` (where
- * the restore is), `source`, `replicatedBackups` (the ARN, source region, status and retention of
- * the replicated automated backups a --from-replicated-backups restore starts from; null
- * in-region), `target`, `restoreTime` ISO 8601 or `latest`, `window` (null when resuming),
- * `kmsKeyId`, `request`: the RestoreDBInstanceToPointInTime input, null when resuming,
- * `notCarried`), then the outcome, null where a dry run cannot know it yet: `status` (the
- * restored instance's), `endpoint`, `restoreSeconds`, `verify` (null without --verify-sql; its
- * `ok`, `rowCount`, `firstRow`, `error` null in a dry run), `cutover` (null without
- * --cutover-proxy; `done` false and `after` null in a dry run or when --verify-sql failed) and
+ * run and a real one: what the plan says (`dryRun`, `action` restore | resume, `resumed` (null
+ * unless --resume picked up an existing restore: the `instance`, its `state` and db-playbook
+ * `tags` when it was adopted, and the `message` a person reads), `region` (where the restore
+ * is), `source`, `replicatedBackups` (the ARN, source region, status and retention of the
+ * replicated automated backups a --from-replicated-backups restore starts from; null in-region),
+ * `target`, `restoreTime` ISO 8601 (for --latest, the LatestRestorableTime it resolved to, which
+ * RDS is asked for), `window` (null when resuming), `kmsKeyId`, `request`: the
+ * RestoreDBInstanceToPointInTime input, null when resuming, `notCarried`), then the outcome,
+ * null where a dry run cannot know it yet: `status` (the restored instance's), `endpoint`,
+ * `restoreSeconds`, `verify` (null without --verify-sql; its `ok`, `rowCount`, `firstRow`,
+ * `error` null in a dry run), `cutover` (null without --cutover-proxy; `done` false and `after`
+ * null in a dry run, when --verify-sql failed or when the cutover was not confirmed) and
  * `followUp`.
  */
 export interface RestoreJson {
   readonly dryRun: boolean;
   readonly action: 'restore' | 'resume';
+  readonly resumed: ResumedJson | null;
   readonly region: string;
   readonly source: SourceJson;
   readonly replicatedBackups: ReplicatedBackupsJson | null;
@@ -247,16 +275,26 @@ export interface RestoreJson {
   readonly followUp: readonly string[];
 }
 
+/** The restore `restore --resume` picked up, as `--json` says it. */
+export interface ResumedJson {
+  readonly instance: string;
+  readonly state: string;
+  /** Its db-playbook:* tags, which matched the source and the time. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly message: string;
+}
+
 /** The part of RestoreJson known before anything is done. */
 function restorePlan(r: Resolved, opts: RestoreOptions, request: RestoreDBInstanceToPointInTimeCommandInput) {
   return {
     dryRun: Boolean(opts.dryRun),
     action: r.resume ? 'resume' as const : 'restore' as const,
+    resumed: r.resume ? { instance: r.target, state: r.resume.DBInstanceStatus ?? 'unknown', tags: playbookTags(r.resume), message: resumeNotice(r) } : null,
     region: r.region,
     source: r.source.json,
     replicatedBackups: r.source.replicatedBackups,
     target: r.target,
-    restoreTime: tagValue(r.time),
+    restoreTime: r.time.toISOString(),
     window: r.window ? {
       earliest: r.window.earliest?.toISOString() ?? null, latest: r.window.latest?.toISOString() ?? null,
       earliestFrom: r.window.earliestFrom, latestFrom: r.window.latestFrom,
@@ -272,8 +310,11 @@ interface Resolved {
   readonly region: string;
   readonly source: RestoreSource;
   readonly target: string;
-  readonly time: RestoreTime;
-  /** The existing restore to resume, if any. */
+  /** The time restored to: --to's, or the LatestRestorableTime --latest resolved to, or (resuming) the tagged one. */
+  readonly time: Date;
+  /** Whether the time came from --latest. */
+  readonly latest: boolean;
+  /** The existing restore --resume picks up (its tags matched), if any. */
   readonly resume?: DBInstance;
   readonly window?: RestoreWindow;
   readonly proxyTargets?: string[];
@@ -290,6 +331,7 @@ function instanceSource(rds: RDSClient, source: DBInstance): RestoreSource {
     replicatedBackups: null,
     notCarried: NOT_CARRIED,
     restoringFrom: '',
+    matchTags: {},
     checkNew: async (time) => {
       if (!source.BackupRetentionPeriod) {
         throw new UsageError(`automated backups are off on '${id}' (BackupRetentionPeriod 0): there is no point in time to restore to; list snapshots with db-playbook recovery-points`);
@@ -313,9 +355,9 @@ function instanceSource(rds: RDSClient, source: DBInstance): RestoreSource {
     planLines: (plan: PlanContext, request) => {
       const lines = [
         `  source        ${id} (${plan.region}, ${source.Engine} ${source.EngineVersion}, ${source.DBInstanceStatus})`,
-        `  restore time  ${tagValue(plan.time)}`,
+        `  restore time  ${plan.time.toISOString()}${plan.latest && plan.window ? ` (--latest: ${plan.window.latestFrom})` : ''}`,
         ...(plan.window ? [`  window        ${iso(plan.window.earliest)} to ${iso(plan.window.latest)}`] : []),
-        `  target        ${plan.target}${plan.resumeState !== undefined ? ` (exists: a restore already under way, state ${plan.resumeState}: would resume waiting)` : ' (new instance)'}`,
+        `  target        ${plan.target}${plan.resumeState !== undefined ? ` (exists: the restore --resume picks up, state ${plan.resumeState}: would resume waiting)` : ' (new instance)'}`,
         `  KMS key       ${source.StorageEncrypted ? `${source.KmsKeyId} (the source's: RDS restores in-region with the source's key)` : 'none (the source is not encrypted)'}`,
       ];
       if (plan.resumeState === undefined) {
@@ -335,20 +377,74 @@ function drOnlyFlagsGiven(opts: RestoreOptions): string[] {
   return DR_FLAGS.filter((f) => opts[f.key] !== undefined).map((f) => f.flag);
 }
 
+/** An instance's db-playbook:* tags. */
+function playbookTags(instance: DBInstance): Record<string, string> {
+  return Object.fromEntries(Object.entries(tagsOf(instance)).filter(([key]) => key.startsWith('db-playbook:')));
+}
+
+/** What an existing instance is, for the messages that refuse it: its state, creation time and db-playbook tags. */
+function describeExisting(instance: DBInstance): string {
+  const tags = Object.entries(playbookTags(instance)).map(([k, v]) => `${k}=${v}`);
+  return `state ${instance.DBInstanceStatus ?? 'unknown'}, created ${iso(instance.InstanceCreateTime)}, ${tags.length > 0 ? `tags ${tags.join(', ')}` : 'no db-playbook tags'}`;
+}
+
+/**
+ * The checks on an existing --target: adopted only when --resume names it and its tags say it
+ * is a restore of this source (from these backups) to this time; UsageError naming it and its
+ * tags otherwise. `time` is --to's (undefined for --latest).
+ */
+function checkExisting(opts: RestoreOptions, existing: DBInstance, source: RestoreSource, target: string, region: string, time: Date | undefined): void {
+  const tags = tagsOf(existing);
+  const sourceId = source.sourceId;
+  const what = describeExisting(existing);
+  if (tags[RESTORED_FROM_TAG] !== sourceId) {
+    throw new UsageError(`--target '${target}' is taken: an instance with that identifier exists in ${region} and is not a db-playbook restore of '${sourceId}' (${what}). Choose another --target`);
+  }
+  const tagged = tags[RESTORE_TIME_TAG];
+  const taggedTime = tagged !== undefined && Number.isFinite(Date.parse(tagged)) && tagged !== 'latest' ? new Date(tagged) : undefined;
+  const unresumable = tagged === 'latest'
+    ? 'it was restored to the latest restorable time by an earlier db-playbook, which did not record that time, so what it holds is unknown: it cannot be resumed'
+    : `its ${RESTORE_TIME_TAG} tag is ${tagged === undefined ? 'missing' : `'${tagged}', not a time`}, so what it holds is unknown: it cannot be resumed`;
+  if (opts.resume === undefined) {
+    throw new UsageError(`--target '${target}' already exists in ${region}: a restore of '${sourceId}' (${what}). A restore never adopts an instance that existed before it ran unless --resume names it: choose another --target`
+      + (taggedTime ? `, or, if that is the restore you started and mean to pick up, re-run with --to ${taggedTime.toISOString()} --resume ${target}` : ` (${unresumable})`));
+  }
+  if (!taggedTime) throw new UsageError(`--resume ${target}: ${unresumable} (${what}). Choose another --target`);
+  if (time === undefined) {
+    throw new UsageError(`--resume takes --to, not --latest (whose time would be a new one): '${target}' is a restore of '${sourceId}' to ${taggedTime.toISOString()} (${what}). To pick it up, re-run with --to ${taggedTime.toISOString()} --resume ${target}`);
+  }
+  if (taggedTime.getTime() !== time.getTime()) {
+    throw new UsageError(`--resume ${target}: it is a restore of '${sourceId}' to ${taggedTime.toISOString()}, not to ${time.toISOString()} (${what}): not resumed. Re-run with --to ${taggedTime.toISOString()} to pick it up, or choose another --target`);
+  }
+  for (const [key, value] of Object.entries(source.matchTags)) {
+    if (tags[key] !== value) {
+      throw new UsageError(`--resume ${target}: its tag ${key} is ${tags[key] === undefined ? 'missing' : `'${tags[key]}'`}, not '${value}' (${what}): not the restore this command starts. Choose another --target`);
+    }
+  }
+}
+
 /** Every check before anything is created; throws UsageError when one refuses. */
 async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient, kms: () => KMSClient, region: string): Promise<Resolved> {
   if (!opts.to && !opts.latest) throw new UsageError(`give the time to restore to: --to <time> (${TIME_FORMATS}) or --latest`);
-  let time: RestoreTime = 'latest';
+  let to: Date | undefined;
   if (opts.to) {
     const parsed = parseTime(opts.to);
     if (typeof parsed === 'string') throw new UsageError(`--to: ${parsed}`);
-    time = parsed;
+    to = parsed;
   }
   const targetProblem = instanceIdentifierProblem(opts.target);
   if (targetProblem) throw new UsageError(`--target '${opts.target}' is not a valid DB instance identifier: it ${targetProblem}`);
   const target = opts.target.toLowerCase();
-  const verify = opts.verifySql !== undefined ? verifyTarget(opts.verifyUrl, ctx.io.env) : undefined;
+  if (opts.resume !== undefined && opts.resume.toLowerCase() !== target) {
+    throw new UsageError(`--resume '${opts.resume}' is not --target '${opts.target}': --resume names the existing --target to pick up (give the same identifier to both)`);
+  }
   if (opts.verifyUrl !== undefined && opts.verifySql === undefined) throw new UsageError('--verify-url is only used with --verify-sql');
+  if (opts.verifySql !== undefined) {
+    const problem = verifySqlProblem(opts.verifySql);
+    if (problem) throw new UsageError(`--verify-sql ${problem} (nothing was restored)`);
+  }
+  checkCutoverFlags(opts, ctx);
+  const verify = opts.verifySql !== undefined ? verifyTarget(opts.verifyUrl, ctx.io.env) : undefined;
   if (!opts.fromReplicatedBackups) {
     const drOnly = drOnlyFlagsGiven(opts);
     if (drOnly.length > 0) {
@@ -367,20 +463,22 @@ async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient
   const sourceId = source.sourceId;
   if (target === sourceId) throw new UsageError(`--target '${target}' is the source itself: a restore always creates a new instance`);
 
-  let resume: DBInstance | undefined;
   const existing = await findInstance(rds, target);
-  if (existing) {
-    const tags = tagsOf(existing);
-    if (tags[RESTORED_FROM_TAG] !== sourceId) {
-      throw new UsageError(`--target '${target}' is taken: an instance with that identifier exists in ${region} and is not a db-playbook restore of '${sourceId}'. Choose another --target`);
-    }
-    if (tags[RESTORE_TIME_TAG] !== tagValue(time)) {
-      throw new UsageError(`--target '${target}' is taken: it is a restore of '${sourceId}' to ${tags[RESTORE_TIME_TAG] ?? '(unknown time)'}, not to ${tagValue(time)}. Choose another --target, or re-run with the same time to resume`);
-    }
-    resume = existing;
+  if (existing) checkExisting(opts, existing, source, target, region, to);
+  else if (opts.resume !== undefined) {
+    throw new UsageError(`--resume ${target}: there is no instance '${target}' in ${region}, so no restore to pick up. Drop --resume to start the restore`);
   }
+  const resume = existing;
 
-  const window = resume ? undefined : await source.checkNew(time);
+  let time: Date;
+  let window: RestoreWindow | undefined;
+  if (resume) {
+    time = to!;
+  } else {
+    window = await source.checkNew(to ?? 'latest');
+    // --latest: the end of the window now, asked for as a time, so that the tag says what the data is.
+    time = to ?? window.latest!;
+  }
 
   let proxyTargets: string[] | undefined;
   if (opts.cutoverProxy !== undefined) {
@@ -391,7 +489,35 @@ async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient
     }
     proxyTargets = await proxyInstanceTargets(rds, opts.cutoverProxy);
   }
-  return { rds, region, source, target, time, resume, window, proxyTargets, verify };
+  return { rds, region, source, target, time, latest: to === undefined, resume, window, proxyTargets, verify };
+}
+
+/**
+ * --cutover-proxy moves production traffic: it needs a check that must pass (--verify-sql) or
+ * --skip-verify, and a confirmation, --yes or (stdin a terminal) the proxy's name typed when
+ * asked; without either the command refuses now, before anything is restored. A dry run asks
+ * nothing, so it needs no --yes.
+ */
+function checkCutoverFlags(opts: RestoreOptions, ctx: CommandContext): void {
+  if (opts.cutoverProxy === undefined) {
+    const given = [opts.yes ? '--yes' : undefined, opts.skipVerify ? '--skip-verify' : undefined].filter((f): f is string => f !== undefined);
+    if (given.length > 0) throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} only used with --cutover-proxy (${given.length === 1 && opts.yes ? 'it confirms the cutover' : 'they concern the cutover'})`);
+    return;
+  }
+  if (opts.skipVerify && opts.verifySql !== undefined) {
+    throw new UsageError('--skip-verify and --verify-sql contradict each other: give --verify-sql to cut over once it passed, or --skip-verify to cut over unverified');
+  }
+  if (!opts.skipVerify && opts.verifySql === undefined) {
+    throw new UsageError(`--cutover-proxy ${opts.cutoverProxy} needs --verify-sql <sql>: applications move to the restored instance, reads and writes, only after a check of its data passed (e.g. --verify-sql "SELECT count(*) FROM orders"). To cut over unverified, add --skip-verify`);
+  }
+  if (!opts.yes && !opts.dryRun && !promptIo(ctx.io).stdinIsTty) {
+    throw new UsageError(`--cutover-proxy ${opts.cutoverProxy} moves the applications that use the proxy, reads and writes, to the restored instance: confirm with --yes (stdin is not a terminal, so the command cannot ask you to type the proxy's name). Nothing was restored`);
+  }
+}
+
+/** The notice of a resumed restore (stdout, or with --json stderr and `resumed.message`). */
+function resumeNotice(r: Resolved): string {
+  return `Resuming: '${r.target}' is already a restore of '${r.source.sourceId}' to ${r.time.toISOString()} (state ${r.resume?.DBInstanceStatus ?? 'unknown'}, requested at ${tagsOf(r.resume!)[RESTORE_STARTED_TAG] ?? 'an unknown time'}); waiting for it.`;
 }
 
 function followUp(source: string, target: string, proxy: string | undefined): string[] {
@@ -410,12 +536,17 @@ function followUp(source: string, target: string, proxy: string | undefined): st
 }
 
 /**
- * The command that picks a restore up where it stopped: the same restore (region, source, time
- * as the tag holds it, target) with the same verification and cutover, which the resume path
- * turns into waiting for the restore under way. A password in --verify-url is left out (it
- * would end up in a terminal's scrollback or a CI log): `note` says to set PGPASSWORD then.
+ * The command that picks a restore up where it stopped: the same restore (region, source, the
+ * time restored to, for --latest the one it resolved to, target) with --resume and the same
+ * verification and cutover flags. A password in --verify-url is left out (it would end up in a
+ * terminal's scrollback or a CI log): `note` says to set PGPASSWORD then.
  */
-export function resumeCommand(opts: RestoreOptions, globals: GlobalOptions, region: string, time: Date | 'latest'): { command: string; note?: string } {
+export function resumeCommand(opts: RestoreOptions, globals: GlobalOptions, region: string, time: Date): { command: string; note?: string } {
+  return restoreCommand(opts, globals, region, time, true);
+}
+
+/** The restore command of `opts`, to `time`, with --resume or without. */
+function restoreCommand(opts: RestoreOptions, globals: GlobalOptions, region: string, time: Date | 'latest', resume: boolean): { command: string; note?: string } {
   let verifyUrl = opts.verifyUrl;
   let note: string | undefined;
   if (verifyUrl !== undefined) {
@@ -430,17 +561,29 @@ export function resumeCommand(opts: RestoreOptions, globals: GlobalOptions, regi
       // verifyTarget accepted it as it is.
     }
   }
+  const target = opts.target.toLowerCase();
   const words = [
     'db-playbook', '--region', region, ...(globals.profile ? ['--profile', globals.profile] : []),
-    'restore', '--source', opts.source, ...(time === 'latest' ? ['--latest'] : ['--to', time.toISOString()]), '--target', opts.target.toLowerCase(),
+    'restore', '--source', opts.source, ...(time === 'latest' ? ['--latest'] : ['--to', time.toISOString()]), '--target', target,
+    ...(resume ? ['--resume', target] : []),
     ...drFlagWords(opts),
     ...(opts.verifySql !== undefined ? ['--verify-sql', opts.verifySql] : []),
     ...(verifyUrl !== undefined ? ['--verify-url', verifyUrl] : []),
     ...(opts.cutoverProxy !== undefined ? ['--cutover-proxy', opts.cutoverProxy] : []),
+    ...(opts.skipVerify ? ['--skip-verify'] : []),
+    ...(opts.yes ? ['--yes'] : []),
     ...(opts.timeout !== DEFAULT_TIMEOUT_MINUTES ? ['--timeout', String(opts.timeout)] : []),
     ...(opts.json ? ['--json'] : []),
   ];
   return { command: shellCommand(words), note };
+}
+
+/** The question before a cutover, on stderr: what moves where, and what was checked. */
+function cutoverQuestion(r: Resolved, proxy: string, verify: VerifyResult | undefined): string {
+  const from = (r.proxyTargets ?? []).filter((t) => t !== r.target);
+  const checked = verify ? `--verify-sql passed on ${verify.target} (${verify.rowCount ?? 0} row(s))` : 'not verified (--skip-verify)';
+  return `\nCutover: RDS Proxy '${proxy}' is to be re-pointed from ${from.length > 0 ? from.map((t) => `'${t}'`).join(', ') : 'no target'} to '${r.target}', `
+    + `restored from '${r.source.sourceId}' to ${timeText(r.time, r.latest)}; ${checked}. The applications that use the proxy will read and write '${r.target}' from then on.\n`;
 }
 
 async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<void> {
@@ -475,9 +618,12 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
         return;
       }
       out(`Restore plan (dry run: nothing is created or changed)\n`);
-      const context = { region: r.region, target: r.target, time: r.time, window: r.window, resumeState: r.resume ? r.resume.DBInstanceStatus ?? 'unknown' : undefined };
+      const context = { region: r.region, target: r.target, time: r.time, latest: r.latest, window: r.window, resumeState: r.resume ? r.resume.DBInstanceStatus ?? 'unknown' : undefined };
       for (const line of r.source.planLines(context, request)) out(`${line}\n`);
-      if (opts.cutoverProxy) out(`  cutover       proxy ${opts.cutoverProxy}: deregister ${deregister.join(', ') || '(no target)'}, register ${r.target}\n`);
+      if (opts.cutoverProxy) {
+        const gate = `${opts.skipVerify ? 'unverified (--skip-verify)' : 'once --verify-sql passed'}, ${opts.yes ? 'confirmed by --yes' : 'after you type the proxy\'s name (or with --yes)'}`;
+        out(`  cutover       proxy ${opts.cutoverProxy}: deregister ${deregister.join(', ') || '(no target)'}, register ${r.target} (${gate})\n`);
+      }
       return;
     }
 
@@ -485,23 +631,27 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
     const interrupts = new Interrupts(io);
     try {
       const resume = resumeCommand(opts, globals, r.region, r.time);
+      const resumeText = `${resume.command}${resume.note ? `\n${resume.note}` : ''}`;
       const source = r.source.sourceId;
+      const when = timeText(r.time, r.latest);
       const rest = `${r.verify ? ', then verify it' : ''}${opts.cutoverProxy ? ' and re-point the proxy' : ''}`;
-      const interrupted = (message: string, todo: string) => () => new InterruptedError(message, `${todo}, run:\n  ${resume.command}${resume.note ? `\n${resume.note}` : ''}`);
+      const interrupted = (message: string, todo: string) => () => new InterruptedError(message, `${todo}, run:\n  ${resumeText}`);
 
       let restoreStart = startedAt.getTime();
       if (r.resume) {
         const tagged = Date.parse(tagsOf(r.resume)[RESTORE_STARTED_TAG] ?? '');
         if (Number.isFinite(tagged)) restoreStart = tagged;
-        if (!opts.json) out(`Resuming: '${r.target}' is already a restore of '${source}' to ${timeText(r.time)} (state ${r.resume.DBInstanceStatus}); waiting for it.\n`);
+        progress(`${resumeNotice(r)}\n`);
       } else {
-        await interrupts.race(rds.send(new RestoreDBInstanceToPointInTimeCommand(request)), interrupted(
+        const fresh = restoreCommand(opts, globals, r.region, r.latest ? 'latest' : r.time, false);
+        await interrupts.race(rds.send(new RestoreDBInstanceToPointInTimeCommand(request)), () => new InterruptedError(
           `interrupted while RDS was taking the request to restore '${source}' as '${r.target}': if it took it, the restore goes on in AWS`,
-          `re-run the same command: it resumes waiting if the restore started, or starts it${rest}`));
-        if (!opts.json) out(`Restoring '${source}'${r.source.restoringFrom} to ${timeText(r.time)} as '${r.target}' (${r.region}).\n`);
+          `if '${r.target}' exists (aws rds describe-db-instances --region ${r.region} --db-instance-identifier ${r.target}), RDS took it: to resume waiting for it${rest}, run:\n  ${resumeText}\n`
+          + `if it does not exist, start the restore again:\n  ${fresh.command}`));
+        if (!opts.json) out(`Restoring '${source}'${r.source.restoringFrom} to ${when} as '${r.target}' (${r.region}).\n`);
       }
 
-      const resumeHint = `The restore goes on in AWS: re-run the same command to resume waiting.`;
+      const resumeHint = `The restore goes on in AWS: to resume waiting for it${rest}, run:\n  ${resumeText}`;
       const restored = await interrupts.race(waitFor<DBInstance>({
         io,
         write: progress,
@@ -522,7 +672,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
         // The terminal's progress line has no newline yet.
         if (io.isTty && !opts.json) progress('\n');
         return interrupted(
-          `interrupted: the restore of '${source}' to ${timeText(r.time)} as '${r.target}' goes on in AWS (Ctrl-C stopped only the wait)`,
+          `interrupted: the restore of '${source}' to ${when} as '${r.target}' goes on in AWS (Ctrl-C stopped only the wait)`,
           `to resume waiting for it${rest}`)();
       });
       const restoreMs = io.now() - restoreStart;
@@ -535,11 +685,20 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
           `to verify it${opts.cutoverProxy ? ' and re-point the proxy' : ''}`));
       }
       let cutover: { proxy: string; before: string[]; after: string[] } | undefined;
-      if (opts.cutoverProxy && (!verify || verify.ok)) {
+      let notConfirmed = false;
+      // resolve() made sure that --cutover-proxy comes with --verify-sql (which must pass) or --skip-verify.
+      if (opts.cutoverProxy && (verify ? verify.ok : opts.skipVerify)) {
         const proxy = opts.cutoverProxy;
-        cutover = { proxy, ...(await interrupts.shield(
-          `Ctrl-C: re-pointing proxy '${proxy}' to '${r.target}' is finished first (stopped half-way, the proxy would have no target).`,
-          () => repointProxy(rds, proxy, r.target))) };
+        const confirmed = opts.yes || await interrupts.race(
+          confirmByName(io, promptIo(io), cutoverQuestion(r, proxy, verify), 'the proxy\'s name', proxy, interrupts.signal),
+          interrupted(`interrupted at the cutover question: '${r.target}' is restored and available; proxy '${proxy}' was not re-pointed`, 'to re-point the proxy'));
+        if (confirmed) {
+          cutover = { proxy, ...(await interrupts.shield(
+            `Ctrl-C: re-pointing proxy '${proxy}' to '${r.target}' is finished first (stopped half-way, the proxy would have no target).`,
+            () => repointProxy(rds, proxy, r.target))) };
+        } else {
+          notConfirmed = true;
+        }
       }
       interrupts.dispose();
       const followUps = r.source.followUp(r.target, cutover?.proxy);
@@ -559,7 +718,7 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
           followUp: followUps,
         } satisfies RestoreJson);
       } else {
-        out(`Restored '${source}' to ${timeText(r.time)} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
+        out(`Restored '${source}' to ${when} as '${r.target}' in ${formatDuration(restoreMs)}${r.resume ? ' (measured from the first run)' : ''}.\n`);
         out(`  endpoint  ${endpoint.address}:${endpoint.port}\n`);
         if (verify) {
           out(verify.ok
@@ -567,11 +726,16 @@ async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<vo
             : `  verify    FAILED on ${verify.target}: ${verify.error}\n`);
         }
         if (cutover) out(`  cutover   proxy '${cutover.proxy}' now targets ${cutover.after.join(', ')} (was ${cutover.before.join(', ') || 'no target'})\n`);
-        else if (opts.cutoverProxy) out(`  cutover   not done: --verify-sql failed, proxy '${opts.cutoverProxy}' still targets ${(r.proxyTargets ?? []).join(', ')}\n`);
+        else if (opts.cutoverProxy) {
+          out(`  cutover   not done: ${notConfirmed ? 'not confirmed' : '--verify-sql failed'}, proxy '${opts.cutoverProxy}' still targets ${(r.proxyTargets ?? []).join(', ')}\n`);
+        }
         out(`Follow-up:\n${followUps.map((l) => `  - ${l}\n`).join('')}`);
       }
       if (verify && !verify.ok) {
         throw new Error(`--verify-sql failed on '${r.target}' (${verify.target}): ${verify.error}. The restored instance is kept${opts.cutoverProxy ? '; the proxy was not re-pointed' : ''}`);
+      }
+      if (notConfirmed) {
+        throw new Error(`the cutover was not confirmed: proxy '${opts.cutoverProxy}' was not re-pointed; '${r.target}' is restored and kept. To cut over later, run:\n  ${resumeText}`);
       }
     } finally {
       interrupts.dispose();

@@ -10,7 +10,11 @@ import {
 
 /** The tag naming the instance a restored instance was restored from. */
 export const RESTORED_FROM_TAG = 'db-playbook:restored-from';
-/** The tag holding the time a restored instance was restored to (ISO-8601 UTC, or `latest`). */
+/**
+ * The tag holding the time a restored instance was restored to, ISO-8601 UTC: the --to time, or
+ * for --latest the LatestRestorableTime it resolved to when the restore was asked for. (Before
+ * that, db-playbook wrote `latest`, which says nothing of the data: no --resume matches it.)
+ */
 export const RESTORE_TIME_TAG = 'db-playbook:restore-time';
 /** The tag holding when db-playbook asked RDS for the restore (ISO-8601 UTC): a resumed wait measures from it. */
 export const RESTORE_STARTED_TAG = 'db-playbook:restore-started';

@@ -7,33 +7,28 @@
 import type { RestoreDBInstanceToPointInTimeCommandInput, Tag } from '@aws-sdk/client-rds';
 import { RESTORE_STARTED_TAG, RESTORE_TIME_TAG, RESTORED_FROM_TAG, RestoreWindow } from './instances';
 
-/** A time to restore to, or the latest restorable one. */
+/** The time asked for: --to's, or the latest restorable one (--latest), which the checks resolve to a time. */
 export type RestoreTime = Date | 'latest';
 
-/** The restore time as the tag holds it: ISO 8601, or `latest`. */
-export function tagValue(time: RestoreTime): string {
-  return time === 'latest' ? 'latest' : time.toISOString();
-}
-
-/** The restore time in a sentence. */
-export function timeText(time: RestoreTime): string {
-  return time === 'latest' ? 'the latest restorable time' : time.toISOString();
-}
-
-/** The request's time fields. */
-export function timeRequest(time: RestoreTime): Pick<RestoreDBInstanceToPointInTimeCommandInput, 'RestoreTime' | 'UseLatestRestorableTime'> {
-  return time === 'latest' ? { UseLatestRestorableTime: true } : { RestoreTime: time };
+/**
+ * The restore time in a sentence: the time, and for --latest what it was. `latest` says the time
+ * is the LatestRestorableTime read when the restore was asked for (RDS is asked for that time,
+ * not for "the latest", so the tag and the data agree).
+ */
+export function timeText(time: Date, latest: boolean): string {
+  return latest ? `${time.toISOString()} (the latest restorable time)` : time.toISOString();
 }
 
 /**
  * The tags of a restored instance: `copied` (the source's, except aws:* and earlier db-playbook:*)
- * plus db-playbook's own, which name the source and the time (a re-run resumes by them).
+ * plus db-playbook's own, which name the source and the time restored to (always a time, for
+ * --latest the one it resolved to): `restore --resume` picks a restore up only when they match.
  */
-export function restoredTags(copied: readonly Tag[] | undefined, sourceId: string, time: RestoreTime, startedAt: Date, extra: readonly Tag[] = []): Tag[] {
+export function restoredTags(copied: readonly Tag[] | undefined, sourceId: string, time: Date, startedAt: Date, extra: readonly Tag[] = []): Tag[] {
   return [
     ...(copied ?? []).filter((t) => t.Key && !t.Key.startsWith('aws:') && !t.Key.startsWith('db-playbook:')),
     { Key: RESTORED_FROM_TAG, Value: sourceId },
-    { Key: RESTORE_TIME_TAG, Value: tagValue(time) },
+    { Key: RESTORE_TIME_TAG, Value: time.toISOString() },
     { Key: RESTORE_STARTED_TAG, Value: startedAt.toISOString() },
     ...extra,
   ];
@@ -92,7 +87,10 @@ export interface ReplicatedBackupsJson {
 export interface PlanContext {
   readonly region: string;
   readonly target: string;
-  readonly time: RestoreTime;
+  /** The time restored to (for --latest, the one it resolved to). */
+  readonly time: Date;
+  /** Whether the time came from --latest. */
+  readonly latest: boolean;
   readonly window?: RestoreWindow;
   /** The restore already under way that a re-run resumes. */
   readonly resumeState?: string;
@@ -113,9 +111,17 @@ export interface RestoreSource {
   readonly notCarried: readonly string[];
   /** `Restoring '<source>' …` is followed by this (e.g. ` from its replicated automated backups`). */
   readonly restoringFrom: string;
-  /** The checks a new restore needs and a resumed one does not (the window, the groups, the key); UsageError when one refuses. */
+  /**
+   * Tags beyond the source and the time that a restore from this source carries and a resumed
+   * one must match (the DR path: the ARN of the replicated backups).
+   */
+  readonly matchTags: Readonly<Record<string, string>>;
+  /**
+   * The checks a new restore needs and a resumed one does not (the window, the groups, the key);
+   * UsageError when one refuses. For 'latest' the window's `latest` is defined: the time to restore to.
+   */
   checkNew(time: RestoreTime): Promise<RestoreWindow>;
-  request(target: string, time: RestoreTime, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput;
+  request(target: string, time: Date, startedAt: Date): RestoreDBInstanceToPointInTimeCommandInput;
   /** The dry run's plan, from the source line to the not-carried list. */
   planLines(plan: PlanContext, request: RestoreDBInstanceToPointInTimeCommandInput): string[];
   followUp(target: string, proxy: string | undefined): string[];

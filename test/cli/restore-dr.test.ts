@@ -16,6 +16,7 @@
  */
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   CreateDBParameterGroupCommand,
   DBInstance,
@@ -67,9 +68,12 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-/** The operator's shell: AWS_REGION is the primary region, as it was before the outage. */
+/**
+ * The operator's shell: AWS_REGION is the primary region, as it was before the outage; stdin
+ * not a terminal (whatever the terminal jest runs in).
+ */
 async function run(argv: string[], io: FakeIo = fakeIo(motoEnv(down.url))): Promise<{ code: number; io: FakeIo }> {
-  return { code: await main(argv, io), io };
+  return { code: await main(argv, Object.assign(io, { stdinIsTty: false })), io };
 }
 
 /** `restore` in the DR region from the replicated backups, with the DR network's flags, then `extra`. */
@@ -196,15 +200,22 @@ test('--dry-run prints the plan (the backups, their window, every setting) and c
 test('--multi-az and --db-instance-class are passed on; the command that resumes carries every DR flag', async () => {
   const { code, io } = await run(drRestore('playbook-dr-flags', '--latest', '--multi-az', '--db-instance-class', 'db.r7g.large', '--dry-run', '--json'));
   expect(code).toBe(0);
-  expect(JSON.parse(io.out()).request).toMatchObject({ MultiAZ: true, DBInstanceClass: 'db.r7g.large', UseLatestRestorableTime: true });
+  const plan = JSON.parse(io.out());
+  // --latest: the end of the replicated backups' window, asked for as a time.
+  expect(plan.request).toMatchObject({ MultiAZ: true, DBInstanceClass: 'db.r7g.large', RestoreTime: plan.window.latest });
+  expect(plan.request).not.toHaveProperty('UseLatestRestorableTime');
+  expect(plan).toMatchObject({ restoreTime: plan.window.latest, window: { latestFrom: 'DescribeDBInstanceAutomatedBackups RestoreWindow.LatestTime (the replicated backups in us-west-2)' } });
 
   const opts = {
     source: 'prod-db', target: 'prod-dr', latest: true, timeout: 120, fromReplicatedBackups: true, backupsArn: 'arn:aws:rds:us-west-2:111122223333:auto-backup:ab-X',
     dbSubnetGroup: 'prod dr', vpcSecurityGroupIds: 'sg-0123456789abcdef0,sg-00000000', dbParameterGroup: 'prod-dr-postgres17', dbInstanceClass: 'db.r7g.large', multiAz: true, kmsKey: 'alias/prod-dr',
   };
-  expect(shellWords(resumeCommand(opts, {}, 'us-west-2', 'latest').command)).toEqual(['db-playbook', '--region', 'us-west-2', 'restore', '--source', 'prod-db', '--latest', '--target', 'prod-dr',
+  const time = new Date('2026-03-14T13:44:59Z');
+  expect(shellWords(resumeCommand({ ...opts, cutoverProxy: 'prod-dr-proxy', skipVerify: true, yes: true }, {}, 'us-west-2', time).command)).toEqual(['db-playbook', '--region', 'us-west-2', 'restore',
+    '--source', 'prod-db', '--to', '2026-03-14T13:44:59.000Z', '--target', 'prod-dr', '--resume', 'prod-dr',
     '--from-replicated-backups', '--backups-arn', opts.backupsArn, '--db-subnet-group', 'prod dr', '--vpc-security-group-ids', opts.vpcSecurityGroupIds,
-    '--db-parameter-group', 'prod-dr-postgres17', '--db-instance-class', 'db.r7g.large', '--multi-az', '--kms-key', 'alias/prod-dr']);
+    '--db-parameter-group', 'prod-dr-postgres17', '--db-instance-class', 'db.r7g.large', '--multi-az', '--kms-key', 'alias/prod-dr',
+    '--cutover-proxy', 'prod-dr-proxy', '--skip-verify', '--yes']);
 });
 
 // --- Ctrl-C and resuming ---------------------------------------------------------------------------
@@ -233,12 +244,13 @@ test('Ctrl-C while it waits: the restore goes on, the printed command resumes it
   const code = await main(drRestore('playbook-dr-ctrl-c', '--latest', '--timeout', '30'), io);
 
   expect(code).toBe(130);
+  const time = tagsOf((await describeDr('playbook-dr-ctrl-c'))!)[RESTORE_TIME_TAG];
   const lines = io.err().split('\n');
-  expect(lines[0]).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to the latest restorable time as 'playbook-dr-ctrl-c' goes on in AWS (Ctrl-C stopped only the wait)`);
+  expect(lines[0]).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to ${time} (the latest restorable time) as 'playbook-dr-ctrl-c' goes on in AWS (Ctrl-C stopped only the wait)`);
   expect(lines[1]).toBe('hint: to resume waiting for it, run:');
   const argv = shellWords(lines[2].trim());
   const dr = seeded.drNetwork!;
-  expect(argv).toEqual(['db-playbook', '--region', 'us-west-2', 'restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-dr-ctrl-c',
+  expect(argv).toEqual(['db-playbook', '--region', 'us-west-2', 'restore', '--source', seeded.primary.id, '--to', time, '--target', 'playbook-dr-ctrl-c', '--resume', 'playbook-dr-ctrl-c',
     '--from-replicated-backups', '--db-subnet-group', dr.dbSubnetGroupName, '--vpc-security-group-ids', dr.securityGroupId, '--db-parameter-group', dr.parameterGroupName,
     '--timeout', '30']);
   jest.restoreAllMocks();
@@ -247,8 +259,44 @@ test('Ctrl-C while it waits: the restore goes on, the printed command resumes it
   const again = fakeIo(motoEnv(down.url));
   expect(await main(argv.slice(1), again)).toBe(0);
   expect(down.restoreRequests.length).toBe(restoresBefore);
-  expect(again.out()).toContain(`Resuming: 'playbook-dr-ctrl-c' is already a restore of '${seeded.primary.id}' to the latest restorable time (state available); waiting for it.`);
-  expect(again.out()).toContain(`Restored '${seeded.primary.id}' to the latest restorable time as 'playbook-dr-ctrl-c'`);
+  expect(again.out()).toContain(`Resuming: 'playbook-dr-ctrl-c' is already a restore of '${seeded.primary.id}' to ${time} (state available, requested at `);
+  expect(again.out()).toContain(`Restored '${seeded.primary.id}' to ${time} as 'playbook-dr-ctrl-c'`);
+});
+
+test('fails when a DR restore runs again to the target of an earlier one, and --resume checks the backups it was restored from', async () => {
+  // GIVEN an earlier --latest restore from the replicated backups
+  expect((await run(drRestore('playbook-dr-again', '--latest'))).code).toBe(0);
+  const restored = (await describeDr('playbook-dr-again'))!;
+  const tags = tagsOf(restored);
+  const before = await instances();
+  const restoresBefore = down.restoreRequests.length;
+
+  // WHEN the same --latest restore runs again, and then with --resume but other backups (the tag altered as another restore would have it)
+  const again = await run(drRestore('playbook-dr-again', '--latest'));
+  await rdsDr.send(new AddTagsToResourceCommand({ ResourceName: restored.DBInstanceArn, Tags: [{ Key: RESTORED_FROM_BACKUPS_TAG, Value: 'arn:aws:rds:us-west-2:123456789012:auto-backup:ab-OTHER' }] }));
+  const other = await run(drRestore('playbook-dr-again', '--to', tags[RESTORE_TIME_TAG], '--resume', 'playbook-dr-again'));
+
+  // THEN both are refused, naming the instance and its tags; nothing is restored
+  expect({ code: again.code, out: again.io.out() }).toEqual({ code: 2, out: '' });
+  expect(again.io.err()).toContain(`--target 'playbook-dr-again' already exists in us-west-2: a restore of '${seeded.primary.id}' (state available, created `);
+  expect(again.io.err()).toContain(`re-run with --to ${tags[RESTORE_TIME_TAG]} --resume playbook-dr-again`);
+  expect({ code: other.code, out: other.io.out() }).toEqual({ code: 2, out: '' });
+  expect(other.io.err()).toContain(`--resume playbook-dr-again: its tag ${RESTORED_FROM_BACKUPS_TAG} is 'arn:aws:rds:us-west-2:123456789012:auto-backup:ab-OTHER', not '${seeded.replicatedBackup!.arn}'`);
+  expect(await instances()).toEqual(before);
+  expect(down.restoreRequests.length).toBe(restoresBefore);
+});
+
+test('fails before restoring anything when --cutover-proxy (a proxy in the DR region) has no --yes and stdin is not a terminal', async () => {
+  const before = await instances();
+  const restoresBefore = down.restoreRequests.length;
+  const { code, io } = await run(drRestore('playbook-dr-cutover', '--latest', '--cutover-proxy', 'playbook-dr-proxy', '--skip-verify'));
+  expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+  expect(io.err()).toMatch(/--cutover-proxy playbook-dr-proxy moves the applications that use the proxy, reads and writes, to the restored instance: confirm with --yes \(stdin is not a terminal.*Nothing was restored/);
+  const unverified = await run(drRestore('playbook-dr-cutover', '--latest', '--cutover-proxy', 'playbook-dr-proxy', '--yes'));
+  expect({ code: unverified.code, out: unverified.io.out() }).toEqual({ code: 2, out: '' });
+  expect(unverified.io.err()).toMatch(/--cutover-proxy playbook-dr-proxy needs --verify-sql <sql>/);
+  expect(await instances()).toEqual(before);
+  expect(down.restoreRequests.length).toBe(restoresBefore);
 });
 
 test('finds the backups by --backups-arn, and by the source\'s ARN', async () => {

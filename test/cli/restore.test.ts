@@ -10,8 +10,12 @@
  * moto implements RegisterDBProxyTargets and DeregisterDBProxyTargets, so --cutover-proxy runs
  * against moto too. moto makes instances 'available' at once; the progress line is covered by
  * unit tests of waitFor with scripted states.
+ *
+ * stdin: the commands run with an Io whose stdin is not a terminal (whatever the terminal jest
+ * runs in), unless a test gives one that is, with the answer the operator types.
  */
 import {
+  AddTagsToResourceCommand,
   DBInstance,
   DescribeDBInstancesCommand,
   DescribeDBProxyTargetsCommand,
@@ -25,8 +29,10 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { Io } from '../../cli/context';
 import { main } from '../../cli/program';
 import { restoreRequest } from '../../cli/commands/restore';
+import type { PromptIo } from '../../cli/rds/confirm';
 import { RESTORE_STARTED_TAG, RESTORE_TIME_TAG, RESTORED_FROM_TAG } from '../../cli/rds/instances';
 import { waitFor, WaitTimeoutError } from '../../cli/rds/wait';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
@@ -58,8 +64,18 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
+/** `io` with stdin: a terminal where `answer` is typed, or (no answer) not a terminal. */
+function withStdin<T extends Io>(io: T, answer?: string): T & PromptIo & { readonly asked: () => number } {
+  let asked = 0;
+  return Object.assign(io, {
+    stdinIsTty: answer !== undefined,
+    readLine: async () => { asked++; return answer; },
+    asked: () => asked,
+  });
+}
+
 async function run(argv: string[], io: FakeIo = fakeIo(motoEnv(moto.endpoint))): Promise<{ code: number; io: FakeIo }> {
-  const code = await main(argv, io);
+  const code = await main(argv, 'stdinIsTty' in io ? io : withStdin(io));
   return { code, io };
 }
 
@@ -197,7 +213,7 @@ test('--dry-run prints the plan with every copied setting and changes nothing', 
   const sent = recordRdsCommands();
   const to = await timeInWindow();
 
-  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-dry', '--dry-run', '--cutover-proxy', seeded.proxy!.name]);
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-dry', '--dry-run', '--cutover-proxy', seeded.proxy!.name, '--skip-verify']);
 
   expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: '' });
   expect(sent.map((c) => c.name).filter((n) => !n.startsWith('Describe'))).toEqual([]);
@@ -218,10 +234,10 @@ test('--dry-run prints the plan with every copied setting and changes nothing', 
   }
   expect(out).toMatch(/\n {4}Tags +project=cdk-db-playbook, environment=production, db-playbook:restored-from=playbook-db, db-playbook:restore-time=/);
   expect(out).toContain('Performance Insights');
-  expect(out).toContain(`cutover       proxy ${seeded.proxy!.name}: deregister ${seeded.primary.id}, register playbook-db-dry`);
+  expect(out).toContain(`cutover       proxy ${seeded.proxy!.name}: deregister ${seeded.primary.id}, register playbook-db-dry (unverified (--skip-verify), after you type the proxy's name (or with --yes))\n`);
 });
 
-test('--dry-run --json prints the plan as JSON', async () => {
+test('--dry-run --json prints the plan as JSON, --latest as the time it resolves to', async () => {
   const before = await accountState();
   const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-dry-json', '--dry-run', '--json']);
   expect(code).toBe(0);
@@ -229,12 +245,16 @@ test('--dry-run --json prints the plan as JSON', async () => {
   expect(plan).toMatchObject({
     dryRun: true,
     action: 'restore',
-    restoreTime: 'latest',
+    resumed: null,
+    restoreTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     target: 'playbook-db-dry-json',
     kmsKeyId: seeded.kms.primary.arn,
     window: { earliestFrom: expect.stringContaining('automated snapshot'), latestFrom: 'DescribeDBInstances LatestRestorableTime' },
-    request: { UseLatestRestorableTime: true, DBParameterGroupName: seeded.parameterGroupName, Port: 5433 },
+    request: { DBParameterGroupName: seeded.parameterGroupName, Port: 5433 },
   });
+  expect(plan.request.RestoreTime).toBe(plan.restoreTime);
+  expect(plan.window.latest).toBe(plan.restoreTime);
+  expect(plan.request).not.toHaveProperty('UseLatestRestorableTime');
   expect(await accountState()).toEqual(before);
 });
 
@@ -264,7 +284,19 @@ describe('refuses with exit 2, a clear message and nothing created', () => {
     ['fails when the target id starts with a digit', () => ['--latest', '--target', '1db'], /it must start with a letter/],
     ['fails when neither --to nor --latest is given', () => ['--target', 'x-restored'], /give the time to restore to: --to <time> \(ISO 8601 with an offset .*\) or --latest/],
     ['fails when both --to and --latest are given', () => ['--to', '2026-03-14T13:44:59Z', '--latest', '--target', 'x-restored'], /option '--to <time>' cannot be used with option '--latest'/],
-    ['fails when the proxy does not exist', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', 'no-such-proxy'], /--cutover-proxy: no RDS Proxy 'no-such-proxy' in us-east-1/],
+    ['fails when the proxy does not exist', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', 'no-such-proxy', '--skip-verify', '--yes'], /--cutover-proxy: no RDS Proxy 'no-such-proxy' in us-east-1/],
+    ['fails when --cutover-proxy has neither --verify-sql nor --skip-verify', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', seeded.proxy!.name, '--yes'],
+      /--cutover-proxy playbook-proxy needs --verify-sql <sql>: applications move to the restored instance, reads and writes, only after a check of its data passed .*To cut over unverified, add --skip-verify/],
+    ['fails when --cutover-proxy has no --yes and stdin is not a terminal', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', seeded.proxy!.name, '--skip-verify'],
+      /--cutover-proxy playbook-proxy moves the applications that use the proxy, reads and writes, to the restored instance: confirm with --yes \(stdin is not a terminal, so the command cannot ask you to type the proxy's name\)\. Nothing was restored/],
+    ['fails when --skip-verify comes with --verify-sql', () => ['--latest', '--target', 'x-restored', '--cutover-proxy', seeded.proxy!.name, '--skip-verify', '--yes', '--verify-sql', 'SELECT 1'],
+      /--skip-verify and --verify-sql contradict each other/],
+    ['fails when --yes and --skip-verify come without --cutover-proxy', () => ['--latest', '--target', 'x-restored', '--yes', '--skip-verify'], /--yes, --skip-verify are only used with --cutover-proxy/],
+    ['fails when --verify-sql holds two statements (COMMIT; DROP TABLE t)', () => ['--latest', '--target', 'x-restored', '--verify-sql', 'COMMIT; DROP TABLE t'],
+      /--verify-sql must be one SQL statement, and it holds 2: "COMMIT", "DROP TABLE t"\. .*\(nothing was restored\)/],
+    ['fails when --resume names another instance than --target', () => ['--latest', '--target', 'x-restored', '--resume', 'y-restored'], /--resume 'y-restored' is not --target 'x-restored'/],
+    ['fails when --resume finds nothing to resume', () => ['--to', '2026-03-14T13:44:59Z', '--target', 'x-restored', '--resume', 'x-restored'],
+      /--resume x-restored: there is no instance 'x-restored' in us-east-1, so no restore to pick up\. Drop --resume to start the restore/],
     ['fails when --verify-sql has no user', () => ['--latest', '--target', 'x-restored', '--verify-sql', 'SELECT 1'], /--verify-sql needs a database user/],
     ['fails when --timeout is not a number', () => ['--latest', '--target', 'x-restored', '--timeout', 'soon'], /--timeout <minutes>' argument 'soon' is invalid\. must be a number of minutes/],
   ];
@@ -281,7 +313,7 @@ describe('refuses with exit 2, a clear message and nothing created', () => {
 
 // --- resume --------------------------------------------------------------------------------------
 
-test('re-running after an interruption resumes waiting instead of failing', async () => {
+test('re-running after an interruption is refused unless --resume names the target; with it, it resumes waiting', async () => {
   const to = await timeInWindow();
   const argv = ['restore', '--source', seeded.primary.id, '--to', to.toISOString(), '--target', 'playbook-db-resumed'];
   const io = fakeIo(motoEnv(moto.endpoint));
@@ -297,40 +329,157 @@ test('re-running after an interruption resumes waiting instead of failing', asyn
     }
     return (original as (...a: unknown[]) => Promise<unknown>).call(this, command, ...rest);
   } as never);
-  expect(await main(argv, io)).toBe(1);
+  expect(await main(argv, withStdin(io))).toBe(1);
   expect(io.err()).toContain('db-playbook: socket hang up');
   jest.restoreAllMocks();
-  expect(tagsOf(await describe1('playbook-db-resumed'))).toMatchObject({ [RESTORED_FROM_TAG]: seeded.primary.id, [RESTORE_TIME_TAG]: to.toISOString() });
+  const tags = tagsOf(await describe1('playbook-db-resumed'));
+  expect(tags).toMatchObject({ [RESTORED_FROM_TAG]: seeded.primary.id, [RESTORE_TIME_TAG]: to.toISOString() });
 
-  // WHEN the operator runs the same command again, 7 minutes later
+  // WHEN the operator runs the same command again, without --resume
+  const before = await accountState();
+  const sentWithout = recordRdsCommands();
+  const same = await run(argv);
+
+  // THEN it is refused, naming the instance and its tags and how to pick it up; nothing is done
+  expect({ code: same.code, out: same.io.out() }).toEqual({ code: 2, out: '' });
+  expect(same.io.err()).toBe(`db-playbook: --target 'playbook-db-resumed' already exists in us-east-1: a restore of '${seeded.primary.id}' (state available, created ${(await describe1('playbook-db-resumed')).InstanceCreateTime!.toISOString()}, `
+    + `tags ${RESTORED_FROM_TAG}=${seeded.primary.id}, ${RESTORE_TIME_TAG}=${to.toISOString()}, ${RESTORE_STARTED_TAG}=${tags[RESTORE_STARTED_TAG]}). `
+    + 'A restore never adopts an instance that existed before it ran unless --resume names it: choose another --target, '
+    + `or, if that is the restore you started and mean to pick up, re-run with --to ${to.toISOString()} --resume playbook-db-resumed\n`);
+  expect(sentWithout.filter((c) => !c.name.startsWith('Describe'))).toEqual([]);
+  expect(await accountState()).toEqual(before);
+  jest.restoreAllMocks();
+
+  // WHEN the operator runs it with --resume, 7 minutes after the first run
   io.advance(7 * 60_000);
   const sent = recordRdsCommands();
-  const again = await run(argv, io);
+  const again = await run([...argv, '--resume', 'playbook-db-resumed'], io);
 
   // THEN it waits for the restore under way: no second restore, one instance, time measured from the first run
   expect(again.code).toBe(0);
   expect(sent.filter((c) => c.name === RestoreDBInstanceToPointInTimeCommand.name)).toEqual([]);
-  expect(io.out()).toContain(`Resuming: 'playbook-db-resumed' is already a restore of '${seeded.primary.id}' to ${to.toISOString()} (state available); waiting for it.`);
+  expect(io.out()).toContain(`Resuming: 'playbook-db-resumed' is already a restore of '${seeded.primary.id}' to ${to.toISOString()} (state available, requested at ${tags[RESTORE_STARTED_TAG]}); waiting for it.`);
   expect(io.out()).toContain(`as 'playbook-db-resumed' in 7m 0s (measured from the first run).`);
   const { DBInstances = [] } = await rds.send(new DescribeDBInstancesCommand({}));
   expect(DBInstances.filter((i) => i.DBInstanceIdentifier === 'playbook-db-resumed')).toHaveLength(1);
 });
 
-test('fails when the target is a restore of the same source to another time', async () => {
+test('fails when --latest runs again to the target of an earlier --latest restore: that old restore is not adopted', async () => {
+  // GIVEN an earlier --latest restore to the target (it may be weeks old)
+  expect((await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-old-latest'])).code).toBe(0);
+  const tags = tagsOf(await describe1('playbook-db-old-latest'));
+  const before = await accountState();
+  const sent = recordRdsCommands();
+
+  // WHEN the same command runs again
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-old-latest']);
+
+  // THEN exit 2, naming the instance and the time it holds, and nothing is done
+  expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+  expect(io.err()).toContain(`--target 'playbook-db-old-latest' already exists in us-east-1: a restore of '${seeded.primary.id}' (state available, created `);
+  expect(io.err()).toContain(`${RESTORE_TIME_TAG}=${tags[RESTORE_TIME_TAG]}`);
+  expect(io.err()).toContain(`re-run with --to ${tags[RESTORE_TIME_TAG]} --resume playbook-db-old-latest`);
+  expect(sent.filter((c) => !c.name.startsWith('Describe'))).toEqual([]);
+  expect(await accountState()).toEqual(before);
+});
+
+test('--latest restores to the LatestRestorableTime read when it asks: the tag, the request and --json hold that time', async () => {
+  // GIVEN a record of what RDS said the source's LatestRestorableTime was, and what was asked for
+  const original = RDSClient.prototype.send;
+  let latestRead: Date | undefined;
+  let request: RestoreDBInstanceToPointInTimeCommandInput | undefined;
+  jest.spyOn(RDSClient.prototype, 'send').mockImplementation(async function (this: RDSClient, command: unknown, ...rest: unknown[]) {
+    const result = await (original as (...a: unknown[]) => Promise<{ DBInstances?: DBInstance[] }>).call(this, command, ...rest);
+    if (command instanceof DescribeDBInstancesCommand && command.input.DBInstanceIdentifier === seeded.primary.id && !request) latestRead = result.DBInstances?.[0]?.LatestRestorableTime;
+    if (command instanceof RestoreDBInstanceToPointInTimeCommand) request = command.input;
+    return result;
+  } as never);
+
+  // WHEN
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-latest', '--json']);
+
+  // THEN RDS was asked for that time (not "the latest", which moves on), and the tag and the document say it
+  expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-latest: available (elapsed 0s)\n' });
+  expect(latestRead).toBeInstanceOf(Date);
+  expect(request).toMatchObject({ RestoreTime: latestRead });
+  expect(request).not.toHaveProperty('UseLatestRestorableTime');
+  jest.restoreAllMocks();
+  expect(tagsOf(await describe1('playbook-db-latest'))[RESTORE_TIME_TAG]).toBe(latestRead!.toISOString());
+  expect(JSON.parse(io.out())).toMatchObject({ action: 'restore', resumed: null, restoreTime: latestRead!.toISOString(), request: { RestoreTime: latestRead!.toISOString() } });
+});
+
+test('fails when --resume comes with --latest, naming the --to to give', async () => {
+  expect((await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-resume-latest'])).code).toBe(0);
+  const time = tagsOf(await describe1('playbook-db-resume-latest'))[RESTORE_TIME_TAG];
+  const before = await accountState();
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-resume-latest', '--resume', 'playbook-db-resume-latest']);
+  expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+  expect(io.err()).toMatch(new RegExp(`--resume takes --to, not --latest \\(whose time would be a new one\\): 'playbook-db-resume-latest' is a restore of 'playbook-db' to ${time.replace(/[.]/g, '\\.')} \\(state available, .*\\)\\. `
+    + `To pick it up, re-run with --to ${time.replace(/[.]/g, '\\.')} --resume playbook-db-resume-latest`));
+  expect(await accountState()).toEqual(before);
+});
+
+test('--resume --json: the resume notice is in the document (resumed) and on stderr', async () => {
+  const to = (await timeInWindow()).toISOString();
+  expect((await run(['restore', '--source', seeded.primary.id, '--to', to, '--target', 'playbook-db-json-resume'])).code).toBe(0);
+  const tags = tagsOf(await describe1('playbook-db-json-resume'));
+
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', to, '--target', 'playbook-db-json-resume', '--resume', 'playbook-db-json-resume', '--json']);
+
+  expect(code).toBe(0);
+  const message = `Resuming: 'playbook-db-json-resume' is already a restore of '${seeded.primary.id}' to ${to} (state available, requested at ${tags[RESTORE_STARTED_TAG]}); waiting for it.`;
+  expect(JSON.parse(io.out())).toMatchObject({
+    action: 'resume',
+    request: null,
+    restoreTime: to,
+    resumed: {
+      instance: 'playbook-db-json-resume',
+      state: 'available',
+      tags: { [RESTORED_FROM_TAG]: seeded.primary.id, [RESTORE_TIME_TAG]: to, [RESTORE_STARTED_TAG]: tags[RESTORE_STARTED_TAG] },
+      message,
+    },
+  });
+  // Elapsed since the first run asked for the restore, by the wall clock.
+  expect(io.err()).toMatch(new RegExp(`^${message.replace(/[.()]/g, '\\$&')}\nplaybook-db-json-resume: available \\(elapsed \\d+s\\)\n$`));
+});
+
+test('fails when --resume names a restore of the same source to another time', async () => {
   const before = await accountState();
   const other = new Date((await timeInWindow()).getTime() - 1).toISOString();
-  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', other, '--target', 'playbook-db-restored']);
-  expect(code).toBe(2);
-  expect(io.err()).toMatch(/--target 'playbook-db-restored' is taken: it is a restore of 'playbook-db' to \S+, not to \S+\. Choose another --target/);
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', other, '--target', 'playbook-db-restored', '--resume', 'playbook-db-restored']);
+  expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+  expect(io.err()).toMatch(/--resume playbook-db-restored: it is a restore of 'playbook-db' to \S+, not to \S+ \(state available, .*\): not resumed\. Re-run with --to \S+ to pick it up, or choose another --target/);
+  expect(await accountState()).toEqual(before);
+});
+
+test('fails when --resume names an instance that db-playbook did not restore from this source', async () => {
+  const before = await accountState();
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', (await timeInWindow()).toISOString(), '--target', seeded.replicas[0].id, '--resume', seeded.replicas[0].id]);
+  expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+  expect(io.err()).toMatch(/--target 'playbook-db-replica-1' is taken: an instance with that identifier exists in us-east-1 and is not a db-playbook restore of 'playbook-db' \(state available, created \S+, no db-playbook tags\)\. Choose another --target/);
+  expect(await accountState()).toEqual(before);
+});
+
+test('fails when --resume names a restore an earlier db-playbook tagged restore-time=latest: what it holds is unknown', async () => {
+  const to = (await timeInWindow()).toISOString();
+  expect((await run(['restore', '--source', seeded.primary.id, '--to', to, '--target', 'playbook-db-legacy'])).code).toBe(0);
+  const { DBInstanceArn } = await describe1('playbook-db-legacy');
+  await rds.send(new AddTagsToResourceCommand({ ResourceName: DBInstanceArn, Tags: [{ Key: RESTORE_TIME_TAG, Value: 'latest' }] }));
+  const before = await accountState();
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', to, '--target', 'playbook-db-legacy', '--resume', 'playbook-db-legacy']);
+  expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+  expect(io.err()).toMatch(/^db-playbook: --resume playbook-db-legacy: it was restored to the latest restorable time by an earlier db-playbook, which did not record that time, so what it holds is unknown: it cannot be resumed \(state available, .*db-playbook:restore-time=latest.*\)\. Choose another --target\n$/);
   expect(await accountState()).toEqual(before);
 });
 
 test('fails with exit 1 when the restored instance ends in a state it will not leave', async () => {
   await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-stopped']);
   await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: 'playbook-db-stopped' }));
-  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-stopped']);
+  const time = tagsOf(await describe1('playbook-db-stopped'))[RESTORE_TIME_TAG];
+  const { code, io } = await run(['restore', '--source', seeded.primary.id, '--to', time, '--target', 'playbook-db-stopped', '--resume', 'playbook-db-stopped']);
   expect(code).toBe(1);
-  expect(io.err()).toContain(`db-playbook: playbook-db-stopped is 'stopped': waiting will not make it available. The restore goes on in AWS: re-run the same command to resume waiting.`);
+  expect(io.err()).toBe(`db-playbook: playbook-db-stopped is 'stopped': waiting will not make it available. The restore goes on in AWS: to resume waiting for it, run:\n`
+    + `  db-playbook --region us-east-1 restore --source playbook-db --to ${time} --target playbook-db-stopped --resume playbook-db-stopped\n`);
 });
 
 // --- verify and cutover --------------------------------------------------------------------------
@@ -341,18 +490,23 @@ describe('--verify-sql and --cutover-proxy', () => {
     try {
       const sourceBefore = await describeSource();
       const url = `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
-      const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-cutover',
-        '--verify-sql', 'SELECT 41 + 1 AS answer', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name, '--json']);
+      const io = withStdin(fakeIo(motoEnv(moto.endpoint)), seeded.proxy!.name);
+      const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-cutover',
+        '--verify-sql', 'SELECT 41 + 1 AS answer', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name, '--yes', '--json'], io);
       expect({ code, stderr: io.err() }).toEqual({ code: 0, stderr: 'playbook-db-cutover: available (elapsed 0s)\n' });
+      // --yes: not asked, though stdin is a terminal.
+      expect(io.asked()).toBe(0);
       const result = JSON.parse(io.out());
+      const restoreTime = tagsOf(await describe1('playbook-db-cutover'))[RESTORE_TIME_TAG];
       expect(result).toMatchObject({
         schemaVersion: 1,
         command: 'restore',
         dryRun: false,
         action: 'restore',
+        resumed: null,
         source: { id: seeded.primary.id },
         target: 'playbook-db-cutover',
-        restoreTime: 'latest',
+        restoreTime,
         status: 'available',
         endpoint: { address: expect.stringContaining('playbook-db-cutover'), port: 5433 },
         kmsKeyId: seeded.kms.primary.arn,
@@ -411,7 +565,7 @@ describe('--verify-sql and --cutover-proxy', () => {
       const url = `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
       // A write: the verification transaction is READ ONLY.
       const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-unverified',
-        '--verify-sql', 'CREATE TABLE scratch (i int)', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name]);
+        '--verify-sql', 'CREATE TABLE scratch (i int)', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name, '--yes']);
       expect(code).toBe(1);
       expect(io.out()).toContain(`verify    FAILED on 127.0.0.1:${pg.port}/postgres: 25006: cannot execute CREATE TABLE in a read-only transaction`);
       expect(io.out()).toContain(`cutover   not done: --verify-sql failed, proxy '${seeded.proxy!.name}' still targets`);
@@ -423,6 +577,68 @@ describe('--verify-sql and --cutover-proxy', () => {
       await pg.stop();
     }
   });
+  test.each([
+    ['SET TRANSACTION READ WRITE; CREATE TABLE x(); COMMIT', 'x', false],
+    ['COMMIT; DROP TABLE t', 't', true],
+  ])('fails before the restore when --verify-sql is %j: exit 2, nothing created, the database as it was', async (sql, table, exists) => {
+    const pg = await startPostgres();
+    const admin = await pg.client();
+    try {
+      await admin.query('CREATE TABLE t (i int)');
+      const before = await accountState();
+      const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-verify-attack',
+        '--verify-sql', sql, '--verify-url', `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`]);
+      expect({ code, out: io.out() }).toEqual({ code: 2, out: '' });
+      expect(io.err()).toMatch(/^db-playbook: --verify-sql must be one SQL statement, and it holds [23]: .* \(nothing was restored\)\n$/);
+      expect(await accountState()).toEqual(before);
+      expect((await admin.query('SELECT to_regclass($1) IS NOT NULL AS exists', [table])).rows).toEqual([{ exists }]);
+    } finally {
+      await admin.end();
+      await pg.stop();
+    }
+  });
+});
+
+describe('confirming the cutover', () => {
+  test('on a terminal without --yes, asks for the proxy\'s name once --verify-sql passed; another answer leaves the proxy as it was (exit 1, the instance kept)', async () => {
+    const pg = await startPostgres();
+    try {
+      const { Targets: before = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+      const url = `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`;
+      const io = withStdin(fakeIo(motoEnv(moto.endpoint)), 'y');
+
+      const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-unconfirmed',
+        '--verify-sql', 'SELECT 1 AS one', '--verify-url', url, '--cutover-proxy', seeded.proxy!.name], io);
+
+      expect(code).toBe(1);
+      expect(io.asked()).toBe(1);
+      const time = tagsOf(await describe1('playbook-db-unconfirmed'))[RESTORE_TIME_TAG];
+      const from = before.map((t) => `'${t.RdsResourceId}'`).join(', ');
+      expect(io.err()).toContain(`\nCutover: RDS Proxy 'playbook-proxy' is to be re-pointed from ${from} to 'playbook-db-unconfirmed', restored from 'playbook-db' to ${time} (the latest restorable time); `
+        + `--verify-sql passed on 127.0.0.1:${pg.port}/postgres (1 row(s)). The applications that use the proxy will read and write 'playbook-db-unconfirmed' from then on.\n`
+        + "Type the proxy's name (playbook-proxy) to confirm, anything else to stop: Not confirmed.\n");
+      expect(io.out()).toContain(`  verify    ok on 127.0.0.1:${pg.port}/postgres: 1 row(s), first {"one":1}\n  cutover   not done: not confirmed, proxy 'playbook-proxy' still targets`);
+      expect(io.err()).toContain(`db-playbook: the cutover was not confirmed: proxy 'playbook-proxy' was not re-pointed; 'playbook-db-unconfirmed' is restored and kept. To cut over later, run:\n`
+        + `  db-playbook --region us-east-1 restore --source playbook-db --to ${time} --target playbook-db-unconfirmed --resume playbook-db-unconfirmed --verify-sql 'SELECT 1 AS one' --verify-url`);
+      const { Targets: after = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+      expect(after).toEqual(before);
+      expect((await describe1('playbook-db-unconfirmed')).DBInstanceStatus).toBe('available');
+    } finally {
+      await pg.stop();
+    }
+  });
+
+  test('on a terminal without --yes, typing the proxy\'s name cuts over (here unverified: --skip-verify)', async () => {
+    const io = withStdin(fakeIo(motoEnv(moto.endpoint)), ` ${seeded.proxy!.name} `);
+
+    const { code } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-confirmed', '--cutover-proxy', seeded.proxy!.name, '--skip-verify'], io);
+
+    expect({ code, err: io.err() }).toEqual({ code: 0, err: expect.stringContaining("; not verified (--skip-verify). The applications that use the proxy will read and write 'playbook-db-confirmed' from then on.\nType the proxy's name (playbook-proxy) to confirm") });
+    expect(io.asked()).toBe(1);
+    expect(io.out()).toMatch(/ {2}cutover {3}proxy 'playbook-proxy' now targets playbook-db-confirmed \(was \S+\)\n/);
+    const { Targets = [] } = await rds.send(new DescribeDBProxyTargetsCommand({ DBProxyName: seeded.proxy!.name }));
+    expect(Targets.map((t) => t.RdsResourceId)).toEqual(['playbook-db-confirmed']);
+  });
 });
 
 // --- the request, and the progress line ----------------------------------------------------------
@@ -430,11 +646,12 @@ describe('--verify-sql and --cutover-proxy', () => {
 test('asks for provisioned IOPS and throughput only where RDS accepts them', () => {
   const base: DBInstance = { DBInstanceIdentifier: 'src', StorageType: 'gp3', AllocatedStorage: 100, Iops: 3000, StorageThroughput: 125 };
   const started = new Date('2026-03-14T14:00:00Z');
-  expect(restoreRequest(base, 't', 'latest', started)).not.toHaveProperty('Iops');
-  expect(restoreRequest({ ...base, AllocatedStorage: 400, Iops: 12000, StorageThroughput: 500 }, 't', 'latest', started)).toMatchObject({ Iops: 12000, StorageThroughput: 500 });
-  expect(restoreRequest({ ...base, StorageType: 'io2', Iops: 8000 }, 't', 'latest', started)).toMatchObject({ Iops: 8000 });
-  expect(restoreRequest({ ...base, StorageType: 'io2', Iops: 8000 }, 't', 'latest', started)).not.toHaveProperty('StorageThroughput');
-  expect(restoreRequest({ ...base, OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-17' }] }, 't', 'latest', started)).not.toHaveProperty('OptionGroupName');
+  const time = new Date('2026-03-14T13:44:59Z');
+  expect(restoreRequest(base, 't', time, started)).not.toHaveProperty('Iops');
+  expect(restoreRequest({ ...base, AllocatedStorage: 400, Iops: 12000, StorageThroughput: 500 }, 't', time, started)).toMatchObject({ Iops: 12000, StorageThroughput: 500 });
+  expect(restoreRequest({ ...base, StorageType: 'io2', Iops: 8000 }, 't', time, started)).toMatchObject({ Iops: 8000 });
+  expect(restoreRequest({ ...base, StorageType: 'io2', Iops: 8000 }, 't', time, started)).not.toHaveProperty('StorageThroughput');
+  expect(restoreRequest({ ...base, OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-17' }] }, 't', time, started)).not.toHaveProperty('OptionGroupName');
 });
 
 describe('waitFor', () => {
@@ -523,12 +740,14 @@ test('without a terminal, the wait prints the state and elapsed time at least ev
   expect(progress).toEqual(['0s', '30s', '1m 0s', '1m 30s', '2m 0s'].map((t) => `playbook-db-heartbeat: creating (elapsed ${t})`));
 });
 
-test('--timeout ends the wait with exit 1 and the resume hint', async () => {
+test('--timeout ends the wait with exit 1 and the command that resumes it', async () => {
   holdCreating('playbook-db-slow');
   const { code, io } = await run(['restore', '--source', seeded.primary.id, '--latest', '--target', 'playbook-db-slow', '--timeout', '1']);
   expect(code).toBe(1);
   expect(io.out()).toContain('playbook-db-slow: creating (elapsed 0s)\n');
-  expect(io.err()).toBe('db-playbook: WaitTimeout: timed out after 1m 0s waiting for playbook-db-slow (state: creating). The restore goes on in AWS: re-run the same command to resume waiting.\n');
+  const time = tagsOf(await describe1('playbook-db-slow'))[RESTORE_TIME_TAG];
+  expect(io.err()).toBe('db-playbook: WaitTimeout: timed out after 1m 0s waiting for playbook-db-slow (state: creating). The restore goes on in AWS: to resume waiting for it, run:\n'
+    + `  db-playbook --region us-east-1 restore --source playbook-db --to ${time} --target playbook-db-slow --resume playbook-db-slow --timeout 1\n`);
 });
 
 function tagsOf(instance: DBInstance): Record<string, string> {
@@ -570,13 +789,13 @@ describe('Ctrl-C during restore', () => {
       expect(lines.slice(4)).toEqual(['']);
       const argv = shellWords(lines[2].trim());
       expect(argv).toEqual(['db-playbook', '--region', 'us-east-1', 'restore', '--source', seeded.primary.id, '--to', to.toISOString(),
-        '--target', 'playbook-db-ctrl-c', '--verify-sql', sql, '--verify-url', url.replace(':s3cret', ''), '--timeout', '30']);
+        '--target', 'playbook-db-ctrl-c', '--resume', 'playbook-db-ctrl-c', '--verify-sql', sql, '--verify-url', url.replace(':s3cret', ''), '--timeout', '30']);
       expect((await describe1('playbook-db-ctrl-c')).TagList).toContainEqual({ Key: RESTORED_FROM_TAG, Value: seeded.primary.id });
       jest.restoreAllMocks();
 
       // WHEN the operator runs the printed command (with PGPASSWORD set, as it says)
       const sent = recordRdsCommands();
-      const again = fakeIo({ ...motoEnv(moto.endpoint), PGPASSWORD: 's3cret' });
+      const again = withStdin(fakeIo({ ...motoEnv(moto.endpoint), PGPASSWORD: 's3cret' }));
       expect(await main(argv.slice(1), again)).toBe(0);
 
       // THEN it waits for the restore under way instead of starting another, and verifies it
@@ -614,9 +833,10 @@ describe('Ctrl-C during restore', () => {
       expect({ status, signal }).toEqual({ status: 130, signal: null });
       // Well before the next poll: the sleep was cut short.
       expect(Date.now() - signalledAt).toBeLessThan(10_000);
-      expect(stderr).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to the latest restorable time as 'playbook-db-sigint' goes on in AWS (Ctrl-C stopped only the wait)\n`
+      const time = tagsOf(await describe1('playbook-db-sigint'))[RESTORE_TIME_TAG];
+      expect(stderr).toBe(`db-playbook: interrupted: the restore of '${seeded.primary.id}' to ${time} (the latest restorable time) as 'playbook-db-sigint' goes on in AWS (Ctrl-C stopped only the wait)\n`
         + 'hint: to resume waiting for it, run:\n'
-        + `  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --latest --target playbook-db-sigint\n`);
+        + `  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --to ${time} --target playbook-db-sigint --resume playbook-db-sigint\n`);
       expect(proxy.polls()).toBe(1);
     } finally {
       await proxy.close();
