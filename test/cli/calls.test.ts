@@ -132,7 +132,7 @@ describe('every call a command sends is in its table, and every call of the tabl
   });
 
   test('restore --cutover-proxy: what it adds to the restore', async () => {
-    const { code, sent, err } = await sentBy(['restore', '--source', seeded.primary.id, '--latest', '--target', 'calls-cutover', '--cutover-proxy', seeded.proxy!.name], moto.endpoint);
+    const { code, sent, err } = await sentBy(['restore', '--source', seeded.primary.id, '--latest', '--target', 'calls-cutover', '--cutover-proxy', seeded.proxy!.name, '--skip-verify', '--yes'], moto.endpoint);
     expect({ code, err }).toEqual({ code: 0, err: '' });
     const calls = [...TABLES.restore, ...TABLES['restore --cutover-proxy']];
     expect(uncovered(sent, calls)).toEqual([]);

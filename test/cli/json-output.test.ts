@@ -73,6 +73,7 @@ const RESTORE: Schema = {
   ...envelope('restore'),
   dryRun: 'boolean',
   action: oneOf('restore', 'resume'),
+  resumed: nullable({ instance: 'string', state: 'string', tags: 'object', message: 'string' }),
   region: 'string',
   source: { id: 'string', arn: nullable('string'), engine: nullable('string'), engineVersion: nullable('string'), status: nullable('string') },
   replicatedBackups: nullable({ arn: 'string', sourceRegion: nullable('string'), status: nullable('string'), retentionDays: nullable('number') }),
@@ -156,7 +157,7 @@ async function run(argv: string[], io: FakeIo = fakeIo(motoEnv(moto.endpoint))):
 describe('every command\'s --json document has the envelope and its own schema', () => {
   test('restore --dry-run and restore: one shape, the dry run with dryRun true and null outcomes', async () => {
     const verify = ['--verify-sql', 'SELECT 1 AS one', '--verify-url', `postgresql://postgres@127.0.0.1:${pg.port}/postgres?sslmode=disable`];
-    const argv = ['restore', '--source', seeded.primary.id, '--latest', '--target', 'json-restored', ...verify, '--cutover-proxy', seeded.proxy!.name, '--json'];
+    const argv = ['restore', '--source', seeded.primary.id, '--latest', '--target', 'json-restored', ...verify, '--cutover-proxy', seeded.proxy!.name, '--yes', '--json'];
     const dry = await run([...argv, '--dry-run']);
     const real = await run(argv);
     expect({ dry: dry.code, real: real.code }).toEqual({ dry: 0, real: 0 });
@@ -297,7 +298,7 @@ describe('with --json, a failure is a JSON error document on stdout, with the ex
     expect(doc.error).toMatchObject({
       code: 'interrupted',
       exitCode: 130,
-      hint: `to resume waiting for it, run:\n  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --latest --target json-interrupted --json`,
+      hint: expect.stringMatching(new RegExp(`^to resume waiting for it, run:\n  db-playbook --region us-east-1 restore --source ${seeded.primary.id} --to \\S+Z --target json-interrupted --resume json-interrupted --json$`)),
     });
   });
 });
