@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Fn, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -26,7 +26,7 @@ import { acknowledgeAwsCdkProviders, acknowledgeInlinePolicy } from './private/n
 import { PlaybookValidationError, validateIntegerRange, validateVpcCidr } from './private/validation';
 import { Profile } from './profile';
 import { createKey } from './private/keys';
-import { endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../shared/aws-calls';
+import { AwsCall, endpointServices, postgresMetricsCalls, restoreValidatorCalls, secretRotationCalls } from '../shared/aws-calls';
 
 /**
  * Properties of a DataPlatform.
@@ -502,22 +502,50 @@ export class DataPlatform extends Construct {
   private addApiEndpoints(): void {
     if (!this.createdVpc) return;
     const region = Stack.of(this).region;
-    const services = endpointServices([
+    const calls = [
       ...secretRotationCalls(region),
       ...(this.postgresMetrics ? postgresMetricsCalls(region) : []),
       ...(this.restoreTesting ? restoreValidatorCalls(region) : []),
-    ]);
-    for (const service of services) {
+    ];
+    for (const service of endpointServices(calls)) {
       const id = ENDPOINT_IDS[service];
       if (!id) throw new Error(`no endpoint id for the service '${service}': add it to ENDPOINT_IDS`);
-      this.createdVpc.vpc.addInterfaceEndpoint(id, {
+      const endpoint = this.createdVpc.vpc.addInterfaceEndpoint(id, {
         service: new ec2.InterfaceVpcEndpointAwsService(service),
         subnets: { subnetGroupName: 'Functions' },
         privateDnsEnabled: true,
         securityGroups: [this.createdVpc.endpointSecurityGroup],
         open: false,
       });
+      this.restrictEndpoint(endpoint, service, calls.filter((c) => c.endpoint === service));
     }
+  }
+
+  /**
+   * The endpoint policy of `service`'s endpoint: this account's principals, to this account's
+   * resources (`aws:PrincipalAccount`, `aws:ResourceAccount`), so that neither another account's
+   * credentials nor this account's carry data out of the isolated subnets to another account
+   * through it. The wildcard-only calls of the tables routed here (`calls`: they act on no
+   * resource, so they may have no resource account) are allowed to this account's principals.
+   */
+  private restrictEndpoint(endpoint: ec2.VpcEndpoint, service: string, calls: AwsCall[]): void {
+    const account = Stack.of(this).account;
+    endpoint.addToPolicy(new iam.PolicyStatement({
+      sid: 'ThisAccountOnly',
+      principals: [new iam.StarPrincipal()],
+      actions: [`${service}:*`],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:PrincipalAccount': account, 'aws:ResourceAccount': account } },
+    }));
+    const wildcardOnly = [...new Set(calls.filter((c) => c.resource === '*').map((c) => c.action))].sort();
+    if (wildcardOnly.length === 0) return;
+    endpoint.addToPolicy(new iam.PolicyStatement({
+      sid: 'ThisAccountCallsWithoutResource',
+      principals: [new iam.StarPrincipal()],
+      actions: wildcardOnly,
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:PrincipalAccount': account } },
+    }));
   }
 
   private createVpc(props: DataPlatformProps, production: boolean): ec2.Vpc {
@@ -558,7 +586,19 @@ export class DataPlatform extends Construct {
     if (flowLogRole) acknowledgeInlinePolicy(flowLogRole, 'VPC flow-log delivery role (its log group only)');
     // In-VPC functions reach AWS APIs through interface endpoints, with private DNS so the SDK's
     // default endpoints resolve here; S3's gateway endpoint is free.
-    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    const s3Endpoint = vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    this.restrictEndpoint(s3Endpoint, 's3', []);
+    // The roles provider answers CloudFormation with a PUT to the request's presigned URL, in
+    // CloudFormation's bucket of the region (AWS's account, `useast1` for us-east-1), signed by
+    // CloudFormation: S3 authorizes it by that signature, not by this account's principals.
+    // @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-vpce-bucketnames.html
+    const regionWithoutDashes = Token.isUnresolved(stack.region) ? Fn.join('', Fn.split('-', stack.region)) : stack.region.replace(/-/g, '');
+    s3Endpoint.addToPolicy(new iam.PolicyStatement({
+      sid: 'CloudFormationCustomResourceResponses',
+      principals: [new iam.StarPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [`arn:${Aws.PARTITION}:s3:::cloudformation-custom-resource-response-${regionWithoutDashes}/*`],
+    }));
     // One security group for every endpoint, HTTPS from the VPC's own (literal) CIDR block.
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc,

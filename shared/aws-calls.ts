@@ -101,8 +101,10 @@ export function secretRotationCalls(region: string): AwsCall[] {
  * The role AWS Backup takes the database's snapshots with and copies them to the DR vault
  * (lib/backup/cross-region-backup.ts): what AWS's own AWSBackupServiceRolePolicyForBackup grants
  * for RDS instance snapshots, cross-region copies and their keys, narrowed to this one instance,
- * the snapshots AWS Backup names `awsbackup:*`, the two vaults and the three keys. AWS Backup
- * makes these calls itself (no endpoint in the caller's VPC); RDS uses the keys on its behalf.
+ * the snapshots AWS Backup names `awsbackup:*`, the two vaults and the three keys. Not
+ * `rds:ModifyDBSnapshotAttribute`, which AWS's policy grants too: it shares a snapshot with another
+ * account, which only a cross-account copy needs, and the copies here stay in this account. AWS
+ * Backup makes these calls itself (no endpoint in the caller's VPC); RDS uses the keys on its behalf.
  * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSBackupServiceRolePolicyForBackup.html
  */
 export function backupServiceCalls(region: string, drRegion: string): AwsCall[] {
@@ -125,7 +127,6 @@ export function backupServiceCalls(region: string, drRegion: string): AwsCall[] 
     { action: 'rds:AddTagsToResource', resource: snapshots, why: `tags the ${where} snapshot with its recovery point` },
     { action: 'rds:ListTagsForResource', resource: snapshots, why: `reads the ${where} snapshot's tags` },
     { action: 'rds:DeleteDBSnapshot', resource: snapshots, why: `expires the ${where} snapshot at the end of its lifecycle` },
-    { action: 'rds:ModifyDBSnapshotAttribute', resource: snapshots, why: `AWS's policy grants it on awsbackup:* snapshots (${where})` },
   ];
   return [
     { action: 'rds:DescribeDBInstances', resource: 'database', why: 'the instance the selection names' },
@@ -146,6 +147,38 @@ export function backupServiceCalls(region: string, drRegion: string): AwsCall[] 
     ...keyCalls('vaultKey', region, 'the vault key'),
     ...keyCalls('drKey', drRegion, 'the DR key'),
   ];
+}
+
+/**
+ * The role AWS Backup restores the test instances with (lib/backup/restore-testing.ts), besides
+ * AWS's AWSBackupServiceRolePolicyForRestores: the database key, which decrypts the snapshot and
+ * encrypts the restored instance. RDS uses the key with the role's permissions, and creates a
+ * grant on it for the instance it restores: kms:CreateGrant only for an AWS resource.
+ */
+export function restoreTestingServiceCalls(region: string): AwsCall[] {
+  const viaRds = { 'kms:ViaService': `rds.${region}.amazonaws.com` };
+  return [
+    { action: 'kms:DescribeKey', resource: 'databaseKey', why: 'checks the key of the snapshot it restores' },
+    {
+      action: 'kms:CreateGrant', resource: 'databaseKey',
+      context: { 'kms:GrantIsForAWSResource': 'true', ...viaRds },
+      condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      why: 'RDS creates a grant on the database key for the instance it restores',
+    },
+    ...['kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']
+      .map((action) => ({ action, resource: 'databaseKey', context: viaRds, why: 'RDS decrypts the snapshot and encrypts the restored instance with the database key' })),
+  ];
+}
+
+/**
+ * What CloudWatch Logs does with the key of a log group it writes (`logGroupArn`, the encryption
+ * context it sends): encrypts the events and decrypts them for a reader. The key policy lets
+ * the service do it for the app's own log groups only (lib/private/logs.ts).
+ */
+export function cloudWatchLogsKeyCalls(logGroupArn: string): AwsCall[] {
+  const context = { 'kms:EncryptionContext:aws:logs:arn': logGroupArn };
+  return ['kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt']
+    .map((action) => ({ action, resource: 'logGroupKey', context, why: 'CloudWatch Logs encrypts the log group\'s events and decrypts them for a reader' }));
 }
 
 /** The endpoint services a caller's table needs a route to, sorted. */

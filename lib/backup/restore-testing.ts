@@ -16,7 +16,7 @@ import { platformLogGroup } from '../private/logs';
 import { Profile } from '../profile';
 import { acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeManagedPolicy, acknowledgeVpcFunctionRole } from '../private/nag';
 import { grantCalls } from '../private/grants';
-import { restoreValidatorCalls } from '../../shared/aws-calls';
+import { restoreTestingServiceCalls, restoreValidatorCalls } from '../../shared/aws-calls';
 import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
 
 /**
@@ -196,9 +196,13 @@ export class RestoreTesting extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
     });
     acknowledgeManagedPolicy(restoreRole, 'service-role/AWSBackupServiceRolePolicyForRestores', 'Restore tests create and delete instances whose identifiers AWS Backup picks at run time; AWS documents this managed policy for restores.');
-    // The restore decrypts the snapshot with the database key and re-encrypts the new instance with it.
-    database.encryptionKey.grant(restoreRole, 'kms:CreateGrant', 'kms:DescribeKey', 'kms:Decrypt',
-      'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo');
+    // The restore decrypts the snapshot with the database key and re-encrypts the new instance
+    // with it, by its table (shared/aws-calls.ts): kms:CreateGrant only for the AWS resource RDS
+    // restores (kms:GrantIsForAWSResource), whether or not the key's policy refuses other grants
+    // (a key of the app's own, passed to PostgresDatabase, may not).
+    grantCalls({ grantPrincipal: restoreRole, role: restoreRole }, restoreTestingServiceCalls(Stack.of(this).region), {
+      databaseKey: database.encryptionKey.keyArn,
+    });
 
     const selection = new backup.CfnRestoreTestingSelection(this, 'Selection', {
       restoreTestingPlanName: this.plan.restoreTestingPlanName,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -165,8 +165,21 @@ export class PlatformAlarms extends Construct {
         // Alarm messages are transient: in development nothing needs the key after the stack.
         removalPolicy: db.profile === Profile.PRODUCTION ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
-      // CloudWatch publishes to the encrypted topic: it needs the key.
-      key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+      // CloudWatch publishes to the encrypted topic: it needs the key, for this account's alarms
+      // of this region only (aws:SourceAccount, aws:SourceArn: the confused-deputy guard AWS
+      // documents for service principals), not for another account's alarm that names the topic.
+      // @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+      const stack = Stack.of(this);
+      key.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }));
       const topic = new sns.Topic(this, 'Topic', { displayName: `Alarms of ${db.node.path}`, masterKey: key, enforceSSL: true });
       this.topic = topic;
     }

@@ -134,6 +134,15 @@ describe('CrossRegionBackup', () => {
     expect(snapshots).toContain(':snapshot:awsbackup:*');
   });
 
+  test('the backup role may not share a snapshot with another account (rds:ModifyDBSnapshotAttribute: cross-account copies only, none here)', () => {
+    const { template, stack, backup: b } = build();
+    const policy = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(b.role.node.defaultChild as never) }] } }))[0];
+    const actions = (policy.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) => [s.Action].flat());
+    expect(actions).toContain('rds:CopyDBSnapshot');
+    expect(actions).not.toContain('rds:ModifyDBSnapshotAttribute');
+    expect(actions.filter((a) => a.startsWith('rds:Modify'))).toEqual([]);
+  });
+
   test('options change the retentions', () => {
     const { template } = build({ replicatedBackupRetention: Duration.days(14), dailyRetention: Duration.days(14), monthlyRetention: Duration.days(730) });
     const instance = Object.values(template.findResources('AWS::RDS::DBInstance'))[0];

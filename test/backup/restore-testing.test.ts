@@ -87,6 +87,19 @@ describe('RestoreTesting', () => {
     expect(actions.filter((a: string) => a.endsWith(':*'))).toEqual([]);
   });
 
+  test('the restore role may use the database key through RDS, and create grants on it only for AWS resources', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: stack.getLogicalId(stack.node.findChild('RestoreTesting').node.findChild('RestoreRole').node.defaultChild as never) }] },
+    })).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown; Condition?: unknown }>);
+    const key = { 'Fn::GetAtt': [id(stack, db.encryptionKey as never), 'Arn'] };
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 'kms:CreateGrant', Resource: key, Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } });
+    const unconditional = statements.filter((s) => !s.Condition).flatMap((s) => [s.Action].flat());
+    expect(unconditional).not.toContain('kms:CreateGrant');
+    expect(unconditional.filter((a) => a.startsWith('kms:')).sort()).toEqual([
+      'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo',
+    ]);
+  });
+
   test('raises an alarm when a validation fails', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'CdkDbPlaybook/RestoreTesting', MetricName: 'ValidationFailed', Statistic: 'Sum',

@@ -14,7 +14,10 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Stack } from 'aws-cdk-lib';
 import { PostgresMetrics, RestoreTesting } from '../../lib';
 import { RolesProvider } from '../../lib/database/roles/roles-provider';
-import { AwsCall, backupServiceCalls, databaseRolesProviderCalls, postgresMetricsCalls, restoreValidatorCalls } from '../../shared/aws-calls';
+import {
+  AwsCall, backupServiceCalls, cloudWatchLogsKeyCalls, databaseRolesProviderCalls, postgresMetricsCalls, restoreTestingServiceCalls, restoreValidatorCalls,
+  secretRotationCalls,
+} from '../../shared/aws-calls';
 import { CLI_COMMANDS, CLI_RESOURCES, actionsOf, cliCallTables } from '../../shared/calls-cli';
 import { SynthesizedApp, synthesizedApps } from '../support/synthesized-apps';
 import type { StackTemplate } from '../support/template-resolver';
@@ -28,7 +31,12 @@ interface Caller {
   readonly roleId: string;
   readonly calls: AwsCall[];
   readonly arns: Record<string, string>;
+  /** A function's: the policy of each VPC endpoint of its VPC, by service (its calls with that `endpoint` pass it). */
+  readonly vpcEndpoints?: Record<string, Policy>;
 }
+
+/** The policy AWS gives an endpoint created without one: full access. */
+const FULL_ACCESS: Policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] };
 
 /** The ARN a resource resolves to, and its resource policy, for every resource of the app. */
 class Resources {
@@ -84,6 +92,31 @@ class Resources {
     return undefined;
   }
 
+  /**
+   * The policy of each VPC endpoint in `vpcId` (a resolved VPC id), by service (`secretsmanager`,
+   * `s3`, ...): the template's, or AWS's default (full access) for an endpoint created without one.
+   */
+  public vpcEndpoints(stack: StackTemplate, vpcId: string): Record<string, Policy> {
+    const out: Record<string, Policy> = {};
+    for (const r of Object.values(stack.template.Resources)) {
+      if (r.Type !== 'AWS::EC2::VPCEndpoint' || this.resolve(stack, r.Properties?.VpcId) !== vpcId) continue;
+      const service = String(this.resolve(stack, r.Properties?.ServiceName)).split('.').pop()!;
+      out[service] = r.Properties?.PolicyDocument === undefined ? FULL_ACCESS : this.resolve(stack, r.Properties.PolicyDocument) as Policy;
+    }
+    return out;
+  }
+
+  /** The VPC endpoints of the VPC a function runs in (its subnets'), by service. */
+  public functionVpcEndpoints(stack: StackTemplate, fnId: string): Record<string, Policy> {
+    const vpcConfig = this.props(stack, fnId).VpcConfig as { SubnetIds: unknown } | undefined;
+    if (!vpcConfig) return {};
+    const subnets = this.resolve(stack, vpcConfig.SubnetIds) as string[];
+    const subnetId = Object.keys(stack.template.Resources).find((id) => stack.template.Resources[id].Type === 'AWS::EC2::Subnet'
+      && this.resolve(stack, { Ref: id }) === subnets[0]);
+    if (!subnetId) return {};
+    return this.vpcEndpoints(stack, String(this.resolve(stack, this.props(stack, subnetId).VpcId)));
+  }
+
   /** The role's identity policies: its inline policies and every AWS::IAM::Policy/ManagedPolicy attached to it. */
   public identityPolicies(stack: StackTemplate, roleId: string): Array<{ name: string; policy: Policy }> {
     const out: Array<{ name: string; policy: Policy }> = [];
@@ -117,6 +150,7 @@ function callers(app: SynthesizedApp, resources: Resources): Caller[] {
     return {
       name, stack, roleId, calls,
       arns: { databaseSecret: secretArn, databaseKey: resources.prop(secret.stack, secret.id, 'KmsKeyId'), ...extra },
+      vpcEndpoints: resources.functionVpcEndpoints(stack, fnId),
     };
   };
   /**
@@ -144,6 +178,7 @@ function callers(app: SynthesizedApp, resources: Resources): Caller[] {
     ];
     return {
       name: `${provider.node.path} (roles provider)`, stack, roleId, calls,
+      vpcEndpoints: resources.functionVpcEndpoints(stack, fnId),
       arns: {
         masterSecret: masterArn,
         databaseKey: resources.prop(master.stack, master.id, 'KmsKeyId'),
@@ -201,6 +236,24 @@ function callers(app: SynthesizedApp, resources: Resources): Caller[] {
       });
     }
   }
+  // AWS Backup's restore-testing role: the one each restore testing selection names, with the key
+  // of the instance it restores.
+  for (const stack of app.templates) {
+    for (const [id, r] of Object.entries(stack.template.Resources)) {
+      if (r.Type !== 'AWS::Backup::RestoreTestingSelection') continue;
+      const roleArn = resources.prop(stack, id, 'IamRoleArn');
+      const instanceArn = (resources.resolve(stack, r.Properties?.ProtectedResourceArns) as string[])[0];
+      const instanceId = Object.keys(stack.template.Resources).find((i) => stack.template.Resources[i].Type === 'AWS::RDS::DBInstance'
+        && resources.resolve(stack, { 'Fn::GetAtt': [i, 'DBInstanceArn'] }) === instanceArn)!;
+      const roleId = Object.keys(stack.template.Resources).find((i) => stack.template.Resources[i].Type === 'AWS::IAM::Role'
+        && resources.resolve(stack, { 'Fn::GetAtt': [i, 'Arn'] }) === roleArn)!;
+      out.push({
+        name: `${stack.stackName}/${id} (AWS Backup's restore-testing role)`, stack, roleId,
+        calls: restoreTestingServiceCalls(stack.region),
+        arns: { databaseKey: resources.prop(stack, instanceId, 'KmsKeyId') },
+      });
+    }
+  }
   return out;
 }
 
@@ -222,17 +275,58 @@ async function simulate(caller: Caller, resources: Resources, call: AwsCall, ide
   return simulateAs(caller, resources, call, identityPolicies, String(resources.resolve(caller.stack, { 'Fn::GetAtt': [caller.roleId, 'Arn'] })));
 }
 
-/** The decision for one call of the principal `roleArn` holding `identityPolicies`. */
-async function simulateAs(caller: Caller, resources: Resources, call: AwsCall, identityPolicies: Array<{ name: string; policy: Policy }>, roleArn: string): Promise<string> {
+/**
+ * The simulator knows variable condition keys of the form `prefix/name` (`aws:RequestTag/<tag>`)
+ * but not KMS's `kms:EncryptionContext:<key>`, whose key has colons (CloudWatch Logs':
+ * `aws:logs:arn`): it would drop the request's value and deny. Renamed, in the policies and the
+ * request alike, to a key of the form it knows, the condition is evaluated as AWS evaluates it.
+ */
+const SIMULATABLE_CONTEXT_KEY = (key: string) => (/^kms:encryptioncontext:/i.test(key) ? `aws:RequestTag/${key}` : key);
+function simulatable<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => simulatable(v)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [SIMULATABLE_CONTEXT_KEY(k), simulatable(v)])) as T;
+}
+
+/** What a simulation may set besides the caller's own: another resource policy, account or request context. */
+interface SimulationOverrides {
+  /** The resource's policy (a resource outside the app, a key of another policy). */
+  readonly resourcePolicy?: Policy;
+  /** The account of the resource (an S3 ARN names none: the bucket's owner). */
+  readonly resourceAccount?: string;
+  /** Request context replacing the role session's (another account's principal). */
+  readonly context?: Record<string, string>;
+}
+
+/**
+ * The decision for one call of the principal `roleArn` holding `identityPolicies`. A call with an
+ * `endpoint` passes the policy of that endpoint of the caller's VPC, if it has one. The request
+ * carries `aws:ResourceAccount` for a call on a resource; a wildcard-only call (`*`) none, as an
+ * action without a resource may not have it.
+ */
+async function simulateAs(
+  caller: Caller, resources: Resources, call: AwsCall, identityPolicies: Array<{ name: string; policy: Policy }>, roleArn: string,
+  overrides: SimulationOverrides = {},
+): Promise<string> {
   const arn = call.resource === '*' ? '*' : caller.arns[call.resource];
   if (arn === undefined) return `no ARN for ${call.resource}`;
-  const account = arn.split(':')[4] || caller.stack.account;
+  const account = overrides.resourceAccount ?? (arn.split(':')[4] || caller.stack.account);
+  const endpointPolicy = call.endpoint === undefined ? undefined : caller.vpcEndpoints?.[call.endpoint];
   const result = await runSimulation({
-    request: { principal: roleArn, action: call.action, resource: { resource: arn, accountId: account }, contextVariables: context(caller.stack, roleArn, call) },
-    identityPolicies,
+    request: {
+      principal: roleArn,
+      action: call.action,
+      resource: { resource: arn, accountId: account },
+      contextVariables: simulatable({
+        ...(overrides.context ?? context(caller.stack, roleArn, call)),
+        ...(arn === '*' ? {} : { 'aws:ResourceAccount': account }),
+      }),
+    },
+    identityPolicies: simulatable(identityPolicies),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: resources.resourcePolicy(arn),
+    resourcePolicy: simulatable(overrides.resourcePolicy ?? resources.resourcePolicy(arn)),
+    vpcEndpointPolicies: endpointPolicy ? [{ name: `${call.endpoint} endpoint`, policy: simulatable(endpointPolicy) }] : undefined,
   }, {});
   if (result.resultType === 'error') return `error: ${result.errors.message}`;
   return result.overallResult;
@@ -247,6 +341,10 @@ test('the apps deploy every kind of caller with a table', () => {
   expect(kinds(' validator')).toContain('shipped app, production with the DR replica');
   expect(kinds(' collector')).toContain('shipped app, production with the DR replica');
   expect(kinds('(AWS Backup\'s role)')).toEqual(expect.arrayContaining(['shipped app, production with the DR replica', 'examples/production-dr']));
+  expect(kinds('(AWS Backup\'s restore-testing role)')).toEqual(expect.arrayContaining(['shipped app, production with the DR replica', 'examples/production-dr']));
+  // The functions of the VPCs DataPlatform creates pass their endpoints' policies.
+  const validator = CALLERS.find((c) => c.app.name === 'shipped app, production with the DR replica' && c.caller.name.endsWith(' validator'))!;
+  expect(Object.keys(validator.caller.vpcEndpoints ?? {}).sort()).toEqual(['backup', 'rds', 's3', 'secretsmanager']);
 });
 
 test.each(CALLERS.map((c) => [c.app.name, c.caller.name, c] as const))('%s: %s: every call of its table is allowed', async (_app, _caller, { resources, caller }) => {
@@ -272,6 +370,185 @@ test('the simulation denies what AWS denies: the validator\'s old grant on resto
   const decrypt = restoreValidatorCalls(validator.stack.region).find((c) => c.action === 'kms:Decrypt')!;
   expect(await simulate(validator, resources, decrypt)).toBe('Allowed');
   expect(await simulate(validator, resources, { ...decrypt, context: {} })).toBe('ImplicitlyDenied');
+});
+
+describe('scope: the endpoints of the isolated subnets pass this account\'s calls to this account\'s resources only', () => {
+  // A principal allowed every action it tries: what is left to deny a call is the endpoint's policy
+  // (and, across accounts, the resource's own). The endpoints are those of the VPC the shipped app's
+  // DataPlatform creates (the validator's: all four).
+  const { app, resources } = APPS[0];
+  const validator = callers(app, resources).find((c) => c.name.endsWith(' validator'))!;
+  const { region, account } = validator.stack;
+  const OTHER = '444455556666';
+  const principalIn = (acct: string) => `arn:aws:iam::${acct}:role/in-the-isolated-subnets`;
+  const sessionIn = (acct: string) => ({
+    'aws:SecureTransport': 'true', 'aws:PrincipalAccount': acct, 'aws:PrincipalArn': principalIn(acct), 'aws:PrincipalIsAWSService': 'false', 'aws:PrincipalType': 'AssumedRole',
+  });
+  const allowAll = (action: string) => [{ name: 'allow-all', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] } }];
+  /** A resource of `acct` of the call's service (the table's own ARNs are this account's). */
+  const standIn: Record<string, (acct: string) => string> = {
+    secretsmanager: (acct) => `arn:aws:secretsmanager:${region}:${acct}:secret:stand-in-AbCdEf`,
+    rds: (acct) => `arn:aws:rds:${region}:${acct}:db:stand-in`,
+    s3: (acct) => `arn:aws:s3:::stand-in-bucket-${acct}/object`,
+  };
+  // Every call a table sends through an endpoint, and what applications in the subnets do with S3
+  // (DataPlatform.connectFunction grants the blob buckets).
+  const routed = [
+    ...secretRotationCalls(region), ...postgresMetricsCalls(region), ...restoreValidatorCalls(region), ...databaseRolesProviderCalls(region),
+    ...['s3:GetObject', 's3:PutObject'].map((action): AwsCall => ({ action, resource: 'object', endpoint: 's3', why: 'a blob bucket of the platform' })),
+  ].filter((c, i, all) => c.endpoint !== undefined && all.findIndex((d) => d.action === c.action && d.resource === c.resource) === i);
+  /** The decision for `call` by a principal of `principalAccount` on a resource of `resourceAccount`. */
+  const decide = (call: AwsCall, principalAccount: string, resourceAccount: string) => {
+    const arn = call.resource === '*' ? '*' : standIn[call.endpoint!](resourceAccount);
+    const crossAccount = principalAccount !== resourceAccount && arn !== '*';
+    return simulateAs({ ...validator, arns: { [call.resource]: arn } }, resources, call, allowAll(call.action), principalIn(principalAccount), {
+      context: { ...sessionIn(principalAccount), ...call.context },
+      resourceAccount,
+      // Another account's resource open to anyone: what an exfiltration target looks like.
+      resourcePolicy: crossAccount ? { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: call.action, Resource: arn }] } : undefined,
+    });
+  };
+  const outcomes = async (principalAccount: string, resourceAccount: string, calls = routed) => {
+    const out: string[] = [];
+    for (const call of calls) out.push(`${call.action} (${call.endpoint}): ${await decide(call, principalAccount, resourceAccount)}`);
+    return out;
+  };
+
+  test('the endpoints have policies', () => {
+    expect(Object.values(validator.vpcEndpoints!).filter((p) => p === FULL_ACCESS)).toEqual([]);
+  });
+
+  test('every call the tables route through an endpoint passes it, from this account to this account', async () => {
+    expect((await outcomes(account, account)).filter((o) => !o.endsWith(': Allowed'))).toEqual([]);
+  });
+
+  test('another account\'s credentials do not pass, not even to that account\'s own resources', async () => {
+    expect((await outcomes(OTHER, OTHER)).filter((o) => o.endsWith(': Allowed'))).toEqual([]);
+  });
+
+  test('this account\'s credentials do not pass to another account\'s resources', async () => {
+    expect((await outcomes(account, OTHER, routed.filter((c) => c.resource !== '*'))).filter((o) => o.endsWith(': Allowed'))).toEqual([]);
+  });
+
+  test('S3: the roles provider\'s answer to CloudFormation passes (a PUT to CloudFormation\'s bucket of the region, presigned by CloudFormation), no other AWS bucket', async () => {
+    // The answer's URL is signed by CloudFormation's service principal; the bucket is AWS's, and its
+    // policy (not published) stands in here as one that lets CloudFormation write.
+    const answer = (bucket: string) => {
+      const arn = `arn:aws:s3:::${bucket}/arn%3Aaws%3Acloudformation%3A${region}%3A${account}%3Astack/DataPlatform/guid%7CUsers%7Crequest-id`;
+      const call: AwsCall = { action: 's3:PutObject', resource: 'answer', endpoint: 's3', why: 'the answer to CloudFormation' };
+      return simulateAs({ ...validator, arns: { answer: arn } }, resources, call, [], 'cloudformation.amazonaws.com', {
+        context: { 'aws:SecureTransport': 'true', 'aws:PrincipalIsAWSService': 'true' },
+        resourceAccount: '999999999999',
+        resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'cloudformation.amazonaws.com' }, Action: 's3:PutObject', Resource: arn }] },
+      });
+    };
+    expect(await answer('cloudformation-custom-resource-response-useast1')).toBe('Allowed');
+    expect(await answer('cloudformation-custom-resource-response-uswest2')).not.toBe('Allowed');
+    expect(await answer('cloudformation-waitcondition-us-east-1')).not.toBe('Allowed');
+  });
+});
+
+/** The key ARN a log group's KmsKeyId names: a key of its stack, or one another stack of the app exports. */
+function keyArnOf(app: SynthesizedApp, stack: StackTemplate, kmsKeyId: unknown): string {
+  const imported = (kmsKeyId as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+  if (imported === undefined) return String(app.resolver.resolve(stack, kmsKeyId));
+  for (const producer of app.templates) {
+    for (const output of Object.values((producer.template.Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: unknown } }>)) {
+      if (output.Export?.Name === imported) return String(app.resolver.resolve(producer, output.Value));
+    }
+  }
+  throw new Error(`no stack exports ${imported}`);
+}
+
+describe('scope: CloudWatch Logs may use a key for the log groups of the app encrypted with it, no other', () => {
+  // CloudFormation names a log group the template does not: `<stack name>-<logical id>-<12 characters>`.
+  const groups = APPS.flatMap(({ app, resources }) => app.templates.flatMap((stack) => Object.entries(stack.template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Logs::LogGroup' && r.Properties?.KmsKeyId !== undefined)
+    .map(([id, r]) => {
+      const name = typeof r.Properties?.LogGroupName === 'string' ? r.Properties.LogGroupName : `${stack.stackName}-${id}-AbCdEfGhIjKl`;
+      return { app, resources, stack, id, keyArn: keyArnOf(app, stack, r.Properties!.KmsKeyId), arn: `arn:aws:logs:${stack.region}:${stack.account}:log-group:${name}` };
+    })));
+  /** CloudWatch Logs of `region` using the key for the log group `logGroupArn`. */
+  const logsUse = async (resources: Resources, stack: StackTemplate, keyArn: string, logGroupArn: string, keyPolicy?: Policy) => {
+    const out: string[] = [];
+    for (const call of cloudWatchLogsKeyCalls(logGroupArn)) {
+      const caller: Caller = { name: 'CloudWatch Logs', stack, roleId: '', calls: [], arns: { logGroupKey: keyArn } };
+      const decision = await simulateAs(caller, resources, call, [], `logs.${keyArn.split(':')[3]}.amazonaws.com`, {
+        context: { 'aws:SecureTransport': 'true', 'aws:PrincipalIsAWSService': 'true', ...call.context },
+        resourcePolicy: keyPolicy,
+      });
+      out.push(`${call.action}: ${decision}`);
+    }
+    return out;
+  };
+
+  test('the apps encrypt log groups with keys of their own, one in another stack too (the DR replica\'s flow logs, with the DR key)', () => {
+    expect(groups.filter((g) => g.resources.resourcePolicy(g.keyArn) !== undefined).length).toBeGreaterThanOrEqual(20);
+    expect(groups.map((g) => `${g.stack.stackName}/${g.id}`)).toContain('DataPlatform-DR-Replica/ReplicaFlowLogs44A116F2');
+  });
+
+  test.each(groups.map((g) => [g.app.name, `${g.stack.stackName}/${g.id}`, g] as const))('%s: %s: CloudWatch Logs may use its key', async (_app, _group, g) => {
+    expect(g.resources.resourcePolicy(g.keyArn)).toBeDefined();
+    expect((await logsUse(g.resources, g.stack, g.keyArn, g.arn)).filter((o) => !o.endsWith(': Allowed'))).toEqual([]);
+  });
+
+  test('not for a log group outside the app, nor one of the app encrypted with another key', async () => {
+    const { resources } = APPS[0];
+    const primary = groups.filter((g) => g.app.name === APPS[0].app.name && g.stack.stackName === 'DataPlatform');
+    const validatorLogs = primary.find((g) => g.id.startsWith('DataRestoreTestingValidatorLogs'))!;
+    const flowLogs = primary.find((g) => g.id.startsWith('DataFlowLogs'))!;
+    expect(validatorLogs.keyArn).not.toBe(flowLogs.keyArn);
+    const { stack, keyArn } = validatorLogs;
+    const outside = [
+      `arn:aws:logs:${stack.region}:${stack.account}:log-group:someone-elses-log-group`,
+      `arn:aws:logs:${stack.region}:${stack.account}:log-group:/aws/lambda/some-function`,
+      // A look-alike of a generated name of another stack.
+      `arn:aws:logs:${stack.region}:${stack.account}:log-group:OtherStack-${validatorLogs.id}-AbCdEfGhIjKl`,
+      flowLogs.arn,
+    ];
+    for (const arn of outside) expect(await logsUse(resources, stack, keyArn, arn)).toEqual(cloudWatchLogsKeyCalls(arn).map((c) => `${c.action}: ImplicitlyDenied`));
+  });
+});
+
+describe('scope: the alarm topic\'s key serves this account\'s alarms only; the restore role\'s grants are for AWS resources only', () => {
+  const { app, resources } = APPS[0];
+  const primary = app.resolver.stack('DataPlatform');
+  const topicId = Object.keys(primary.template.Resources).find((id) => primary.template.Resources[id].Type === 'AWS::SNS::Topic'
+    && primary.template.Resources[id].Properties?.KmsMasterKeyId !== undefined)!;
+  const topicKey = resources.prop(primary, topicId, 'KmsMasterKeyId');
+  const publish = async (alarmAccount: string) => {
+    const out: string[] = [];
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      const call: AwsCall = { action, resource: 'topicKey', why: 'CloudWatch publishes an alarm to the encrypted topic' };
+      const caller: Caller = { name: 'CloudWatch', stack: primary, roleId: '', calls: [], arns: { topicKey } };
+      out.push(`${action}: ${await simulateAs(caller, resources, call, [], 'cloudwatch.amazonaws.com', {
+        context: {
+          'aws:SecureTransport': 'true', 'aws:PrincipalIsAWSService': 'true',
+          'aws:SourceAccount': alarmAccount, 'aws:SourceArn': `arn:aws:cloudwatch:${primary.region}:${alarmAccount}:alarm:DataPlatform-DataAlarmsDatabaseCpu-AbCdEfGhIjKl`,
+        },
+      })}`);
+    }
+    return out;
+  };
+
+  test('CloudWatch may use the topic\'s key for an alarm of this account, not of another', async () => {
+    expect(await publish(primary.account)).toEqual(['kms:GenerateDataKey: Allowed', 'kms:Decrypt: Allowed']);
+    expect((await publish('444455556666')).filter((o) => o.endsWith(': Allowed'))).toEqual([]);
+  });
+
+  test('the restore-testing role creates grants on the database key only for AWS resources, even on a key whose policy would allow any grant', async () => {
+    const restoreRole = callers(app, resources).find((c) => c.name.endsWith('(AWS Backup\'s restore-testing role)') && c.stack.stackName === 'DataPlatform')!;
+    const createGrant = restoreRole.calls.find((c) => c.action === 'kms:CreateGrant')!;
+    const notForAwsResource = { ...createGrant, context: { ...createGrant.context, 'kms:GrantIsForAWSResource': 'false' } };
+    const roleArn = String(resources.resolve(restoreRole.stack, { 'Fn::GetAtt': [restoreRole.roleId, 'Arn'] }));
+    // A key of the app's own (PostgresDatabase's encryptionKey) with aws-cdk-lib's default policy: the account decides.
+    const accountKeyPolicy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${primary.account}:root` }, Action: 'kms:*', Resource: '*' }] };
+    const identity = resources.identityPolicies(restoreRole.stack, restoreRole.roleId);
+    expect(await simulateAs(restoreRole, resources, createGrant, identity, roleArn, { resourcePolicy: accountKeyPolicy })).toBe('Allowed');
+    expect(await simulateAs(restoreRole, resources, notForAwsResource, identity, roleArn, { resourcePolicy: accountKeyPolicy })).toBe('ImplicitlyDenied');
+    // The library's keys refuse such grants themselves (CT.KMS.PR.3).
+    expect(await simulateAs(restoreRole, resources, notForAwsResource, identity, roleArn)).toBe('ExplicitlyDenied');
+  });
 });
 
 describe('the CLI\'s documented permissions (shared/calls-cli.ts, README\'s table) on the shipped app\'s resources', () => {

