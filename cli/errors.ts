@@ -32,3 +32,12 @@ export const EXIT = {
   /** Interrupted by Ctrl-C (SIGINT), as shells report a command killed by it. */
   INTERRUPTED: 130,
 } as const;
+
+/**
+ * What the exit codes mean, for `db-playbook --help` (each command's help says which of them it
+ * ends with); README's CLI section says the same.
+ */
+export const EXIT_CODES_HELP = `Exit codes: ${EXIT.OK} done; ${EXIT.FAILURE} an AWS call, the database or a wait failed (also: no, `
+  + `expired or refused credentials; throttled or unreachable after the retries); ${EXIT.USAGE} bad input or a refused check `
+  + `(an unknown command, option, value, instance, snapshot, proxy or bucket): nothing was changed; ${EXIT.CHECK_FAILED} doctor `
+  + `found a FAIL, or inspect a finding of a --fail-on rule; ${EXIT.INTERRUPTED} interrupted by Ctrl-C.`;

@@ -6,7 +6,7 @@ import { registerRestore } from './commands/restore';
 import { findUnknownWord, firstOperand, refuseOperands } from './argv-check';
 import { GlobalOptions, Io } from './context';
 import { ErrorReport, reportError, renderError } from './error-report';
-import { EXIT } from './errors';
+import { EXIT, EXIT_CODES_HELP } from './errors';
 import { errorDocument, JsonCommand } from './json-output';
 import { checkRegion } from './region';
 import { wrapText } from './terminal';
@@ -36,7 +36,7 @@ function createProgram(io: Io, output: Output, setCode: (code: number) => void):
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput(output)
-    .addHelpText('after', `\n${wrapText(JSON_HELP, 100)}\n\n${wrapText(nodeAdvice(), 100)}`);
+    .addHelpText('after', `\n${wrapText(EXIT_CODES_HELP, 100)}\n\n${wrapText(JSON_HELP, 100)}\n\n${wrapText(nodeAdvice(), 100)}`);
 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   registerRestore(program, { io, globals, setCode });

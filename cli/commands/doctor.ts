@@ -23,7 +23,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
-import { clientConfig } from '../context';
+import { clientConfig, configuredRegion } from '../context';
 import { EXIT, UsageError } from '../errors';
 import { JsonFinding, printJson, summarizeFindings } from '../json-output';
 import {
@@ -45,7 +45,8 @@ import {
   summarize,
 } from '../playbook-rules';
 import type { CommandContext } from '../program';
-import { checkRegion } from '../region';
+import { instanceIdentifierProblem, parseArn } from '../rds/identifiers';
+import { checkRegion, requireRegion } from '../region';
 import { colorEnabled, DEFAULT_COLUMNS, paint, wrapCommandText, wrapText } from '../terminal';
 
 /** Options of `db-playbook doctor`. */
@@ -94,10 +95,15 @@ export function registerDoctor(program: Command, ctx: CommandContext): void {
 /** Gathers the facts, runs the rules, prints the report; resolves to the findings. */
 export async function runDoctor(opts: DoctorOptions, ctx: CommandContext): Promise<Finding[]> {
   const { io } = ctx;
+  checkInstance(opts.instance);
   const buckets = parseBuckets(opts.buckets);
+  // An empty name would ask for every proxy (DescribeDBProxies without a filter) as if none were given.
+  if (opts.proxy !== undefined && opts.proxy.trim() === '') {
+    throw new UsageError(`--proxy '${opts.proxy}' names no RDS Proxy: give the proxy's name, or leave --proxy out to check every proxy that targets the instance`);
+  }
   if (opts.drRegion !== undefined) checkRegion('--dr-region', opts.drRegion);
-  const region = clientConfig(ctx.globals(), io).region;
-  if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
+  const globals = ctx.globals();
+  const region = requireRegion(configuredRegion(globals, io), globals.profile, io.env);
   if (opts.drRegion === region) {
     throw new UsageError(`--dr-region ${opts.drRegion} is the instance's own region: name the region that holds the offsite copies`);
   }
@@ -113,6 +119,17 @@ export async function runDoctor(opts: DoctorOptions, ctx: CommandContext): Promi
   } finally {
     aws.destroy();
   }
+}
+
+/**
+ * --instance as DescribeDBInstances takes it: an identifier or the instance's ARN. Checked before
+ * the call: an empty DBInstanceIdentifier filters nothing, and doctor would audit the first
+ * instance of the region instead.
+ */
+function checkInstance(instance: string): void {
+  if (parseArn(instance)?.resource.startsWith('db:')) return;
+  const problem = instanceIdentifierProblem(instance);
+  if (problem) throw new UsageError(`--instance '${instance}' is not a DB instance identifier: it ${problem}`);
 }
 
 function parseBuckets(value: string | undefined): string[] {

@@ -19,14 +19,14 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { Command, InvalidArgumentError } from 'commander';
-import { clientConfig, GlobalOptions, Io } from '../context';
+import { clientConfig, configuredRegion, GlobalOptions, Io } from '../context';
 import { UsageError } from '../errors';
 import { orNull, printJson } from '../json-output';
 import type { CommandContext } from '../program';
 import { describeKey } from '../kms/keys';
-import { checkRegion } from '../region';
+import { checkRegion, requireRegion } from '../region';
 import { formatAge, renderTable } from '../rds/format';
-import { parseArn, snapshotIdentifierProblem } from '../rds/identifiers';
+import { instanceIdentifierProblem, kmsKeyProblem, parseArn, snapshotIdentifierProblem } from '../rds/identifiers';
 import { findInstance, ownAutomatedBackup, restorableWindow } from '../rds/instances';
 import { waitFor } from '../rds/wait';
 
@@ -72,9 +72,28 @@ function positiveMinutes(value: string): number {
 }
 
 function regionOf(globals: GlobalOptions, io: Io): string {
-  const region = clientConfig(globals, io).region;
-  if (!region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
-  return region;
+  return requireRegion(configuredRegion(globals, io), globals.profile, io.env);
+}
+
+/**
+ * --source as DescribeDBInstances takes it: an identifier or the instance's ARN. Checked before
+ * the call: an empty DBInstanceIdentifier filters nothing, and the first instance of the region
+ * would be listed as if it had been asked for.
+ */
+function checkSource(source: string): void {
+  if (parseArn(source)?.resource.startsWith('db:')) return;
+  const problem = instanceIdentifierProblem(source);
+  if (problem) throw new UsageError(`--source '${source}' is not a DB instance identifier: it ${problem}`);
+}
+
+/**
+ * --snapshot's identifier (from the ARN, or as given): a manual snapshot's identifier, or an
+ * automated (`rds:`) or AWS Backup (`awsbackup:`) one. Checked before the call, for the reason
+ * checkSource gives.
+ */
+function checkSnapshotId(id: string): void {
+  const problem = snapshotIdentifierProblem(id.replace(/^(rds|awsbackup):/, ''));
+  if (problem) throw new UsageError(`--snapshot '${id}' is not a DB snapshot identifier or ARN: it ${problem}`);
 }
 
 /** One line saying why a call failed: the AWS error, or the HTTP status when the answer was not the API's at all. */
@@ -214,6 +233,7 @@ function isReplicaOf(b: DBInstanceAutomatedBackup, source: DBInstance): boolean 
 async function listRecoveryPoints(opts: { source: string; regions: string[]; json?: boolean }, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const globals = ctx.globals();
+  checkSource(opts.source);
   for (const r of opts.regions) checkRegion('--regions', r);
   const region = regionOf(globals, io);
   const regions = opts.regions.filter((r) => r !== region);
@@ -353,7 +373,8 @@ interface CopyOptions {
 async function describeSnapshot(rds: RDSClient, id: string): Promise<DBSnapshot | undefined> {
   try {
     const { DBSnapshots } = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }));
-    return DBSnapshots?.find((s) => s.DBSnapshotIdentifier === id.toLowerCase() || s.DBSnapshotIdentifier === id) ?? DBSnapshots?.[0];
+    // Only the one asked for: never another snapshot of the answer (a wrong one would be copied).
+    return DBSnapshots?.find((s) => s.DBSnapshotIdentifier === id.toLowerCase() || s.DBSnapshotIdentifier === id);
   } catch (e) {
     if ((e as { name?: string }).name === 'DBSnapshotNotFoundFault') return undefined;
     throw e;
@@ -398,6 +419,11 @@ async function copySnapshot(opts: CopyOptions, ctx: CommandContext): Promise<voi
   }
   const sourceRegion = arn ? arn.region : regionOf(globals, io);
   const snapshotId = arn ? arn.resource.slice('snapshot:'.length) : opts.snapshot;
+  checkSnapshotId(snapshotId);
+  if (opts.kmsKey !== undefined) {
+    const keyProblem = kmsKeyProblem(opts.kmsKey);
+    if (keyProblem) throw new UsageError(`--kms-key '${opts.kmsKey}' ${keyProblem}`);
+  }
   const toRegion = opts.toRegion;
   checkRegion('--to-region', toRegion);
   if (toRegion === sourceRegion) throw new UsageError(`--to-region ${toRegion} is the snapshot's own region: copy is for cross-region copies`);
@@ -413,12 +439,13 @@ async function copySnapshot(opts: CopyOptions, ctx: CommandContext): Promise<voi
     if (snapshot.Status !== 'available') throw new UsageError(`snapshot '${snapshot.DBSnapshotIdentifier}' is '${snapshot.Status}': only an available snapshot can be copied`);
     const targetId = opts.targetId ?? `${snapshot.DBSnapshotIdentifier!.replace(/^rds:/, '')}-${toRegion}`;
     const problem = snapshotIdentifierProblem(targetId);
-    if (problem) throw new UsageError(`${opts.targetId ? '--target-id' : 'the default copy name'} '${targetId}' is not a valid DB snapshot identifier: it ${problem}${opts.targetId ? '' : ' (pass --target-id)'}`);
+    const given = opts.targetId !== undefined;
+    if (problem) throw new UsageError(`${given ? '--target-id' : 'the default copy name'} '${targetId}' is not a valid DB snapshot identifier: it ${problem}${given ? '' : ' (pass --target-id)'}`);
     if (await describeSnapshot(dest, targetId)) throw new UsageError(`a snapshot '${targetId}' already exists in ${toRegion}: pass another --target-id`);
 
     let keyArn: string;
     let keyFrom: string;
-    if (opts.kmsKey) {
+    if (opts.kmsKey !== undefined) {
       keyArn = await resolveKey(kms, opts.kmsKey, toRegion);
       keyFrom = '--kms-key';
     } else {
