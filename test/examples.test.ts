@@ -49,7 +49,7 @@ describe('examples/existing-app', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DB_PORT: '5433' }) } });
     template.resourceCountIs('AWS::RDS::DBProxy', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ DB_REPLICA_URL: 'postgresql://orders_app@reader.db.internal:5433/orders?sslmode=verify-ca', DB_USER: 'orders_app' }) },
+      Environment: { Variables: Match.objectLike({ DB_REPLICA_URL: 'postgresql://orders_app@reader.db.internal:5433/orders?sslmode=verify-full', DB_USER: 'orders_app' }) },
     });
   });
 });
@@ -66,8 +66,8 @@ describe('examples/read-write-split', () => {
     const fnId = stack.getLogicalId(stack.notes.node.defaultChild as never);
     const variables = template.findResources('AWS::Lambda::Function')[fnId].Properties.Environment.Variables;
     // The platform's own users, never the master (README: "Roles and users").
-    expect(variables.DB_PRIMARY_URL).toBe('postgresql://app_writer@writer.db.internal:5432/app?sslmode=verify-ca');
-    expect(variables.DB_REPLICA_URL).toBe('postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-ca');
+    expect(variables.DB_PRIMARY_URL).toBe('postgresql://app_writer@writer.db.internal:5432/app?sslmode=verify-full');
+    expect(variables.DB_REPLICA_URL).toBe('postgresql://app_reader@reader.db.internal:5433/app?sslmode=verify-full');
     expect(Object.keys(template.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'reader.db.internal.' } }))).toHaveLength(2);
     template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
   });

@@ -245,7 +245,8 @@ export class RestoreTesting extends Construct {
         METRIC_NAMESPACE: metricNamespace,
         // The metrics' dimension: this platform's alarm counts this platform's restore tests.
         DB_INSTANCE_ID: database.instance.instanceIdentifier,
-        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        // The Lambda runtime's RDS CA bundle, pinned as the only roots (not NODE_EXTRA_CA_CERTS, which adds to Node's).
+        DB_CA_FILE: '/var/runtime/ca-cert.pem',
       },
     });
     // What the function calls, by shared/aws-calls.ts: Backup's two actions are wildcard-only
