@@ -26,6 +26,9 @@ function isNotFound(e: unknown, ...names: string[]): boolean {
 
 /** The instance `id`, or undefined when there is none (DBInstanceNotFound). */
 export async function findInstance(rds: RDSClient, id: string): Promise<DBInstance | undefined> {
+  // An empty identifier is no filter at all: DescribeDBInstances would answer with the region's
+  // instances, and the first would be taken for the one asked for (restore --source '').
+  if (id.trim() === '') return undefined;
   try {
     const { DBInstances } = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }));
     return DBInstances?.[0];

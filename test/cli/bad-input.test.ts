@@ -379,6 +379,8 @@ const CASES: readonly Case[] = [
 
   // --- restore ------------------------------------------------------------------------------------
   { when: '--source names no instance', argv: ['restore', '--source', 'nosuch-db', '--latest', '--target', 'nosuch-db-restored'], exit: 2, stderr: "db-playbook: no DB instance 'nosuch-db' in us-east-1: check --source and --region\n" },
+  // It planned (and without --dry-run restored) the region's first instance: an empty DescribeDBInstances filter lists them all.
+  { when: '--source is empty', argv: ['restore', '--source', '', '--latest', '--target', 'playbook-db-restored'], exit: 2, stderr: "db-playbook: no DB instance '' in us-east-1: check --source and --region\n" },
   { when: 'the source is in another region than --region', argv: ['--region', 'us-west-2', 'restore', '--source', 'playbook-db', '--latest', '--target', 'playbook-db-restored'], exit: 2, stderr: "db-playbook: no DB instance 'playbook-db' in us-west-2: check --source and --region\n" },
   { when: '--to is not a time', argv: ['restore', '--source', 'playbook-db', '--to', 'yesterday', '--target', 'playbook-db-restored'], exit: 2, stderr: `db-playbook: --to: 'yesterday' is not a time with a time zone; accepted: ${TIME_FORMATS}\n` },
   { when: '--to has no time zone', argv: ['restore', '--source', 'playbook-db', '--to', '2026-03-14 13:44', '--target', 'playbook-db-restored'], exit: 2, stderr: `db-playbook: --to: '2026-03-14 13:44' is not a time with a time zone: it has no time zone (add Z or UTC for UTC, or an offset such as +01:00); accepted: ${TIME_FORMATS}\n` },
@@ -424,7 +426,7 @@ describe('bad input that still gets through (to fix in files being changed by ot
   // lists when its DBInstanceIdentifier filter is empty (findInstance, cli/rds/instances.ts);
   // without --dry-run the wrong instance is restored. Fix: refuse an --source that is not an
   // identifier or ARN before the call (restore.ts resolve, as recovery-points' checkSource does).
-  test.todo("fails when restore --source is empty: `restore --source '' --latest --target playbook-db-restored` (exits 0 restoring 'playbook-db')");
+  // restore --source '' is a case above now (findInstance refuses an empty identifier).
   // Exit 1: "db-playbook: @aws-sdk XML parse error: mismatched tags <html> and </title>.\n
   //   Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object."
   // (moto answers HTTP 500 to DescribeDBProxies DBProxyName=''; RDS would list every proxy).
