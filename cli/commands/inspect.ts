@@ -601,6 +601,7 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   // Everything the operator typed is checked before anything is read.
   const failOn = parseFailOn(opts.failOn);
   if (opts.url !== undefined && opts.secretArn !== undefined) throw new UsageError('give --url or --secret-arn, not both');
+  if (opts.secretArn !== undefined && opts.secretArn.trim() === '') throw new UsageError("--secret-arn '' names no secret: give the secret's ARN or name (the MonitoringSecretArn output)");
   if (opts.sslmode !== undefined) sslModeOf(opts.sslmode, '--sslmode');
   if (opts.includeQueryText && !opts.json) throw new UsageError('--include-query-text is for --json (the text report always shows statements, their literals replaced by $n)');
   const secret = opts.secretArn ? await readSecret(opts.secretArn, ctx) : undefined;

@@ -27,7 +27,8 @@ import {
   RestoreDBInstanceToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { clientConfig, GlobalOptions } from '../context';
+import { clientConfig, configuredRegion, GlobalOptions } from '../context';
+import { requireRegion } from '../region';
 import { InterruptedError, UsageError } from '../errors';
 import { orNull, printJson } from '../json-output';
 import { Interrupts } from '../interrupt';
@@ -482,6 +483,8 @@ async function resolve(opts: RestoreOptions, ctx: CommandContext, rds: RDSClient
 
   let proxyTargets: string[] | undefined;
   if (opts.cutoverProxy !== undefined) {
+    // An empty name is no filter: DescribeDBProxies would list every proxy.
+    if (opts.cutoverProxy.trim() === '') throw new UsageError("--cutover-proxy '' names no RDS Proxy: give the proxy's name");
     const proxy = await findProxy(rds, opts.cutoverProxy);
     if (!proxy) throw new UsageError(`--cutover-proxy: no RDS Proxy '${opts.cutoverProxy}' in ${region}`);
     if (proxy.EngineFamily && proxy.EngineFamily !== 'POSTGRESQL' && (source.json.engine ?? 'postgres').includes('postgres')) {
@@ -589,12 +592,13 @@ function cutoverQuestion(r: Resolved, proxy: string, verify: VerifyResult | unde
 async function runRestore(opts: RestoreOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const globals = ctx.globals();
-  const config = clientConfig(globals, io);
-  if (!config.region) throw new UsageError('no AWS region: pass --region or set AWS_REGION');
+  // --region, else AWS_REGION, else the profile's region, as --help says (and doctor, copy, recovery-points do).
+  const region = requireRegion(configuredRegion(globals, io), globals.profile, io.env);
+  const config = clientConfig(globals, io, region);
   const rds = new RDSClient(config);
   let kms: KMSClient | undefined;
   try {
-    const r = await resolve(opts, ctx, rds, () => (kms ??= new KMSClient(config)), config.region);
+    const r = await resolve(opts, ctx, rds, () => (kms ??= new KMSClient(config)), region);
     const out = io.stdout;
     const progress = opts.json ? io.stderr : io.stdout;
     const startedAt = new Date(io.now());

@@ -112,6 +112,11 @@ export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv): V
         + `set PGSSLROOTCERT (or sslrootcert= in --verify-url) to the RDS CA bundle, ${RDS_CA_BUNDLE_URL} `
         + `(sslrootcert=${SYSTEM_CAS} for Node's built-in CAs), or use sslmode=require to encrypt without checking`);
     }
+    // As libpq: Node's public CAs check a name or nothing; with verify-ca any publicly trusted
+    // certificate would pass for the restored instance.
+    if (sslRootCert === SYSTEM_CAS && sslmode !== 'verify-full') {
+      throw new UsageError(`--verify-sql: sslrootcert=${SYSTEM_CAS} (Node's public CAs) is only allowed with sslmode=verify-full, as in libpq (got sslmode ${sslmode})`);
+    }
     ca = readCaBundle(sslRootCert, rootCertFrom);
   }
   return { host, port, user, password, database: database ?? user, sslmode, sslRootCert, ca };

@@ -20,7 +20,7 @@
  * accepts any credentials and never throttles: AWS's ExpiredToken answer (in each protocol's
  * error shape) and ThrottlingException on every attempt until the SDK's retries run out.
  *
- * Cases that fail for reasons in files others are changing now are test.todo, with the failure.
+ * A case with a comment above it guards a defect it found (it failed before the fix).
  */
 import {
   CreateDBInstanceCommand,
@@ -400,7 +400,14 @@ const CASES: readonly Case[] = [
   { when: 'AWS answers ExpiredToken', argv: ['restore', '--source', 'playbook-db', '--latest', '--target', 'playbook-db-restored'], env: EXPIRED, aws: 'ExpiredToken stub', exit: 1, stderr: `db-playbook: AWS refused the credentials as expired (ExpiredToken: The security token included in the request is expired)\n${EXPIRED_HINT}` },
   { when: 'AWS throttles every attempt', argv: ['restore', '--source', 'playbook-db', '--latest', '--target', 'playbook-db-restored'], aws: 'Throttling stub', exit: 1, stderr: `db-playbook: AWS throttled the request after 3 attempts (Throttling: Rate exceeded)\n${THROTTLED_HINT}` },
 
+  // An empty name was no filter (every proxy listed; moto answered HTTP 500, RDS would list them all).
+  { when: '--cutover-proxy is empty', argv: ['restore', '--source', 'playbook-db', '--latest', '--target', 'playbook-db-restored', '--cutover-proxy', '', '--verify-sql', 'SELECT 1', '--verify-url', 'postgresql://app@RESTORED/app?sslmode=require', '--dry-run'], exit: 2, stderr: "db-playbook: --cutover-proxy '' names no RDS Proxy: give the proxy's name\n" },
+  // It said "no AWS region: pass --region or set AWS_REGION", though --help promises the profile's.
+  { when: 'the SSO session of --profile has expired (its region from the profile)', argv: ['--profile', 'prod-sso', 'restore', '--source', 'playbook-db', '--latest', '--target', 'playbook-db-restored'], env: { ...NO_CREDENTIALS, AWS_REGION: undefined }, exit: 1, stderr: SSO_EXPIRED },
+
   // --- inspect ------------------------------------------------------------------------------------
+  // An empty --secret-arn was ignored: inspect went to the PG* database instead.
+  { when: '--secret-arn is empty', argv: ['inspect', '--secret-arn', ''], exit: 2, stderr: "db-playbook: --secret-arn '' names no secret: give the secret's ARN or name (the MonitoringSecretArn output)\n" },
   { when: 'the database port is closed', argv: ['inspect', '--url', 'postgresql://playbook_monitor@127.0.0.1:{CLOSED}/app'], exit: 1, stderr: 'db-playbook: cannot connect to playbook_monitor@127.0.0.1:{CLOSED}/app: connect ECONNREFUSED 127.0.0.1:{CLOSED}\n' },
   { when: 'the database port is closed, with --json', argv: ['inspect', '--url', 'postgresql://playbook_monitor@127.0.0.1:{CLOSED}/app', '--json'], exit: 1, stderr: 'db-playbook: cannot connect to playbook_monitor@127.0.0.1:{CLOSED}/app: connect ECONNREFUSED 127.0.0.1:{CLOSED}\n', jsonCode: 'failure' },
   { when: 'the database never answers', argv: ['inspect', '--url', 'postgresql://playbook_monitor@127.0.0.1:{SILENT}/app', '--statement-timeout', '500'], exit: 1, stderr: 'db-playbook: cannot connect to playbook_monitor@127.0.0.1:{SILENT}/app: no connection within 500 ms\n' },
@@ -416,33 +423,6 @@ const CASES: readonly Case[] = [
   { when: 'AWS answers ExpiredTokenException (Secrets Manager)', argv: ['inspect', '--secret-arn', '{MISSING_SECRET}'], env: EXPIRED, aws: 'ExpiredTokenException stub', exit: 1, stderr: `db-playbook: AWS refused the credentials as expired (ExpiredTokenException: The security token included in the request is expired)\n${EXPIRED_HINT}` },
   { when: 'there are no credentials for --secret-arn', argv: ['inspect', '--secret-arn', '{MISSING_SECRET}'], env: NO_CREDENTIALS, exit: 1, stderr: NO_CREDENTIALS_MESSAGE },
 ];
-
-/**
- * Cases that fail today for reasons in files others are changing (cli/commands/restore*.ts,
- * cli/rds/*, cli/commands/inspect.ts): what happens, and where the fix belongs.
- */
-describe('bad input that still gets through (to fix in files being changed by others)', () => {
-  // Exit 0: a dry run plans a restore of 'playbook-db', the first instance DescribeDBInstances
-  // lists when its DBInstanceIdentifier filter is empty (findInstance, cli/rds/instances.ts);
-  // without --dry-run the wrong instance is restored. Fix: refuse an --source that is not an
-  // identifier or ARN before the call (restore.ts resolve, as recovery-points' checkSource does).
-  // restore --source '' is a case above now (findInstance refuses an empty identifier).
-  // Exit 1: "db-playbook: @aws-sdk XML parse error: mismatched tags <html> and </title>.\n
-  //   Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object."
-  // (moto answers HTTP 500 to DescribeDBProxies DBProxyName=''; RDS would list every proxy).
-  // Without --verify-sql the message is "--cutover-proxy  needs --verify-sql" (the empty name).
-  // Fix: refuse an empty --cutover-proxy in restore.ts before findProxy (cli/rds/proxy.ts).
-  test.todo("fails when restore --cutover-proxy is empty: `restore --source playbook-db --latest --target t --cutover-proxy '' --verify-sql 'SELECT 1' --verify-url 'postgresql://app@RESTORED/app?sslmode=require' --dry-run` (exits 1 with the SDK's XML parse error)");
-  // Exit 2: "db-playbook: no AWS region: pass --region or set AWS_REGION", though --help says the
-  // default is AWS_REGION / AWS_DEFAULT_REGION / the profile. Fix: restore.ts runRestore takes the
-  // region from requireRegion (cli/region.ts), as recovery-points, copy and doctor now do.
-  test.todo("takes the profile's region: `--profile prod-sso restore --source playbook-db --latest --target t` without AWS_REGION (exits 2: no AWS region)");
-  // Exit 2 "no database user: give --url ..., --secret-arn, or set PGUSER": an empty
-  // --secret-arn is ignored (`opts.secretArn ?` in runInspect); with PGUSER=u PGHOST=127.0.0.1
-  // PGPORT=1 set, exit 1 "cannot connect to u@127.0.0.1:1/u": inspect goes to that database
-  // instead. Fix: refuse an empty --secret-arn in inspect.ts.
-  test.todo("fails when inspect --secret-arn is empty: `inspect --secret-arn ''` (ignored: connects to the PG* database, or says 'no database user')");
-});
 
 /** The command a case runs (`db-playbook` when it names none, or an unknown one). */
 function commandOf(c: Case): string {

@@ -9,6 +9,7 @@
 import { Client } from 'pg';
 import { sqlStatements } from '../../cli/rds/sql-statements';
 import { runVerifySql, verifySqlProblem, VerifyTarget } from '../../cli/rds/verify-sql';
+import { verifyTarget } from '../../cli/rds/verify-sql';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
 
 let pg: PostgresServer;
@@ -132,4 +133,12 @@ test('verifySqlProblem refuses an empty query and several statements, not one', 
   expect(verifySqlProblem('SELECT count(*) FROM orders')).toBeUndefined();
   expect(verifySqlProblem(' -- nothing\n')).toMatch(/^is empty: give the one query to run/);
   expect(verifySqlProblem(`SELECT 1; SELECT '${'x'.repeat(60)}'`)).toMatch(/holds 2: "SELECT 1", "SELECT 'x{31}…"/);
+});
+
+describe('verifyTarget: which CAs check the restored instance', () => {
+  test('fails when sslrootcert=system (Node\'s public CAs) comes with verify-ca: any publicly trusted certificate would pass, as libpq refuses', () => {
+    expect(() => verifyTarget('postgresql://app:pw@RESTORED/app?sslmode=verify-ca&sslrootcert=system', {}))
+      .toThrow(/sslrootcert=system \(Node's public CAs\) is only allowed with sslmode=verify-full, as in libpq \(got sslmode verify-ca\)/);
+    expect(() => verifyTarget('postgresql://app:pw@RESTORED/app?sslmode=verify-full&sslrootcert=system', {})).not.toThrow();
+  });
 });
