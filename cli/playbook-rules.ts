@@ -224,6 +224,8 @@ export const PARAMETER_RULES: readonly ParameterRule[] = [
     why: 'pg_stat_statements finds the slow and N+1 queries the playbook hunts; auto_explain logs their plans' },
   { name: 'auto_explain.log_min_duration', expected: playbook('auto_explain.log_min_duration'), comparison: 'at-most', looser: 'WARN', disabled: ['-1'],
     why: 'the plan of every statement slower than 5 s is logged' },
+  { name: 'pg_stat_statements.track_utility', expected: playbook('pg_stat_statements.track_utility'), comparison: 'boolean', looser: 'WARN',
+    why: 'utility statements stay out of pg_stat_statements: the secret rotations\' ALTER USER ... PASSWORD would be kept there verbatim, readable by the monitoring user' },
   { name: 'track_io_timing', expected: playbook('track_io_timing'), comparison: 'boolean', looser: 'WARN',
     why: 'I/O time in EXPLAIN (ANALYZE, BUFFERS) and pg_stat_statements' },
   { name: 'random_page_cost', expected: playbook('random_page_cost'), comparison: 'at-most', looser: 'WARN',

@@ -120,6 +120,8 @@ const INSPECT: Schema = {
   missingIndexes: ['object'], unusedIndexes: ['object'], duplicateIndexes: ['object'], nPlusOne: ['object'],
   pgStatStatements: 'object', topStatements: nullable('object'), largeTables: ['object'],
   health: { cacheHitRatio: 'object', deadTuples: ['object'], longRunning: ['object'], idleInTransaction: ['object'] },
+  // Whether the document holds statement text (--include-query-text); without it every query is null.
+  queryText: 'boolean',
   summary: SUMMARY,
   findings: [FINDING],
 };

@@ -300,6 +300,7 @@ const LOOSER: Record<string, [string, 'WARN' | 'FAIL']> = {
   log_min_duration_statement: ['10000', 'FAIL'],
   shared_preload_libraries: ['auto_explain', 'FAIL'],
   'auto_explain.log_min_duration': ['-1', 'WARN'],
+  'pg_stat_statements.track_utility': ['1', 'WARN'],
   track_io_timing: ['0', 'WARN'],
   random_page_cost: ['4', 'WARN'],
   log_lock_waits: ['0', 'WARN'],
