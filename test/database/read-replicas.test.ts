@@ -18,7 +18,7 @@ function replicaResources(template: Template): Record<string, { Properties: Reco
 }
 
 describe('ReadReplicas defaults', () => {
-  const { template, db, stack } = build();
+  const { template, db, stack, replicas: group } = build();
   const replicas = Object.values(replicaResources(template));
   const replica = replicas[0];
   const keyArn = { 'Fn::GetAtt': [stack.getLogicalId(db.encryptionKey.node.defaultChild as kms.CfnKey), 'Arn'] };
@@ -67,10 +67,11 @@ describe('ReadReplicas defaults', () => {
     });
   });
 
-  test('shares the primary\'s security groups', () => {
+  test('has its own security group, not the primary\'s: a reader let in to the replicas is not let in to the primary', () => {
     expect(replica.Properties.VPCSecurityGroups).toEqual([
-      { 'Fn::GetAtt': [stack.getLogicalId(db.securityGroups[0].node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] },
+      { 'Fn::GetAtt': [stack.getLogicalId(group.replicas[0].securityGroup.node.defaultChild as ec2.CfnSecurityGroup), 'GroupId'] },
     ]);
+    expect(JSON.stringify(replica.Properties.VPCSecurityGroups)).not.toContain(stack.getLogicalId(db.securityGroups[0].node.defaultChild as ec2.CfnSecurityGroup));
   });
 });
 
