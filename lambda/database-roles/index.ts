@@ -46,12 +46,10 @@
  * Packaging: bundled by scripts/bundle-handlers.mjs into assets/database-roles/index.js (handler
  * `index.handler`); @aws-sdk/client-secrets-manager comes from the runtime.
  */
-import * as fs from 'fs';
-import * as net from 'net';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Client } from 'pg';
 import { DbSecret, parseSecret } from '../../shared/db-secret';
-import { boundedClient } from '../../shared/pg-client';
+import { boundedClient, CaBundleError, readCaBundle, verifyFullSsl } from '../../shared/pg-client';
 import { ObjectSpec, physicalId } from '../../shared/roles-spec';
 import { ApplyContext, createObject, deleteObject, describeObject, ObjectError, updateObject } from '../../shared/roles-sql';
 import { CfnResponse, responseBody, responseUrlProblem, sendResponse, SendOutcome } from './response';
@@ -344,12 +342,15 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
     const host = config.host ?? master.host;
     if (!host) throw new ConfigError(`no database host: set DB_HOST or put 'host' in secret ${config.masterSecretArn}`);
     const port = config.port ?? master.port ?? 5432;
-    let ca: string | undefined;
+    let ssl: ReturnType<typeof verifyFullSsl> | false = false;
     if (config.ssl === 'verify-full') {
+      // shared/pg-client.ts: refuses a bundle with no certificate too (an empty `ca` would make
+      // Node fall back to its public roots), as the collector and the validator do.
       try {
-        ca = fs.readFileSync(config.caFile, 'utf8');
+        ssl = verifyFullSsl(host, readCaBundle(config.caFile));
       } catch (e) {
-        throw new ConfigError(`cannot read the CA bundle DB_CA_FILE ${config.caFile}: ${(e as NodeJS.ErrnoException).code ?? messageOf(e)}`);
+        if (e instanceof CaBundleError) throw new ConfigError(e.message);
+        throw e;
       }
     }
     const connect = async (database: string): Promise<Client> => {
@@ -362,8 +363,8 @@ export function createHandler(deps: HandlerDeps = {}): (event: unknown, context?
         user: master.username,
         password: master.password,
         // The RDS CAs only (Node's public roots are not consulted when `ca` is given), and the
-        // certificate's name checked against the host; SNI and `servername` only for a name, not an IP.
-        ssl: ca === undefined ? false : { ca, rejectUnauthorized: true, ...(net.isIP(host) ? {} : { servername: host }) },
+        // certificate's name checked against the host.
+        ssl,
       }, APPLICATION_NAME, timeoutMs);
       clients.add(client);
       try {
