@@ -1,13 +1,13 @@
 /**
  * The one shape of every `--json` document db-playbook prints on stdout: the output of
- * `restore` (and `restore --dry-run`), `recovery-points`, `copy`, `doctor` and `inspect`, and the
+ * `restore` (and `restore --dry-run`), `recovery-points`, `copy`, `doctor`, `inspect` and `logs`, and the
  * error of any of them. A script reads the same envelope everywhere, the same finding fields in
  * doctor and inspect, and an error the same way whichever command failed.
  *
  * Every document is an object whose first three fields are the envelope:
  * - `schemaVersion` (number, 1): the version of this shape; a field is only ever added within a
  *   version, a rename, removal or change of type makes a new one.
- * - `command` (string): `restore`, `recovery-points`, `copy`, `doctor` or `inspect`; null in an
+ * - `command` (string): `restore`, `recovery-points`, `copy`, `doctor`, `inspect` or `logs`; null in an
  *   error document when no command was recognized (e.g. `db-playbook nosuch --json`).
  * - `generatedAt` (string): when the document was made, ISO 8601 in UTC (`2026-03-14T13:44:59.123Z`).
  *
@@ -36,7 +36,7 @@ import type { ErrorReport } from './error-report';
 export const SCHEMA_VERSION = 1;
 
 /** The commands that print JSON. */
-export type JsonCommand = 'restore' | 'recovery-points' | 'copy' | 'doctor' | 'inspect';
+export type JsonCommand = 'restore' | 'recovery-points' | 'copy' | 'doctor' | 'inspect' | 'logs';
 
 /**
  * How bad a finding is, in both doctor and inspect: `FAIL` makes the command exit 3 (doctor: the
