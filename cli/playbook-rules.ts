@@ -129,9 +129,53 @@ export interface BucketFacts {
   readonly replication?: { readonly rules: readonly { readonly id?: string; readonly status?: string; readonly destination?: string }[] };
 }
 
+/**
+ * The engine's support dates (DescribeDBMajorEngineVersions' SupportedEngineLifecycles for the
+ * instance's engine and major version).
+ */
+export interface EngineLifecycleFacts {
+  readonly engine: string;
+  /** The instance's EngineVersion, e.g. `17.9`. */
+  readonly engineVersion: string;
+  /** Its major version, e.g. `17`. */
+  readonly majorVersion: string;
+  /** LifecycleSupportEndDate of `open-source-rds-standard-support`; absent when RDS lists none (or not the major version). */
+  readonly standardSupportEnd?: Date;
+  /** LifecycleSupportEndDate of `open-source-rds-extended-support`. */
+  readonly extendedSupportEnd?: Date;
+  /** The instance's EngineLifecycleSupport: `open-source-rds-extended-support` (RDS's default) or `...-disabled`. */
+  readonly lifecycleSupport?: string;
+}
+
+/** A pending maintenance action on the instance (DescribePendingMaintenanceActions). */
+export interface PendingMaintenanceFacts {
+  /** `system-update`, `db-upgrade`, `ca-certificate-rotation`, `os-upgrade`, ... */
+  readonly action: string;
+  readonly description?: string;
+  /** When RDS applies it: CurrentApplyDate, else the earlier of AutoAppliedAfterDate and ForcedApplyDate; absent: not scheduled. */
+  readonly applyDate?: Date;
+  readonly optInStatus?: string;
+}
+
+/** The TLS certificates the instance serves with. */
+export interface CertificateFacts {
+  /** CACertificateIdentifier, e.g. `rds-ca-rsa2048-g1`. */
+  readonly caIdentifier?: string;
+  /** The CA's ValidTill (DescribeCertificates); absent when RDS does not know the CA. */
+  readonly caValidTill?: Date;
+  /** The server certificate's ValidTill (the instance's CertificateDetails). */
+  readonly serverValidTill?: Date;
+}
+
 /** Everything the rules look at. */
 export interface DeploymentFacts {
   readonly instance: InstanceFacts;
+  /** The engine's support dates; absent when not gathered (tests of other rules). */
+  readonly lifecycle?: EngineLifecycleFacts;
+  /** Pending maintenance actions on the instance; absent when not gathered. */
+  readonly pendingMaintenance?: readonly PendingMaintenanceFacts[];
+  /** The instance's certificates; absent when not gathered. */
+  readonly certificate?: CertificateFacts;
   /** The instance's parameter group; absent only if the instance has none. */
   readonly parameterGroup?: ParameterGroupFacts;
   /** The region where the backups' offsite copies were looked for (--dr-region, or where the instance replicates). */
@@ -150,6 +194,19 @@ export const MIN_RETENTION_DAYS = 7;
 export const MAX_RESTORABLE_LAG_MS = 10 * 60_000;
 /** The DR copy is daily (AWS Backup plan): 24 h plus 2 h for the copy job to finish. */
 export const MAX_RECOVERY_POINT_AGE_MS = 26 * 3_600_000;
+const DAY_MS = 86_400_000;
+/**
+ * WARN this long before the end of standard support: a major upgrade is a project (prechecks,
+ * a Blue/Green rehearsal, the application's tests on the new version), not a maintenance window.
+ */
+export const SUPPORT_WARN_DAYS = 180;
+/** WARN when a pending maintenance action is applied within this many days: time to choose the window. */
+export const MAINTENANCE_WARN_DAYS = 30;
+/**
+ * WARN this long before the CA expires (an expired server certificate FAILs): rotating the CA means a new
+ * bundle in every client and a restart of the instance, planned across teams.
+ */
+export const CERTIFICATE_WARN_DAYS = 90;
 
 const TRUE_VALUES = new Set(['1', 'on', 'true', 'yes']);
 
@@ -261,6 +318,9 @@ export function evaluate(facts: DeploymentFacts, now: Date): Finding[] {
   return [
     checkRetention(facts.instance),
     checkRestorableTime(facts.instance, now),
+    ...(facts.lifecycle ? [checkStandardSupport(facts.instance, facts.lifecycle, now)] : []),
+    ...(facts.pendingMaintenance ? [checkPendingMaintenance(facts.instance, facts.pendingMaintenance, now)] : []),
+    ...(facts.certificate ? [checkCertificate(facts.instance, facts.certificate, now)] : []),
     checkMultiAz(facts.instance),
     checkDeletionProtection(facts.instance),
     checkStorageEncryption(facts.instance),
@@ -367,6 +427,91 @@ export function checkRestorableTime(instance: InstanceFacts, now: Date): Finding
     return { ...base, status: 'FAIL', detail: `${at}, ${minutes(lag)} ago: a restore now would lose more than 10 minutes of writes` };
   }
   return { ...base, status: 'PASS', detail: `${at} (${lag <= 0 ? 'now' : `${Math.round(lag / 1000)} s ago`})` };
+}
+
+function day(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+function daysBetween(from: Date, to: Date): number {
+  return Math.floor((to.getTime() - from.getTime()) / DAY_MS);
+}
+
+/**
+ * The end of the engine's standard support: FAIL past it (RDS bills Extended Support, or, with
+ * it disabled, upgrades the major version by itself), WARN within SUPPORT_WARN_DAYS.
+ */
+export function checkStandardSupport(instance: InstanceFacts, lifecycle: EngineLifecycleFacts, now: Date): Finding {
+  const base = {
+    id: 'engine.standard-support',
+    resource: instance.id,
+    title: `Engine in standard support (> ${SUPPORT_WARN_DAYS} days left)`,
+    fix: `plan the major upgrade: \`db-playbook upgrade --region ${instance.region} --instance ${instance.id} --target-version <version> --dry-run\` `
+      + 'runs its prechecks (README "Upgrades"); then set the library\'s engine version to what runs '
+      + '(library: PostgresDatabase engineVersion; engineLifecycleSupport says what happens at the end date)',
+  };
+  const version = `${lifecycle.engine} ${lifecycle.engineVersion}`;
+  const end = lifecycle.standardSupportEnd;
+  if (!end) {
+    return { ...base, status: 'WARN', detail: `RDS lists no end of standard support for ${lifecycle.engine} ${lifecycle.majorVersion}: check the RDS for PostgreSQL release calendar` };
+  }
+  const left = daysBetween(now, end);
+  const after = lifecycle.lifecycleSupport === 'open-source-rds-extended-support-disabled'
+    ? 'RDS upgrades the major version by itself after it (Extended Support disabled)'
+    : `RDS bills Extended Support after it${lifecycle.extendedSupportEnd ? ` (until ${day(lifecycle.extendedSupportEnd)})` : ''}`;
+  if (left < 0) return { ...base, status: 'FAIL', detail: `${version}: standard support ended ${day(end)}, ${-left} days ago: ${after}` };
+  if (left <= SUPPORT_WARN_DAYS) return { ...base, status: 'WARN', detail: `${version}: standard support ends ${day(end)}, in ${left} days: ${after}` };
+  return { ...base, status: 'PASS', detail: `${version}: standard support until ${day(end)} (${left} days)` };
+}
+
+/**
+ * The pending maintenance actions, listed: WARN when one is applied within
+ * MAINTENANCE_WARN_DAYS (or its date has passed: the next maintenance window), PASS otherwise.
+ */
+export function checkPendingMaintenance(instance: InstanceFacts, actions: readonly PendingMaintenanceFacts[], now: Date): Finding {
+  const base = {
+    id: 'maintenance.pending',
+    resource: instance.id,
+    title: `Pending maintenance (none within ${MAINTENANCE_WARN_DAYS} days)`,
+    fix: `\`aws rds describe-pending-maintenance-actions --region ${instance.region} --resource-identifier ${instance.arn}\`; apply it in a window you choose `
+      + `(\`aws rds apply-pending-maintenance-action --region ${instance.region} --resource-identifier ${instance.arn} --apply-action <action> --opt-in-type next-maintenance\`); `
+      + 'a Multi-AZ instance applies most of them with a failover',
+  };
+  if (actions.length === 0) return { ...base, status: 'PASS', detail: 'none' };
+  const soon = actions.filter((a) => a.applyDate && daysBetween(now, a.applyDate) <= MAINTENANCE_WARN_DAYS);
+  const list = actions.map((a) => `${a.action}${a.applyDate ? ` on ${day(a.applyDate)}` : ' (not scheduled)'}${a.description ? `: ${a.description}` : ''}`).join('; ');
+  return soon.length > 0
+    ? { ...base, status: 'WARN', detail: `${actions.length} pending, ${soon.length} applied within ${MAINTENANCE_WARN_DAYS} days: ${list}` }
+    : { ...base, status: 'PASS', detail: `${actions.length} pending, none applied within ${MAINTENANCE_WARN_DAYS} days: ${list}` };
+}
+
+/**
+ * The CA the instance's certificate chains to, and the server certificate: FAIL once either
+ * expired (clients that verify, as the playbook's verify-full does, refuse it), WARN within
+ * CERTIFICATE_WARN_DAYS.
+ */
+export function checkCertificate(instance: InstanceFacts, cert: CertificateFacts, now: Date): Finding {
+  const base = {
+    id: 'instance.ca-certificate',
+    resource: instance.id,
+    title: `CA certificate valid (> ${CERTIFICATE_WARN_DAYS} days left)`,
+    fix: 'put the new CA in the clients\' bundle first (the RDS global bundle holds every RDS CA), then '
+      + `${modify(instance, '--ca-certificate-identifier rds-ca-rsa2048-g1')} (RDS restarts the instance for it unless it supports rotation without restart)`,
+  };
+  const dates = [
+    cert.caValidTill ? { what: `CA ${cert.caIdentifier ?? '?'}`, at: cert.caValidTill } : undefined,
+    cert.serverValidTill ? { what: 'server certificate', at: cert.serverValidTill } : undefined,
+  ].filter((d): d is { what: string; at: Date } => d !== undefined);
+  const all = dates.map((d) => `${d.what} valid until ${day(d.at)}`).join(', ');
+  const expired = dates.find((d) => d.at.getTime() < now.getTime());
+  if (expired) return { ...base, status: 'FAIL', detail: `${expired.what} expired ${day(expired.at)}: clients that verify the certificate refuse to connect (${all})` };
+  if (!cert.caValidTill) {
+    return { ...base, status: 'WARN', detail: `no expiry known for ${cert.caIdentifier ? `CA ${cert.caIdentifier}` : 'the instance\'s CA'} (DescribeCertificates does not list it)${all ? `; ${all}` : ''}` };
+  }
+  // RDS renews the server certificate by itself before it expires; the CA is the operator's to rotate.
+  const left = daysBetween(now, cert.caValidTill);
+  if (left <= CERTIFICATE_WARN_DAYS) return { ...base, status: 'WARN', detail: `CA ${cert.caIdentifier ?? '?'} expires ${day(cert.caValidTill)}, in ${left} days (${all})` };
+  return { ...base, status: 'PASS', detail: all };
 }
 
 export function checkMultiAz(instance: InstanceFacts): Finding {

@@ -162,6 +162,10 @@ export function doctorCalls(): AwsCall[] {
   return [
     { action: 'rds:DescribeDBInstances', resource: 'sourceInstance', endpoint: 'rds', why: 'the instance: backups, Multi-AZ, encryption, IAM auth, replicas, replication' },
     { action: 'rds:DescribeDBInstances', resource: 'replicaInstance', endpoint: 'rds', why: 'each read replica: status and parameter group' },
+    // The Service Authorization Reference lists DescribeDBMajorEngineVersions and DescribeCertificates with no resource type.
+    { action: 'rds:DescribeDBMajorEngineVersions', resource: '*', endpoint: 'rds', why: 'the end of standard (and extended) support of the instance\'s major version' },
+    { action: 'rds:DescribePendingMaintenanceActions', resource: 'sourceInstance', endpoint: 'rds', why: 'the instance\'s pending maintenance actions and when RDS applies them' },
+    { action: 'rds:DescribeCertificates', resource: '*', endpoint: 'rds', why: 'the expiry of the CA the instance\'s certificate chains to' },
     { action: 'rds:DescribeDBParameters', resource: 'parameterGroup', endpoint: 'rds', why: 'the parameter group\'s values against the playbook' },
     { action: 'rds:DescribeDBParameters', resource: 'replicaParameterGroup', endpoint: 'rds', why: 'each replica\'s parameter group' },
     { action: 'rds:DescribeDBInstanceAutomatedBackups', resource: 'replicatedBackups', endpoint: 'rds', why: 'in the DR region: the replicated automated backups and their latest time' },

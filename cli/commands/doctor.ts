@@ -5,13 +5,16 @@ import {
 } from '@aws-sdk/client-backup';
 import {
   DBInstance,
+  DescribeCertificatesCommand,
   DescribeDBInstancesCommand,
+  DescribeDBMajorEngineVersionsCommand,
   DescribeDBProxiesCommand,
   paginateDescribeDBInstanceAutomatedBackups,
   paginateDescribeDBParameters,
   paginateDescribeDBProxies,
   paginateDescribeDBProxyTargets,
   paginateDescribeDBSnapshots,
+  paginateDescribePendingMaintenanceActions,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import {
@@ -29,7 +32,9 @@ import { JsonFinding, printJson, summarizeFindings } from '../json-output';
 import {
   arnRegion,
   BucketFacts,
+  CertificateFacts,
   DeploymentFacts,
+  EngineLifecycleFacts,
   evaluate,
   Finding,
   FoldedFix,
@@ -37,6 +42,7 @@ import {
   InstanceFacts,
   ParameterGroupFacts,
   PARAMETER_RULES,
+  PendingMaintenanceFacts,
   ProxyFacts,
   RecoveryPointFacts,
   REPLICA_PARAMETER_RULES,
@@ -60,7 +66,9 @@ export interface DoctorOptions {
 
 const HELP_AFTER = `
 Checks (see cli/playbook-rules.ts): automated backups and retention >= 7 days, LatestRestorableTime
-within 10 minutes, Multi-AZ, deletion protection, storage encryption, IAM auth, automated backups
+within 10 minutes, the engine's end of standard support (WARN within 180 days, FAIL past it),
+pending maintenance actions (WARN when one is applied within 30 days), the CA certificate (WARN
+within 90 days of its expiry, FAIL once it or the server certificate expired), Multi-AZ, deletion protection, storage encryption, IAM auth, automated backups
 replicated to the DR region, newest DR-region recovery point younger than 26 h, read replicas,
 the parameter group against the playbook's values (and each replica's), RDS Proxy target health,
 and for each bucket: versioning, public access block, default encryption, TLS-only policy, replication.
@@ -217,7 +225,10 @@ async function gatherFacts(
   // Where the offsite copies live: --dr-region, else where the automated backups replicate to.
   const drRegion = drRegionOption ?? instance.backupReplicationArns.map(arnRegion).find((r) => r !== undefined && r !== region);
 
-  const [parameterGroup, replicas, replicatedBackups, crossRegionRecoveryPoints, proxies, bucketFacts] = await Promise.all([
+  const [lifecycle, pendingMaintenance, certificate, parameterGroup, replicas, replicatedBackups, crossRegionRecoveryPoints, proxies, bucketFacts] = await Promise.all([
+    engineLifecycle(aws.rds(region), region, db),
+    pendingMaintenanceOf(aws.rds(region), region, instance.arn),
+    certificateOf(aws.rds(region), region, db),
     primaryParameterGroup(aws, region, db),
     Promise.all(instance.readReplicaIds.map((id) => replicaFacts(aws, region, id))),
     drRegion ? replicatedBackupsIn(aws, drRegion, db) : Promise.resolve([]),
@@ -225,7 +236,60 @@ async function gatherFacts(
     proxyFacts(aws, region, instance.id, proxyName),
     Promise.all(buckets.map((b) => bucketFactsOf(aws.s3(region), b))),
   ]);
-  return { instance, parameterGroup, drRegion, replicatedBackups, crossRegionRecoveryPoints, replicas, proxies, buckets: bucketFacts };
+  return {
+    instance, lifecycle, pendingMaintenance, certificate, parameterGroup, drRegion, replicatedBackups, crossRegionRecoveryPoints, replicas, proxies, buckets: bucketFacts,
+  };
+}
+
+/** `17` of `17.9`: RDS for PostgreSQL's major version (10 and later). */
+export function majorVersionOf(engineVersion: string): string {
+  return engineVersion.split('.')[0];
+}
+
+/** The support dates RDS publishes for the instance's engine and major version (DescribeDBMajorEngineVersions). */
+async function engineLifecycle(rds: RDSClient, region: string, db: DBInstance): Promise<EngineLifecycleFacts> {
+  const engine = db.Engine ?? 'postgres';
+  const engineVersion = db.EngineVersion ?? '?';
+  const majorVersion = majorVersionOf(engineVersion);
+  const { DBMajorEngineVersions = [] } = await step(`DescribeDBMajorEngineVersions ${engine} ${majorVersion} in ${region}`,
+    () => rds.send(new DescribeDBMajorEngineVersionsCommand({ Engine: engine, MajorEngineVersion: majorVersion })));
+  const lifecycles = DBMajorEngineVersions.find((v) => v.Engine === engine && v.MajorEngineVersion === majorVersion)?.SupportedEngineLifecycles ?? [];
+  const end = (name: string) => lifecycles.find((l) => l.LifecycleSupportName === name)?.LifecycleSupportEndDate;
+  return {
+    engine, engineVersion, majorVersion,
+    standardSupportEnd: end('open-source-rds-standard-support'),
+    extendedSupportEnd: end('open-source-rds-extended-support'),
+    lifecycleSupport: db.EngineLifecycleSupport,
+  };
+}
+
+/** The instance's pending maintenance actions, each with the date RDS applies it. */
+async function pendingMaintenanceOf(rds: RDSClient, region: string, arn: string): Promise<PendingMaintenanceFacts[]> {
+  const resources = await step(`DescribePendingMaintenanceActions ${arn} in ${region}`, () => collect(
+    paginateDescribePendingMaintenanceActions({ client: rds }, { ResourceIdentifier: arn }), (p) => p.PendingMaintenanceActions));
+  return resources.filter((r) => r.ResourceIdentifier === undefined || r.ResourceIdentifier === arn)
+    .flatMap((r) => r.PendingMaintenanceActionDetails ?? [])
+    .map((a) => {
+      const dates = [a.AutoAppliedAfterDate, a.ForcedApplyDate].filter((d): d is Date => d !== undefined);
+      const earliest = dates.length > 0 ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined;
+      return { action: a.Action ?? 'unknown', description: a.Description, applyDate: a.CurrentApplyDate ?? earliest, optInStatus: a.OptInStatus };
+    });
+}
+
+/** The instance's CA (DescribeCertificates) and server certificate (CertificateDetails). */
+async function certificateOf(rds: RDSClient, region: string, db: DBInstance): Promise<CertificateFacts> {
+  const caIdentifier = db.CACertificateIdentifier ?? db.CertificateDetails?.CAIdentifier;
+  let caValidTill: Date | undefined;
+  if (caIdentifier) {
+    try {
+      const { Certificates = [] } = await rds.send(new DescribeCertificatesCommand({ CertificateIdentifier: caIdentifier }));
+      const ca = Certificates.find((c) => c.CertificateIdentifier === caIdentifier);
+      caValidTill = ca?.ValidTill;
+    } catch (e) {
+      if (errorName(e) !== 'CertificateNotFoundFault') annotate(`DescribeCertificates ${caIdentifier} in ${region}`, e);
+    }
+  }
+  return { caIdentifier, caValidTill, serverValidTill: db.CertificateDetails?.ValidTill };
 }
 
 async function describeInstance(rds: RDSClient, region: string, id: string): Promise<DBInstance> {

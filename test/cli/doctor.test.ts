@@ -20,6 +20,12 @@
  * - DescribeDBParameters, in the AWS-error test: moto does not enforce IAM, so AccessDenied is simulated.
  * Not mocked but moved: moto reports LatestRestorableTime as "now", so the stale-restore-time test
  * moves doctor's clock (Io.now) 11 minutes ahead instead.
+ *
+ * Answered at the HTTP layer (test/support/aws-gaps-proxy.ts, between doctor and moto, which says
+ * why): DescribeDBMajorEngineVersions, DescribePendingMaintenanceActions and DescribeCertificates
+ * (moto answers each with HTTP 500), and the CA name and CertificateDetails of DescribeDBInstances
+ * (moto's `rds-ca-default` is no RDS CA). The proxy lists no replicated backups of its own here
+ * (the spy above declares them per test).
  */
 import {
   BackupClient,
@@ -41,6 +47,7 @@ import type { JsonFinding } from '../../cli/json-output';
 import { PARAMETER_RULES, REPLICA_PARAMETER_RULES } from '../../cli/playbook-rules';
 import { main } from '../../cli/program';
 import { fakeIo, FakeIoOptions, motoEnv } from '../support/fake-io';
+import { AwsGapsProxy, MAJOR_ENGINE_VERSIONS, RDS_CERTIFICATES, startAwsGapsProxy, StubMaintenanceAction } from '../support/aws-gaps-proxy';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { SeededDeployment, seedDeployment, SeedOptions } from '../support/seed-deployment';
 
@@ -49,7 +56,18 @@ const HOUR = 60 * MIN;
 const DR_REGION = 'us-west-2';
 
 let moto: MotoServer;
+let gaps: AwsGapsProxy;
 let good: SeededDeployment;
+
+/** What the gaps proxy answers for the calls moto lacks; a test changes it and afterEach puts it back. */
+const catalogue = {
+  earliestRestorableTime: new Date(Date.now() - 86_400_000),
+  replicatedBackups: [],
+  majorEngineVersions: [...MAJOR_ENGINE_VERSIONS],
+  certificates: [...RDS_CERTIFICATES],
+  pendingMaintenance: {} as Record<string, StubMaintenanceAction[]>,
+  serverCertificateValidTill: undefined as Date | undefined,
+};
 
 // --- what moto cannot hold: declared by the tests, answered by the spies ---------------------
 /** Replicated automated backups in the DR region, by source instance ARN. */
@@ -158,7 +176,7 @@ interface Run {
  * has tests of its own, at the CLI's real widths).
  */
 async function cli(args: string[], clockAheadMs = 0, ioOptions: FakeIoOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const io = fakeIo({ ...motoEnv(moto.endpoint), ...env }, { now: Date.now() + clockAheadMs, columns: 1000, ...ioOptions });
+  const io = fakeIo({ ...motoEnv(gaps.url), ...env }, { now: Date.now() + clockAheadMs, columns: 1000, ...ioOptions });
   const code = await main(args, io);
   return { code, stdout: io.out(), stderr: io.err() };
 }
@@ -191,10 +209,12 @@ const finding = (report: JsonReport, rule: string) => report.findings.find((f) =
 
 beforeAll(async () => {
   moto = await startMoto();
+  gaps = await startAwsGapsProxy(moto.endpoint, catalogue);
   good = await seed('good');
 }, 90_000);
 
 afterAll(async () => {
+  await gaps?.close();
   await moto?.stop();
 });
 
@@ -206,6 +226,10 @@ beforeEach(() => {
 
 afterEach(() => {
   jest.restoreAllMocks();
+  catalogue.majorEngineVersions = [...MAJOR_ENGINE_VERSIONS];
+  catalogue.certificates = [...RDS_CERTIFICATES];
+  catalogue.pendingMaintenance = {};
+  catalogue.serverCertificateValidTill = undefined;
 });
 
 describe('a deployment as the playbook deploys it', () => {
@@ -220,7 +244,7 @@ describe('a deployment as the playbook deploys it', () => {
     expect(run.stdout).toMatch(/^PASS {4}Multi-AZ +a standby in a second AZ takes over on failure$/m);
     expect(run.stdout).toMatch(new RegExp(`^PASS {4}Versioning \\(${good.buckets.primary.name}\\) +Enabled$`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^PASS {4}DR recovery point < 26 h old +${good.primary.id}-manual-1-${DR_REGION} \\(rds-snapshot\\) in ${DR_REGION}, `, 'm'));
-    expect(lines.at(-2)).toBe('36 checks: 36 PASS, 0 WARN, 0 FAIL');
+    expect(lines.at(-2)).toBe('39 checks: 39 PASS, 0 WARN, 0 FAIL');
     // The spies answered exactly what moto lacks.
     expect([...new Set(mockedCalls)].sort()).toEqual([
       `DescribeDBInstanceAutomatedBackups ${DR_REGION}`,
@@ -232,12 +256,12 @@ describe('a deployment as the playbook deploys it', () => {
     const { code, report } = await audit(good, ['--proxy', good.proxy!.name]);
 
     expect(code).toBe(EXIT.OK);
-    expect(report).toMatchObject({ instance: good.primary.id, region: 'us-east-1', drRegion: DR_REGION, summary: { FAIL: 0, WARN: 0, INFO: 0, PASS: 36 } });
+    expect(report).toMatchObject({ instance: good.primary.id, region: 'us-east-1', drRegion: DR_REGION, summary: { FAIL: 0, WARN: 0, INFO: 0, PASS: 39 } });
     expect(new Date(report.generatedAt).getTime()).toBeGreaterThan(Date.now() - MIN);
     const bucket = good.buckets.primary.name;
     const replica = good.replicas[0].id;
     expect(report.findings.map((f) => `${f.rule} ${f.resource}`)).toEqual([
-      ...['backup.retention', 'backup.latest-restorable-time', 'instance.multi-az', 'instance.deletion-protection',
+      ...['backup.retention', 'backup.latest-restorable-time', 'engine.standard-support', 'maintenance.pending', 'instance.ca-certificate', 'instance.multi-az', 'instance.deletion-protection',
         'instance.storage-encrypted', 'instance.iam-auth', 'dr.backup-replication', 'dr.recovery-point-age', 'replicas.present']
         .map((id) => `${id} ${good.primary.id}`),
       `parameter-group.in-sync ${good.parameterGroupName}`,
@@ -311,7 +335,7 @@ describe('the database instance', () => {
     expect(lines[at]).toMatch(/^FAIL {4}Multi-AZ +single-AZ: /);
     expect(lines[at + 1]).toBe(`        fix: aws rds modify-db-instance --region us-east-1 --db-instance-identifier ${d.primary.id} --multi-az --apply-immediately `
       + '(library: PostgresDatabase multiAz, on in production)');
-    expect(lines.at(-2)).toBe('36 checks: 35 PASS, 0 WARN, 1 FAIL (exit code 3)');
+    expect(lines.at(-2)).toBe('39 checks: 38 PASS, 0 WARN, 1 FAIL (exit code 3)');
   });
 
   test.each([
@@ -330,6 +354,79 @@ describe('the database instance', () => {
     const { code, report } = await audit(d);
     expect(notPassing(report)).toEqual(['WARN replicas.present']);
     expect(code).toBe(EXIT.OK);
+  });
+});
+
+describe('support dates, maintenance and certificates (issue 18)', () => {
+  const DAY = 24 * HOUR;
+  const major17 = (standardEnd: Date) => [{ ...MAJOR_ENGINE_VERSIONS.find((v) => v.major === '17')!, standardEnd }];
+
+  test('PASS names the end of standard support that RDS publishes', async () => {
+    const { report } = await audit(good);
+    expect(finding(report, 'engine.standard-support')).toMatchObject({ severity: 'PASS', message: expect.stringMatching(/^postgres 17\.9: standard support until 2030-02-28 \(\d+ days\)$/) });
+    expect(finding(report, 'instance.ca-certificate')).toMatchObject({ severity: 'PASS', message: expect.stringMatching(/^CA rds-ca-rsa2048-g1 valid until 2061-05-26, server certificate valid until /) });
+    expect(finding(report, 'maintenance.pending')).toMatchObject({ severity: 'PASS', message: 'none' });
+  });
+
+  test('warns, and exits 0, when standard support ends within 180 days', async () => {
+    catalogue.majorEngineVersions = major17(new Date(Date.now() + 100 * DAY + HOUR));
+    const { code, report } = await audit(good);
+    expect(notPassing(report)).toEqual(['WARN engine.standard-support']);
+    expect(finding(report, 'engine.standard-support').message).toMatch(/^postgres 17\.9: standard support ends \d{4}-\d\d-\d\d, in 100 days: RDS bills Extended Support after it \(until 2033-02-28\)$/);
+    expect(finding(report, 'engine.standard-support').fix).toContain(`db-playbook upgrade --region us-east-1 --instance ${good.primary.id} --target-version <version> --dry-run`);
+    expect(code).toBe(EXIT.OK);
+  });
+
+  test('fails when standard support has ended', async () => {
+    catalogue.majorEngineVersions = major17(new Date(Date.now() - 10 * DAY - HOUR));
+    const { code, report } = await audit(good);
+    expect(notPassing(report)).toEqual(['FAIL engine.standard-support']);
+    expect(finding(report, 'engine.standard-support').message).toMatch(/standard support ended \d{4}-\d\d-\d\d, 11 days ago: RDS bills Extended Support/);
+    expect(code).toBe(EXIT.CHECK_FAILED);
+  });
+
+  test('warns when RDS lists no support dates for the major version', async () => {
+    catalogue.majorEngineVersions = [];
+    const { report } = await audit(good);
+    expect(notPassing(report)).toEqual(['WARN engine.standard-support']);
+  });
+
+  test('lists the pending maintenance actions, and warns when one is applied within 30 days', async () => {
+    catalogue.pendingMaintenance = { [good.primary.arn]: [
+      { action: 'system-update', description: 'New Operating System update is available', autoAppliedAfter: new Date(Date.now() + 12 * DAY + HOUR) },
+      { action: 'db-upgrade', description: 'Upgrade to 17.10' },
+    ] };
+    const { code, report } = await audit(good);
+    expect(notPassing(report)).toEqual(['WARN maintenance.pending']);
+    expect(finding(report, 'maintenance.pending').message).toMatch(
+      /^2 pending, 1 applied within 30 days: system-update on \d{4}-\d\d-\d\d: New Operating System update is available; db-upgrade \(not scheduled\): Upgrade to 17\.10$/);
+    expect(code).toBe(EXIT.OK);
+
+    catalogue.pendingMaintenance = { [good.primary.arn]: [{ action: 'system-update', forcedApply: new Date(Date.now() + 60 * DAY) }] };
+    expect(finding((await audit(good)).report, 'maintenance.pending').severity).toBe('PASS');
+  });
+
+  test('warns within 90 days of the CA\'s expiry, fails once it (or the server certificate) expired', async () => {
+    catalogue.certificates = RDS_CERTIFICATES.map((c) => c.id === 'rds-ca-rsa2048-g1' ? { ...c, validTill: new Date(Date.now() + 45 * DAY + HOUR) } : c);
+    let { code, report } = await audit(good);
+    expect(notPassing(report)).toEqual(['WARN instance.ca-certificate']);
+    expect(finding(report, 'instance.ca-certificate').message).toMatch(/^CA rds-ca-rsa2048-g1 expires \d{4}-\d\d-\d\d, in 45 days/);
+    expect(finding(report, 'instance.ca-certificate').fix).toContain(`--db-instance-identifier ${good.primary.id} --ca-certificate-identifier rds-ca-rsa2048-g1`);
+    expect(code).toBe(EXIT.OK);
+
+    catalogue.certificates = [...RDS_CERTIFICATES];
+    catalogue.serverCertificateValidTill = new Date(Date.now() - DAY);
+    ({ code, report } = await audit(good));
+    expect(notPassing(report)).toEqual(['FAIL instance.ca-certificate']);
+    expect(finding(report, 'instance.ca-certificate').message).toMatch(/^server certificate expired /);
+    expect(code).toBe(EXIT.CHECK_FAILED);
+  });
+
+  test('warns when RDS does not know the instance\'s CA', async () => {
+    catalogue.certificates = [];
+    const { report } = await audit(good);
+    expect(notPassing(report)).toEqual(['WARN instance.ca-certificate']);
+    expect(gaps.answered).toContain('DescribeCertificates us-east-1 not found');
   });
 });
 
@@ -471,7 +568,7 @@ describe('the text report', () => {
 
   test('without a terminal it is 100 columns wide', async () => {
     const d = await seed('default-width', { database: { multiAz: false } });
-    const io = fakeIo(motoEnv(moto.endpoint));
+    const io = fakeIo(motoEnv(gaps.url));
     expect(await main(doctorArgs(d), io)).toBe(EXIT.CHECK_FAILED);
     const lines = io.out().trimEnd().split('\n');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(100);

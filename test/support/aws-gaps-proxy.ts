@@ -31,6 +31,18 @@
  *   moto's answer is always empty. `awsBackupSnapshots` given to the proxy are added to it in
  *   their region (filtered by DBInstanceIdentifier), as RDS lists the snapshots AWS Backup made.
  *
+ * - RDS DescribeDBEngineVersions, DescribeDBMajorEngineVersions, DescribePendingMaintenanceActions
+ *   and DescribeCertificates: moto 5.2 answers each with HTTP 500 (not implemented). Answered here
+ *   from `engineVersions`, `majorEngineVersions`, `pendingMaintenance` and `certificates` (read at
+ *   each request, so a test may change them), in RDS's response shapes (the SDK's model); the
+ *   defaults (ENGINE_VERSIONS, MAJOR_ENGINE_VERSIONS, RDS_CERTIFICATES) are the versions, dates
+ *   and CAs as the author knows AWS publishes them, not AWS's answer: the tests check what the CLI
+ *   does with such answers, not the dates themselves.
+ * - RDS DescribeDBInstances: moto names every instance's CA `rds-ca-default`, a name RDS does not
+ *   use, and sends no CertificateDetails. Here the CA is RDS's default for new instances,
+ *   `rds-ca-rsa2048-g1`, and CertificateDetails carries it with the server certificate's
+ *   ValidTill (`serverCertificateValidTill`, default a year from now).
+ *
  * A region can also be made unreachable (`unreachableRegions`): every request signed for it has
  * its connection reset before any answer, as when the region's endpoints are down; `refused`
  * lists them as `<region> <service> <operation or path>`.
@@ -67,6 +79,123 @@ export interface AwsGapsProxyOptions {
   readonly awsBackupSnapshots?: readonly AwsBackupSnapshot[];
   /** Regions whose requests fail with a reset connection. @default none */
   readonly unreachableRegions?: readonly string[];
+  /** RDS's engine versions (DescribeDBEngineVersions). @default ENGINE_VERSIONS */
+  readonly engineVersions?: readonly StubEngineVersion[];
+  /** RDS's major versions and their support dates (DescribeDBMajorEngineVersions). @default MAJOR_ENGINE_VERSIONS */
+  readonly majorEngineVersions?: readonly StubMajorEngineVersion[];
+  /** Pending maintenance actions by resource ARN (DescribePendingMaintenanceActions). @default none */
+  readonly pendingMaintenance?: Readonly<Record<string, readonly StubMaintenanceAction[]>>;
+  /** RDS's CAs (DescribeCertificates). @default RDS_CERTIFICATES */
+  readonly certificates?: readonly StubCertificate[];
+  /** ValidTill of every instance's server certificate (CertificateDetails). @default a year after the request */
+  readonly serverCertificateValidTill?: Date;
+}
+
+/** An engine version as DescribeDBEngineVersions lists it. */
+export interface StubEngineVersion {
+  readonly engine: string;
+  readonly version: string;
+  readonly family: string;
+  /** ValidUpgradeTarget: the versions it may be upgraded to, and whether each is a major upgrade. */
+  readonly upgradeTargets: readonly { readonly version: string; readonly major: boolean }[];
+}
+
+/** A major version's support dates, as DescribeDBMajorEngineVersions lists them. */
+export interface StubMajorEngineVersion {
+  readonly engine: string;
+  readonly major: string;
+  readonly standardStart: Date;
+  readonly standardEnd: Date;
+  readonly extendedEnd?: Date;
+}
+
+/** A pending maintenance action (PendingMaintenanceAction). */
+export interface StubMaintenanceAction {
+  readonly action: string;
+  readonly description?: string;
+  readonly autoAppliedAfter?: Date;
+  readonly forcedApply?: Date;
+  readonly currentApply?: Date;
+}
+
+/** A CA (Certificate). */
+export interface StubCertificate {
+  readonly id: string;
+  readonly validFrom: Date;
+  readonly validTill: Date;
+}
+
+/** RDS for PostgreSQL 17.9 and 18.1: the families, and 17.9's major upgrade target (assumed: see the file comment). */
+export const ENGINE_VERSIONS: readonly StubEngineVersion[] = [
+  { engine: 'postgres', version: '17.9', family: 'postgres17', upgradeTargets: [{ version: '18.1', major: true }] },
+  { engine: 'postgres', version: '18.1', family: 'postgres18', upgradeTargets: [] },
+];
+
+/** The end of standard support of RDS for PostgreSQL 17 and 18 (28 February 2030 / 2031, as the release calendar has them to the author's knowledge). */
+export const MAJOR_ENGINE_VERSIONS: readonly StubMajorEngineVersion[] = [
+  { engine: 'postgres', major: '17', standardStart: new Date('2024-11-18T00:00:00Z'), standardEnd: new Date('2030-02-28T00:00:00Z'), extendedEnd: new Date('2033-02-28T00:00:00Z') },
+  { engine: 'postgres', major: '18', standardStart: new Date('2025-11-17T00:00:00Z'), standardEnd: new Date('2031-02-28T00:00:00Z'), extendedEnd: new Date('2034-02-28T00:00:00Z') },
+];
+
+/** RDS's CAs: rds-ca-2019 expired in August 2024; the G1 CAs run for decades. */
+export const RDS_CERTIFICATES: readonly StubCertificate[] = [
+  { id: 'rds-ca-2019', validFrom: new Date('2019-08-22T17:08:50Z'), validTill: new Date('2024-08-22T17:08:50Z') },
+  { id: 'rds-ca-rsa2048-g1', validFrom: new Date('2021-05-26T23:35:03Z'), validTill: new Date('2061-05-26T23:35:03Z') },
+  { id: 'rds-ca-rsa4096-g1', validFrom: new Date('2021-05-26T23:35:03Z'), validTill: new Date('2121-05-26T23:35:03Z') },
+  { id: 'rds-ca-ecc384-g1', validFrom: new Date('2021-05-26T23:35:03Z'), validTill: new Date('2121-05-26T23:35:03Z') },
+];
+
+/** An RDS query-protocol answer: `<ActionResponse><ActionResult>inner</ActionResult></ActionResponse>`. */
+function rdsAnswer(action: string, inner: string): string {
+  return `<${action}Response xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><${action}Result>${inner}</${action}Result>`
+    + `<ResponseMetadata><RequestId>aws-gaps-proxy</RequestId></ResponseMetadata></${action}Response>`;
+}
+
+/** The answers to the RDS calls moto does not implement, or undefined for any other action. */
+function catalogueAnswer(action: string, form: URLSearchParams, region: string, opts: AwsGapsProxyOptions): string | undefined {
+  switch (action) {
+    case 'DescribeDBEngineVersions': {
+      const versions = (opts.engineVersions ?? ENGINE_VERSIONS).filter((v) => (!form.get('Engine') || v.engine === form.get('Engine'))
+        && (!form.get('EngineVersion') || v.version === form.get('EngineVersion'))
+        && (!form.get('DBParameterGroupFamily') || v.family === form.get('DBParameterGroupFamily')));
+      return rdsAnswer(action, `<DBEngineVersions>${versions.map((v) => `<DBEngineVersion>${xmlFields({
+        Engine: v.engine, EngineVersion: v.version, DBParameterGroupFamily: v.family, DBEngineDescription: 'PostgreSQL', Status: 'available',
+      })}<ValidUpgradeTarget>${v.upgradeTargets.map((t) => `<UpgradeTarget>${xmlFields({
+        Engine: v.engine, EngineVersion: t.version, IsMajorVersionUpgrade: t.major, AutoUpgrade: false, Description: `PostgreSQL ${t.version}`,
+      })}</UpgradeTarget>`).join('')}</ValidUpgradeTarget></DBEngineVersion>`).join('')}</DBEngineVersions>`);
+    }
+    case 'DescribeDBMajorEngineVersions': {
+      const majors = (opts.majorEngineVersions ?? MAJOR_ENGINE_VERSIONS).filter((v) => (!form.get('Engine') || v.engine === form.get('Engine'))
+        && (!form.get('MajorEngineVersion') || v.major === form.get('MajorEngineVersion')));
+      const lifecycle = (name: string, start: Date, end: Date) => `<SupportedEngineLifecycle>${xmlFields({
+        LifecycleSupportName: name, LifecycleSupportStartDate: start.toISOString(), LifecycleSupportEndDate: end.toISOString(),
+      })}</SupportedEngineLifecycle>`;
+      return rdsAnswer(action, `<DBMajorEngineVersions>${majors.map((v) => `<DBMajorEngineVersion>${xmlFields({ Engine: v.engine, MajorEngineVersion: v.major })}`
+        + `<SupportedEngineLifecycles>${lifecycle('open-source-rds-standard-support', v.standardStart, v.standardEnd)}`
+        + `${v.extendedEnd ? lifecycle('open-source-rds-extended-support', v.standardEnd, v.extendedEnd) : ''}</SupportedEngineLifecycles></DBMajorEngineVersion>`).join('')}</DBMajorEngineVersions>`);
+    }
+    case 'DescribePendingMaintenanceActions': {
+      const resource = form.get('ResourceIdentifier');
+      const entries = Object.entries(opts.pendingMaintenance ?? {}).filter(([arn, actions]) => actions.length > 0 && arn.split(':')[3] === region && (!resource || arn === resource));
+      const date = (d?: Date) => d?.toISOString();
+      return rdsAnswer(action, `<PendingMaintenanceActions>${entries.map(([arn, actions]) => `<ResourcePendingMaintenanceActions>${xmlFields({ ResourceIdentifier: arn })}`
+        + `<PendingMaintenanceActionDetails>${actions.map((a) => `<PendingMaintenanceAction>${xmlFields({
+          Action: a.action, Description: a.description, AutoAppliedAfterDate: date(a.autoAppliedAfter), ForcedApplyDate: date(a.forcedApply),
+          CurrentApplyDate: date(a.currentApply), OptInStatus: 'next-maintenance',
+        })}</PendingMaintenanceAction>`).join('')}</PendingMaintenanceActionDetails></ResourcePendingMaintenanceActions>`).join('')}</PendingMaintenanceActions>`);
+    }
+    case 'DescribeCertificates': {
+      const id = form.get('CertificateIdentifier');
+      const certificates = (opts.certificates ?? RDS_CERTIFICATES).filter((c) => !id || c.id === id);
+      if (id && certificates.length === 0) return undefined;
+      return rdsAnswer(action, `<DefaultCertificateForNewLaunches>rds-ca-rsa2048-g1</DefaultCertificateForNewLaunches><Certificates>${certificates.map((c) => `<Certificate>${xmlFields({
+        CertificateIdentifier: c.id, CertificateType: 'CA', ValidFrom: c.validFrom.toISOString(), ValidTill: c.validTill.toISOString(),
+        CertificateArn: `arn:aws:rds:${region}::cert:${c.id}`, CustomerOverride: false,
+      })}</Certificate>`).join('')}</Certificates>`);
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** A running proxy. */
@@ -234,8 +363,26 @@ export async function startAwsGapsProxy(upstream: string, opts: AwsGapsProxyOpti
           res.writeHead(answer.status, { 'content-type': 'text/xml' }).end(answer.body);
           return;
         }
+        const catalogue = action ? catalogueAnswer(action, form, region, opts) : undefined;
+        if (catalogue !== undefined) {
+          answered.push(`${action} ${region}`);
+          res.writeHead(200, { 'content-type': 'text/xml' }).end(catalogue);
+          return;
+        }
+        if (action === 'DescribeCertificates') {
+          answered.push(`${action} ${region} not found`);
+          res.writeHead(404, { 'content-type': 'text/xml' }).end(rdsError('CertificateNotFound', `Certificate ${form.get('CertificateIdentifier')} not found.`));
+          return;
+        }
         const reply = await forward(inner.url, req, body);
         let out = reply.body;
+        if (reply.status === 200 && action === 'DescribeDBInstances' && out.includes('<DBInstance>')) {
+          const validTill = (opts.serverCertificateValidTill ?? new Date(Date.now() + 365 * 86_400_000)).toISOString();
+          const details = `<CertificateDetails><CAIdentifier>rds-ca-rsa2048-g1</CAIdentifier><ValidTill>${validTill}</ValidTill></CertificateDetails>`;
+          out = Buffer.from(out.toString('utf8')
+            .replaceAll('<CACertificateIdentifier>rds-ca-default</CACertificateIdentifier>', '<CACertificateIdentifier>rds-ca-rsa2048-g1</CACertificateIdentifier>')
+            .replaceAll('<DBInstance>', `<DBInstance>${details}`));
+        }
         if (reply.status === 200 && action === 'DescribeDBInstanceAutomatedBackups') {
           const backups = listedBackups(region, form);
           if (backups.length > 0) {
