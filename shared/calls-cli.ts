@@ -24,6 +24,8 @@ export const CLI_COMMANDS = [
   'copy',
   'doctor',
   'inspect --secret-arn',
+  'logs',
+  'logs --log-files',
 ] as const;
 
 /** A command (or variant) with a table. */
@@ -61,6 +63,7 @@ export const CLI_RESOURCES: { readonly [name: string]: string } = {
   destinationKey: 'arn:aws:kms:<other-region>:<account>:key/<--kms-key or the key found there>',
   databaseSecret: 'arn:aws:secretsmanager:<region>:<account>:secret:<--secret-arn>',
   secretKey: 'arn:aws:kms:<region>:<account>:key/<the secret\'s key>',
+  postgresLogGroup: 'arn:aws:logs:<region>:<account>:log-group:/aws/rds/instance/<instance id>/postgresql',
 };
 
 /** What RDS does with the caller's permissions on the key it encrypts a new instance or snapshot with, in `region`. */
@@ -196,6 +199,24 @@ export function inspectSecretCalls(region: string): AwsCall[] {
   ];
 }
 
+/** `db-playbook logs --instance` (cli/commands/logs.ts, cli/logs/cloudwatch.ts): the instance's exported postgresql log in CloudWatch Logs. */
+export function logsCalls(): AwsCall[] {
+  return [
+    { action: 'rds:DescribeDBInstances', resource: 'sourceInstance', endpoint: 'rds', why: 'that the instance exists, runs PostgreSQL and exports its postgresql log; whether it is a read replica' },
+    // The log group's key (the platform encrypts its log groups) is used by CloudWatch Logs itself: the caller needs no kms:Decrypt.
+    { action: 'logs:FilterLogEvents', resource: 'postgresLogGroup', endpoint: 'logs', why: 'the log\'s events of the window, page by page' },
+  ];
+}
+
+/** `db-playbook logs --instance --log-files` (cli/logs/log-files.ts): the instance's own log files. */
+export function logsLogFilesCalls(): AwsCall[] {
+  return [
+    { action: 'rds:DescribeDBInstances', resource: 'sourceInstance', endpoint: 'rds', why: 'that the instance exists and runs PostgreSQL; whether it is a read replica' },
+    { action: 'rds:DescribeDBLogFiles', resource: 'sourceInstance', endpoint: 'rds', why: 'the instance\'s log files, to pick those of the window' },
+    { action: 'rds:DownloadDBLogFilePortion', resource: 'sourceInstance', endpoint: 'rds', why: 'each file, portion by portion' },
+  ];
+}
+
 /** Every table, by command; `region` is where the command runs, `otherRegion` the DR (or destination) region. */
 export function cliCallTables(region: string, otherRegion: string): Record<CliCommand, AwsCall[]> {
   return {
@@ -206,6 +227,8 @@ export function cliCallTables(region: string, otherRegion: string): Record<CliCo
     'copy': copyCalls(region, otherRegion),
     'doctor': doctorCalls(),
     'inspect --secret-arn': inspectSecretCalls(region),
+    'logs': logsCalls(),
+    'logs --log-files': logsLogFilesCalls(),
   };
 }
 
