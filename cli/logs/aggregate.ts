@@ -160,7 +160,7 @@ export interface AggregateOptions {
 }
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+  return new Date(ms).toISOString();
 }
 
 function host(remote: string): string {

@@ -31,6 +31,8 @@ export interface LogsReport extends LogsAnalysis {
 }
 
 const n = (v: number) => v.toLocaleString('en-US');
+/** A time as the report shows it: ISO 8601 UTC, without milliseconds (the log has none). */
+const t = (iso: string | null) => (iso === null ? '-' : iso.replace(/\.000Z$/, 'Z'));
 const ms = (v: number) => (v >= 100 ? n(Math.round(v)) : v.toFixed(1));
 const s = (v: number) => `${v.toFixed(v >= 10 ? 0 : 2)} s`;
 const plural = (k: number, one: string, many = `${one}s`) => `${n(k)} ${k === 1 ? one : many}`;
@@ -61,7 +63,7 @@ export function renderLogsText(r: LogsReport, top: number): string {
   const src = r.source;
   const from = src.kind === 'cloudwatch' ? `CloudWatch Logs ${src.logGroup}` : src.kind === 'log-files' ? `${plural(src.files.length, 'log file')} of the instance` : src.files[0];
   out.push(`db-playbook logs: ${src.instance ?? src.files[0]}${src.region ? ` (${src.region})` : ''}${src.replicaOf ? `, a read replica of ${src.replicaOf}: its own log` : ''}, from ${from}`);
-  out.push(`window ${r.window.from} .. ${r.window.to}; entries ${r.first ?? '-'} .. ${r.last ?? '-'}`);
+  out.push(`window ${t(r.window.from)} .. ${t(r.window.to)}; entries ${t(r.first)} .. ${t(r.last)}`);
   const c = r.counts;
   out.push(`read ${plural(c.lines, 'line')}, ${plural(c.entries, 'entry', 'entries')}; skipped ${plural(c.malformed, 'malformed line')}, ${plural(c.orphans, 'orphan line')} (no entry before them)${c.truncated ? `, ${plural(c.truncated, 'line')} past the entry bound` : ''}${c.outsideWindow ? `, ${plural(c.outsideWindow, 'entry', 'entries')} outside the window` : ''}`);
   for (const ex of c.malformedExamples.slice(0, 2)) out.push(`  malformed: ${oneLine(ex, 100)}`);
@@ -74,7 +76,7 @@ export function renderLogsText(r: LogsReport, top: number): string {
     more(r.slowStatements.length, rows.length);
     for (const [k, g] of rows.slice(0, Math.min(3, top)).entries()) {
       const e = g.example;
-      out.push(`  #${k + 1} slowest: ${e.time} ${e.user}@${e.database} pid ${e.pid}, ${ms(e.durationMs)} ms${e.plan === null ? ' (no auto_explain plan logged)' : ', plan:'}`);
+      out.push(`  #${k + 1} slowest: ${t(e.time)} ${e.user}@${e.database} pid ${e.pid}, ${ms(e.durationMs)} ms${e.plan === null ? ' (no auto_explain plan logged)' : ', plan:'}`);
       if (r.queryText) out.push(`      ${oneLine(e.text, 110)}`);
       if (e.plan !== null) {
         const lines = e.plan.split('\n');
@@ -94,7 +96,7 @@ export function renderLogsText(r: LogsReport, top: number): string {
   more(r.lockWaits.length, Math.min(top, r.lockWaits.length));
   out.push('', `Deadlocks: ${n(r.deadlocks.count)}`);
   for (const d of r.deadlocks.details.slice(0, top)) {
-    out.push(`  ${d.time} ${d.user}@${d.database}${d.relation ? ` on ${d.relation}` : ''}:`);
+    out.push(`  ${t(d.time)} ${d.user}@${d.database}${d.relation ? ` on ${d.relation}` : ''}:`);
     for (const p of d.processes) out.push(`    pid ${p.pid}${p.waitsFor ? ` waits for ${p.waitsFor}, blocked by ${p.blockedBy}` : ''}: ${p.statement === null ? '-' : oneLine(p.statement, 90)}`);
   }
   more(r.deadlocks.count, Math.min(top, r.deadlocks.details.length));

@@ -422,16 +422,33 @@ const CASES: readonly Case[] = [
   { when: 'an argument is given, with --help', argv: ['inspect', 'playbook-db', '--help'], exit: 2, stderr: `error: unexpected argument 'playbook-db': 'db-playbook inspect' takes options only${USAGE}` },
   { when: 'AWS answers ExpiredTokenException (Secrets Manager)', argv: ['inspect', '--secret-arn', '{MISSING_SECRET}'], env: EXPIRED, aws: 'ExpiredTokenException stub', exit: 1, stderr: `db-playbook: AWS refused the credentials as expired (ExpiredTokenException: The security token included in the request is expired)\n${EXPIRED_HINT}` },
   { when: 'there are no credentials for --secret-arn', argv: ['inspect', '--secret-arn', '{MISSING_SECRET}'], env: NO_CREDENTIALS, exit: 1, stderr: NO_CREDENTIALS_MESSAGE },
+
+  // --- logs ---------------------------------------------------------------------------------------
+  { when: 'no --instance is given', argv: ['logs'], exit: 2, stderr: 'db-playbook: give --instance <id> (the DB instance whose log to read) or --file <path>\n' },
+  { when: 'no --instance is given, with --json', argv: ['logs', '--since', '1h', '--json'], exit: 2, stderr: 'db-playbook: give --instance <id> (the DB instance whose log to read) or --file <path>\n', jsonCode: 'usage' },
+  { when: '--instance is not an identifier', argv: ['logs', '--instance', 'playbook_db'], exit: 2, stderr: "db-playbook: --instance 'playbook_db' is not a DB instance identifier: it may contain only letters, digits and hyphens\n" },
+  { when: '--instance names no instance', argv: ['logs', '--instance', 'nosuch-db'], exit: 2, stderr: "db-playbook: no DB instance 'nosuch-db' in us-east-1 (a cross-region replica: give its --region)\n" },
+  { when: '--since is not a duration', argv: ['logs', '--instance', 'playbook-db', '--since', '24hours'], exit: 2, stderr: "db-playbook: --since must be a duration such as 30m, 24h or 7d (a number > 0 and one of s, m, h, d, w; got '24hours')\n" },
+  { when: '--since is zero', argv: ['logs', '--instance', 'playbook-db', '--since', '0h'], exit: 2, stderr: "db-playbook: --since must be a duration such as 30m, 24h or 7d (a number > 0 and one of s, m, h, d, w; got '0h')\n" },
+  { when: '--from is after --to', argv: ['logs', '--instance', 'playbook-db', '--from', '2026-03-14T12:00Z', '--to', '2026-03-14T11:00Z'], exit: 2, stderr: 'db-playbook: --from 2026-03-14T12:00:00.000Z is not before --to 2026-03-14T11:00:00.000Z\n' },
+  { when: '--from has no time zone', argv: ['logs', '--instance', 'playbook-db', '--from', '2026-03-14 12:00', '--to', '2026-03-14T13:00Z'], exit: 2, stderr: /^db-playbook: --from '2026-03-14 12:00' is not a time with a time zone: it has no time zone \(add Z or UTC for UTC, or an offset such as \+01:00\); accepted: .*\n$/ },
+  { when: '--since and --from are both given', argv: ['logs', '--instance', 'playbook-db', '--since', '2h', '--from', '2026-03-14T12:00Z'], exit: 2, stderr: 'db-playbook: give --since or --from (with --to), not both\n' },
+  { when: '--to is given without --from', argv: ['logs', '--instance', 'playbook-db', '--to', '2026-03-14T12:00Z'], exit: 2, stderr: 'db-playbook: --to needs --from (or --since, counted back from --to)\n' },
+  { when: '--temp-file-min is not a size', argv: ['logs', '--instance', 'playbook-db', '--temp-file-min', '10XB'], exit: 2, stderr: "db-playbook: --temp-file-min must be a size such as 0, 512kB, 10MB or 1GB (got '10XB')\n" },
+  { when: '--top is 0', argv: ['logs', '--instance', 'playbook-db', '--top', '0'], exit: 2, stderr: `error: option '--top <n>' argument '0' is invalid. expected an integer from 1 to 1000 (got '0')${USAGE}` },
+  { when: '--include-query-text is given without --json', argv: ['logs', '--instance', 'playbook-db', '--include-query-text'], exit: 2, stderr: 'db-playbook: --include-query-text is for --json (the text report always shows statements normalized)\n' },
+  { when: '--file does not exist', argv: ['logs', '--file', '/nonexistent/postgresql.log'], exit: 2, stderr: 'db-playbook: --file /nonexistent/postgresql.log: no such file\n' },
+  { when: 'there are no credentials', argv: ['logs', '--instance', 'playbook-db'], env: NO_CREDENTIALS, exit: 1, stderr: NO_CREDENTIALS_MESSAGE },
 ];
 
 /** The command a case runs (`db-playbook` when it names none, or an unknown one). */
 function commandOf(c: Case): string {
   const words = [...c.argv];
   while (words[0] === '--region' || words[0] === '--profile') words.splice(0, 2);
-  return ['restore', 'recovery-points', 'copy', 'doctor', 'inspect'].includes(words[0]) ? words[0] : 'db-playbook';
+  return ['restore', 'recovery-points', 'copy', 'doctor', 'inspect', 'logs'].includes(words[0]) ? words[0] : 'db-playbook';
 }
 
-describe.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'inspect'])('%s', (command) => {
+describe.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'inspect', 'logs'])('%s', (command) => {
   const cases = CASES.filter((c) => commandOf(c) === command);
 
   test.each(cases.map((c) => [c.when, c.argv.map((w) => (w === '' || /\s/.test(w) ? `'${w}'` : w)).join(' '), c] as const))('fails when %s: db-playbook %s', async (_when, _argv, c) => {
@@ -471,7 +488,7 @@ describe.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'i
 });
 
 describe('the exit codes the cases assert are the ones --help documents', () => {
-  test.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'inspect'])('%s --help', async (command) => {
+  test.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'inspect', 'logs'])('%s --help', async (command) => {
     const io = fakeIo();
     expect(await main(command === 'db-playbook' ? ['--help'] : [command, '--help'], io)).toBe(0);
     const paragraph = io.out().split('\n\n').find((p) => p.includes('Exit codes'))?.replace(/\s+/g, ' ');
