@@ -77,23 +77,33 @@ import {
   verifiedTlsOptions,
 } from '../tls';
 import {
+  AutovacuumAdvice,
+  AutovacuumSettings,
   analyze,
   DEFAULT_THRESHOLDS,
   failedRules,
   Finding,
+  fold,
+  foldedLine,
   formatMs,
   HealthAnalysis,
+  HYPOPG_ADVICE,
+  loadParser,
   MissingIndex,
   NPlusOneSuspect,
   parseFailOn,
+  parserUnavailable,
   readableStatement,
   RULE_IDS,
   RuleId,
   RULES,
   TableStatement,
+  TableVacuumStats,
   Thresholds,
   topStatements,
+  UnparsableStatements,
 } from '../query-health';
+import { autovacuumSettings, hypopgInstalled, indexScans, tableVacuumStats } from '../query-health/queries';
 
 /** Options of `db-playbook inspect`. */
 export interface InspectOptions {
@@ -113,6 +123,10 @@ export interface InspectOptions {
   readonly failOn?: string;
   readonly json?: boolean;
   readonly includeQueryText?: boolean;
+  /** List every finding in the text report (it lists --top per section and folds the rest). */
+  readonly all?: boolean;
+  /** Read replicas (a postgresql:// URL, or a Secrets Manager secret's ARN or name) whose index scans count too. */
+  readonly replica?: string[];
 }
 
 export { SSL_MODES, SslMode };
@@ -138,6 +152,10 @@ escaped; --json leaves statement text out (query: null) unless --include-query-t
 
 Rules (--fail-on takes their ids, comma-separated, or all):
 ${RULE_IDS.map((id) => `  ${id.padEnd(28)}${RULES[id]}`).join('\n')}
+
+The text report lists the --top findings of each section with the most impact (size, rows read,
+calls) and folds the rest into one line with their count and total size; --all lists them all.
+Statements are read with PostgreSQL's own parser (libpg-query); one it cannot read is counted.
 
 Statement-level rules need pg_stat_statements (preloaded by the library's TunedParameterGroup;
 then CREATE EXTENSION pg_stat_statements; in the database). Scan counters are since the
@@ -184,7 +202,10 @@ export function registerInspect(program: Command, ctx: CommandContext): void {
     .option('--min-rows <n>', 'missing-index: live rows that make a table large', integer(0), DEFAULT_THRESHOLDS.minRows)
     .option('--n1-min-calls <n>', 'n-plus-one: calls that make a statement suspect', integer(1), DEFAULT_THRESHOLDS.n1MinCalls)
     .option('--n1-max-mean-ms <ms>', 'n-plus-one: mean execution time below which it is suspect', positiveNumber, DEFAULT_THRESHOLDS.n1MaxMeanMs)
-    .option('--top <n>', 'statements and tables listed per section', integer(1, 1000), DEFAULT_TOP)
+    .option('--top <n>', 'findings, statements and tables listed per section (the rest folded into one line)', integer(1, 1000), DEFAULT_TOP)
+    .option('--all', 'list every finding in the text report (--json always holds every one)')
+    .option('--replica <url-or-secret>', 'a read replica whose index scans count too: a postgresql:// URL or a Secrets Manager secret (repeatable); an index is unused only if no instance scanned it',
+      (value: string, previous: string[] = []) => [...previous, value])
     .option('--statement-timeout <ms>', 'limit for connecting and for each statement', integer(100), DEFAULT_STATEMENT_TIMEOUT_MS)
     .option('--fail-on <rules>', 'exit 3 when any of these rules (comma-separated ids, or all) has a finding')
     .option('--json', 'print the report as JSON (without statement text)')
@@ -458,6 +479,10 @@ export interface Gathered {
   readonly deadTuples: DeadTupleRatio[];
   readonly longRunning: SessionInfo[];
   readonly idleInTransaction: SessionInfo[];
+  readonly vacuumStats: TableVacuumStats[];
+  readonly autovacuum: AutovacuumSettings;
+  readonly secondsSinceReset: number | null;
+  readonly hypopg: boolean;
 }
 
 async function step<T>(label: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
@@ -515,10 +540,24 @@ async function gather(client: Client, opts: InspectOptions): Promise<Gathered> {
     deadTuples: await step('dead tuples', t, () => deadTupleRatios(db, opts.top)),
     longRunning,
     idleInTransaction: idle,
+    vacuumStats: await step('pg_stat_user_tables (writes)', t, () => tableVacuumStats(db, opts.minRows)),
+    autovacuum: await step('autovacuum settings', t, () => autovacuumSettings(db)),
+    secondsSinceReset: server.stats_reset ? (new Date(server.now as Date).getTime() - new Date(server.stats_reset as Date).getTime()) / 1000 : null,
+    hypopg: await step('pg_extension (hypopg)', t, () => hypopgInstalled(db)),
   };
 }
 
 // --- the report -------------------------------------------------------------------------------
+
+/** An instance inspect read index scans from. */
+export interface InstanceRead {
+  /** `user@host:port/database` */
+  readonly target: string;
+  /** A standby (pg_is_in_recovery()). */
+  readonly inRecovery: boolean;
+  /** When its database's statistics were last reset (pg_stat_database.stats_reset); null if never. */
+  readonly statsReset: string | null;
+}
 
 /** What inspect found; `inspect --json` prints it after the envelope, findings in the shared shape (inspectJson). */
 export interface InspectReport {
@@ -533,6 +572,8 @@ export interface InspectReport {
   readonly readAt: string;
   /** When the database's statistics were last reset; null if never. */
   readonly statisticsSince: string | null;
+  /** The instances whose index scans were added up: the one connected to first, then each --replica. */
+  readonly instances: InstanceRead[];
   readonly thresholds: Thresholds;
   readonly findings: Finding[];
   /** The --fail-on rules. */
@@ -545,6 +586,14 @@ export interface InspectReport {
   readonly unusedIndexes: IndexUsage[];
   readonly duplicateIndexes: { index: string; table: string; keyColumns: string[]; bytes: number | null; scans: number; kind: string; coveredBy: string; coveredByColumns: string[] }[];
   readonly nPlusOne: NPlusOneSuspect[];
+  /** Indexes left INVALID (invalid-index). */
+  readonly invalidIndexes: IndexUsage[];
+  /** Per-table autovacuum settings to give (autovacuum-settings). */
+  readonly autovacuumAdvice: AutovacuumAdvice[];
+  /** Whether missing-index suggestions were checked with hypopg; when not, how to enable it. */
+  readonly suggestions: { readonly verified: boolean; readonly advice: string | null };
+  /** Statements the SQL parser could not read (left out of the statement rules); `parser` says why none could be read when it did not load. */
+  readonly unparsableStatements: UnparsableStatements & { readonly parser: string | null };
   readonly pgStatStatements: PgStatStatementsStatus & { readonly available: boolean; readonly advice: string | null };
   /** null without pg_stat_statements. */
   readonly topStatements: { readonly byTotalTime: StatementStats[]; readonly byMeanTime: StatementStats[] } | null;
@@ -558,7 +607,7 @@ export interface InspectReport {
   };
 }
 
-function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, thresholds: Thresholds, failOn: RuleId[], top: number, queryText: boolean): InspectReport {
+function buildReport(target: ConnectionTarget, g: Gathered, replicas: ReplicaRead[], a: HealthAnalysis, thresholds: Thresholds, failOn: RuleId[], top: number, queryText: boolean): InspectReport {
   return {
     target: describeTarget({ ...target, user: g.user, database: g.database }),
     database: g.database,
@@ -567,6 +616,10 @@ function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, t
     inRecovery: g.inRecovery,
     readAt: g.now.toISOString(),
     statisticsSince: g.statsReset ? g.statsReset.toISOString() : null,
+    instances: [
+      { target: describeTarget({ ...target, user: g.user, database: g.database }), inRecovery: g.inRecovery, statsReset: g.statsReset ? g.statsReset.toISOString() : null },
+      ...replicas.map((x) => x.instance),
+    ],
     thresholds,
     findings: a.findings,
     failOn,
@@ -585,6 +638,10 @@ function buildReport(target: ConnectionTarget, g: Gathered, a: HealthAnalysis, t
       coveredByColumns: r.coveredBy.keyColumns,
     })),
     nPlusOne: a.nPlusOne,
+    invalidIndexes: a.invalidIndexes,
+    autovacuumAdvice: a.autovacuumAdvice,
+    suggestions: { verified: false, advice: g.hypopg ? null : HYPOPG_ADVICE },
+    unparsableStatements: { ...a.unparsable, parser: parserUnavailable() ?? null },
     pgStatStatements: { ...g.pgStatStatements, available: g.statements !== null, advice: a.pgStatStatementsAdvice },
     topStatements: g.statements === null ? null : {
       byTotalTime: topStatements(g.statements, 'total', top),
@@ -604,12 +661,25 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   if (opts.secretArn !== undefined && opts.secretArn.trim() === '') throw new UsageError("--secret-arn '' names no secret: give the secret's ARN or name (the MonitoringSecretArn output)");
   if (opts.sslmode !== undefined) sslModeOf(opts.sslmode, '--sslmode');
   if (opts.includeQueryText && !opts.json) throw new UsageError('--include-query-text is for --json (the text report always shows statements, their literals replaced by $n)');
+  for (const r of opts.replica ?? []) {
+    if (r.trim() === '') throw new UsageError("--replica '' names no instance: give a postgresql:// URL or a Secrets Manager secret's ARN or name");
+  }
   const secret = opts.secretArn ? await readSecret(opts.secretArn, ctx) : undefined;
   const target = connectionTarget(opts, io.env, secret);
   // A CA bundle that cannot be used is bad input (exit 2), found before connecting.
   targetTrust(target);
+  const replicaTargets: ConnectionTarget[] = [];
+  for (const r of opts.replica ?? []) {
+    const isUrl = /^postgres(ql)?:\/\//.test(r);
+    // --host/--port/--dbname are the first instance's (a tunnel to it); a replica's URL or secret says where it is.
+    const t = connectionTarget({ url: isUrl ? r : undefined, sslmode: opts.sslmode, caFile: opts.caFile, dbname: isUrl ? undefined : target.database }, io.env, isUrl ? undefined : await readSecret(r, ctx));
+    targetTrust(t);
+    replicaTargets.push(t);
+  }
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, minRows: opts.minRows, n1MinCalls: opts.n1MinCalls, n1MaxMeanMs: opts.n1MaxMeanMs };
 
+  // The parser's WASM compiles while inspect connects; it never rejects (a parser that did not load makes every statement unparsable, counted).
+  const parserLoaded = loadParser();
   const client = await connect(target, opts.statementTimeout);
   let gathered: Gathered;
   try {
@@ -619,11 +689,46 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
     await tagged(client)('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
   }
-  const analysis = analyze(gathered, thresholds);
-  const report = buildReport(target, gathered, analysis, thresholds, failOn, opts.top, opts.includeQueryText === true);
+  const replicas: ReplicaRead[] = [];
+  for (const t of replicaTargets) replicas.push(await readReplica(t, opts.statementTimeout));
+  await parserLoaded;
+  const indexes = replicas.length === 0 ? gathered.indexes : gathered.indexes.map((ix) => ({
+    ...ix, scans: ix.scans + replicas.reduce((sum, x) => sum + (x.scans.get(`${ix.schema}.${ix.index}`) ?? 0), 0),
+  }));
+  const analysis = analyze({ ...gathered, indexes, instances: 1 + replicas.length }, thresholds);
+  const report = buildReport(target, gathered, replicas, analysis, thresholds, failOn, opts.top, opts.includeQueryText === true);
   if (opts.json) printJson(io, 'inspect', inspectJson(report));
-  else io.stdout(renderText(report));
+  else io.stdout(renderText(report, { top: opts.top, all: opts.all === true }));
   return report;
+}
+
+/** What inspect read from a --replica. */
+interface ReplicaRead {
+  readonly instance: InstanceRead;
+  /** Index scans by `schema.index`. */
+  readonly scans: Map<string, number>;
+}
+
+/** Reads a replica's index scans and statistics reset time, in a READ ONLY transaction as the first instance. */
+async function readReplica(t: ConnectionTarget, timeoutMs: number): Promise<ReplicaRead> {
+  const client = await connect(t, timeoutMs);
+  try {
+    const db = tagged(client);
+    await step(`BEGIN TRANSACTION READ ONLY on ${printable(describeTarget(t))}`, timeoutMs, () => db('BEGIN TRANSACTION READ ONLY'));
+    const server = (await step(`reading ${printable(describeTarget(t))}`, timeoutMs, () => db(SERVER_SQL))).rows[0];
+    const scans = await step(`pg_stat_user_indexes on ${printable(describeTarget(t))}`, timeoutMs, () => indexScans(db));
+    return {
+      instance: {
+        target: describeTarget({ ...t, user: String(server.user_name), database: String(server.database) }),
+        inRecovery: server.in_recovery === true,
+        statsReset: server.stats_reset ? new Date(server.stats_reset as Date).toISOString() : null,
+      },
+      scans,
+    };
+  } finally {
+    await tagged(client)('ROLLBACK').catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -691,15 +796,33 @@ function findingLines(f: Finding, indent = '  '): string[] {
   return [`${indent}[${f.rule}] ${f.target}: ${f.message}${f.statement !== undefined ? `: ${f.statement}` : ''}`, `${indent}  fix: ${f.fix}`];
 }
 
+/** What the text report lists. */
+export interface TextOptions {
+  /** Findings listed per section before the rest is folded into one line. */
+  readonly top: number;
+  /** List everything. */
+  readonly all: boolean;
+}
+
 /**
- * The report as readable text: statements with their literals replaced by `$n`, and every line
- * printable (cli/terminal.ts): what the database holds (names, application_name, statements)
- * was written by its users.
+ * The report as readable text, bounded: each section lists its `top` findings with the most
+ * impact and folds the rest into one line with their count and total size (cli/query-health/rank.ts),
+ * unless `all`. Statements with their literals replaced by `$n`, and every line printable
+ * (cli/terminal.ts): what the database holds (names, application_name, statements) was written
+ * by its users.
  */
-export function renderText(r: InspectReport): string {
+export function renderText(r: InspectReport, opts: TextOptions = { top: DEFAULT_TOP, all: false }): string {
   const out: string[] = [];
   const of = (rule: RuleId) => r.findings.filter((f) => f.rule === rule);
   const none = (what = 'none') => out.push(`  ${what}`);
+  /** Lists a rule's findings, most impact first, the rest folded. */
+  const section = (rule: RuleId, what: string, lines: (f: Finding) => string[] = (f) => findingLines(f)) => {
+    const folded = fold(of(rule), opts.top, opts.all);
+    if (folded.shown.length === 0) none();
+    for (const f of folded.shown) out.push(...lines(f));
+    const more = foldedLine(folded, what);
+    if (more) out.push(`  ${more}`);
+  };
   out.push(`db-playbook inspect: ${r.target} (PostgreSQL ${r.serverVersion}${r.inRecovery ? ', a standby: its own statistics' : ''})`);
   out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.readAt)}`);
 
@@ -708,29 +831,37 @@ export function renderText(r: InspectReport): string {
     out.push('', 'pg_stat_statements');
     for (const f of advice) out.push(...findingLines(f));
   }
+  const u = r.unparsableStatements;
+  if (u.parser !== null && r.topStatements !== null) out.push('', `SQL parser: ${u.parser}; the statement rules read no statement (${n(u.count)} left out)`);
+  else if (u.count > 0) {
+    out.push('', `SQL parser: ${n(u.count)} statement${u.count === 1 ? '' : 's'} PostgreSQL's grammar could not read, left out of the statement rules: `
+      + `${u.examples.map((e) => `queryid ${e.queryId} (${e.error})`).join(', ')}${u.count > u.examples.length ? ', …' : ''}`);
+  }
 
-  out.push('', `Missing indexes: tables of >= ${n(r.thresholds.minRows)} rows read mostly by sequential scans`);
-  const missing = of('missing-index');
-  if (missing.length === 0) none();
-  r.missingIndexes.forEach((m, k) => {
-    out.push(...findingLines(missing[k]).slice(0, 1));
-    for (const s of m.statements) {
-      out.push(`      ${n(s.calls)} calls, mean ${formatMs(s.meanMs)} ms${s.whereColumns.length > 0 ? `, WHERE ${s.whereColumns.join(', ')}` : ''}: ${readableStatement(s.query, 110)}`);
+  out.push('', `Missing indexes: tables of >= ${n(r.thresholds.minRows)} rows whose indexes serve under 95 % of their scans, most rows read sequentially first`);
+  if (r.missingIndexes.length > 0 && !r.suggestions.verified && r.suggestions.advice) out.push(`  suggestions unverified (heuristics from each statement's WHERE): ${r.suggestions.advice}`);
+  const byTable = new Map(r.missingIndexes.map((m) => [m.table, m]));
+  section('missing-index', 'tables read sequentially', (f) => {
+    const m = byTable.get(f.target);
+    const lines = findingLines(f).slice(0, 1);
+    for (const s of (m?.statements ?? []).slice(0, 3)) {
+      lines.push(`      ${n(s.calls)} calls, mean ${formatMs(s.meanMs)} ms${s.whereColumns.length > 0 ? `, WHERE ${s.whereColumns.join(', ')}` : ''}${s.unindexed ? ' (no index serves it)' : ''}: ${readableStatement(s.query, 110)}`);
     }
-    out.push(`    fix: ${missing[k].fix}`);
+    lines.push(`    fix: ${f.fix}`);
+    return lines;
   });
 
-  out.push('', 'Unused indexes: never scanned, enforcing nothing');
-  if (of('unused-index').length === 0) none();
-  for (const f of of('unused-index')) out.push(...findingLines(f));
+  out.push('', 'Unused indexes: never scanned, enforcing nothing, largest first');
+  if (r.instances.length > 1) out.push(`  scans added up over ${r.instances.length} instances: ${r.instances.map((i) => `${i.target} (statistics since ${i.statsReset ? when(i.statsReset) : 'never reset'})`).join(', ')}`);
+  section('unused-index', 'unused indexes');
+  out.push('', 'Invalid indexes: left INVALID by a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY');
+  section('invalid-index', 'invalid indexes');
   out.push('', 'Duplicate and prefix-redundant indexes');
-  if (of('duplicate-index').length === 0) none();
-  for (const f of of('duplicate-index')) out.push(...findingLines(f));
+  section('duplicate-index', 'duplicate indexes');
 
   out.push('', `N+1 suspects: >= ${n(r.thresholds.n1MinCalls)} calls, mean < ${r.thresholds.n1MaxMeanMs} ms, one row per call by a single key`);
   if (r.topStatements === null) none('(needs pg_stat_statements)');
-  else if (of('n-plus-one').length === 0) none();
-  for (const f of of('n-plus-one')) out.push(...findingLines(f));
+  else section('n-plus-one', 'N+1 suspects');
 
   const statementRows = (list: StatementStats[]) => list.map((s) => [n(s.calls), formatMs(s.totalMs), formatMs(s.meanMs), n(s.rows), readableStatement(s.query, 100)]);
   for (const [title, list] of [['Top statements by total time', r.topStatements?.byTotalTime], ['Top statements by mean time', r.topStatements?.byMeanTime]] as const) {
@@ -752,13 +883,15 @@ export function renderText(r: InspectReport): string {
     ]), [1, 2, 3]).map((l) => `    ${l}`));
   }
   for (const f of of('dead-tuples')) out.push(...findingLines(f));
+  out.push('  autovacuum settings per table: tables the global thresholds do not fit, most dead tuples per second first');
+  section('autovacuum-settings', 'tables to give their own autovacuum settings', (f) => findingLines(f, '    '));
   out.push(`  sessions running longer than ${LONG_RUNNING_SECONDS} s: ${r.health.longRunning.length}`);
-  for (const f of of('long-running')) out.push(...findingLines(f, '    '));
+  for (const f of of('long-running').slice(0, opts.all ? undefined : opts.top)) out.push(...findingLines(f, '    '));
   out.push(`  sessions idle in transaction: ${r.health.idleInTransaction.length}`);
-  for (const f of of('idle-in-transaction')) out.push(...findingLines(f, '    '));
+  for (const f of of('idle-in-transaction').slice(0, opts.all ? undefined : opts.top)) out.push(...findingLines(f, '    '));
 
   const counts = RULE_IDS.map((rule) => [rule, of(rule).length] as const).filter(([, k]) => k > 0);
-  out.push('', `${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}${counts.length > 0 ? `: ${counts.map(([rule, k]) => `${rule} ${k}`).join(', ')}` : ''}`);
+  out.push('', `${n(r.findings.length)} finding${r.findings.length === 1 ? '' : 's'}${counts.length > 0 ? `: ${counts.map(([rule, k]) => `${rule} ${n(k)}`).join(', ')}` : ''}`);
   if (r.failOn.length > 0) {
     out.push(r.failed.length > 0 ? `--fail-on: ${r.failed.join(', ')} found: exit ${EXIT.CHECK_FAILED}` : `--fail-on ${r.failOn.join(',')}: none found`);
   }

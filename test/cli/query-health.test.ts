@@ -1,7 +1,8 @@
 /**
  * cli/query-health.ts: the query-health rules as pure functions, on statistics rows written
  * here (shaped as shared/pg-health.ts returns them). The same rules run against a real
- * PostgreSQL in test/cli/inspect.test.ts.
+ * PostgreSQL in test/cli/inspect.test.ts. Statements are parsed by libpg-query (PostgreSQL 17's
+ * grammar as WASM), loaded once before the tests.
  */
 import { UsageError } from '../../cli/errors';
 import {
@@ -18,12 +19,27 @@ import {
   redactLiterals,
   redundantIndexes,
   RULE_IDS,
+  advisedSettings,
+  autovacuumAdvice,
+  fold,
+  foldedLine,
+  invalidIndexes,
+  loadParser,
+  parserUnavailable,
   singleKeyLookup,
   suggestIndex,
-  tokenize,
+  TableVacuumStats,
   topStatements,
+  tryParse,
+  unparsableStatements,
   unusedIndexes,
 } from '../../cli/query-health';
+import type { Finding } from '../../cli/query-health';
+
+beforeAll(async () => {
+  await loadParser();
+  expect(parserUnavailable()).toBeUndefined();
+});
 import type { IndexUsage, SessionInfo, StatementStats, TableActivity } from '../../shared/pg-health';
 
 // --- builders ---------------------------------------------------------------------------------
@@ -99,24 +115,9 @@ describe('parseFailOn', () => {
 
 // --- reading statements -----------------------------------------------------------------------
 
-describe('tokenize', () => {
-  test('skips comments, reads strings, quoted identifiers, parameters and dollar quotes as single tokens', () => {
-    const tokens = tokenize(`/* c */ SELECT 'a -- b', "Mixed ""Name""", $1, $tag$ where $tag$ -- tail\nFROM t`);
-    expect(tokens.map((t) => `${t.type}:${t.value}`)).toEqual([
-      'word:select', 'string:', 'punct:,', 'ident:Mixed "Name"', 'punct:,', 'param:$1', 'punct:,', 'string:', 'word:from', 'word:t',
-    ]);
-  });
-
-  test('gives each token its parenthesis depth and the word that opened it', () => {
-    const tokens = tokenize('SELECT count(x) FROM t');
-    expect(tokens.find((t) => t.value === 'x')).toMatchObject({ depth: 1, opener: 'count' });
-    expect(tokens.find((t) => t.value === 'from')).toMatchObject({ depth: 0, opener: '' });
-  });
-});
-
 describe('parseStatement', () => {
   test('reads tables with their schema and alias, and the conditions of the WHERE', () => {
-    const p = parseStatement('SELECT o.id FROM public.orders AS o JOIN customers c ON c.id = o.customer_id WHERE o.status = $1 AND o.created_at >= $2 AND o.deleted_at IS NULL');
+    const p = parseStatement('SELECT o.id FROM public.orders AS o JOIN customers c ON c.id = o.customer_id WHERE o.status = $1 AND o.created_at >= $2 AND o.deleted_at IS NULL')!;
     expect(p.relations).toEqual([{ schema: 'public', name: 'orders', alias: 'o' }, { schema: null, name: 'customers', alias: 'c' }]);
     expect(p.joins).toBe(true);
     expect(p.where).toEqual([
@@ -127,23 +128,47 @@ describe('parseStatement', () => {
   });
 
   test('keeps BETWEEN ... AND ... as one condition and does not take extract(... FROM ...) for a table', () => {
-    const p = parseStatement('SELECT extract(epoch FROM now()) FROM events WHERE at BETWEEN $1 AND $2 AND kind = $3');
+    const p = parseStatement('SELECT extract(epoch FROM now()) FROM events WHERE at BETWEEN $1 AND $2 AND kind = $3')!;
     expect(p.relations.map((r) => r.name)).toEqual(['events']);
     expect(p.where!.map((c) => `${c.column} ${c.operator}`)).toEqual(['at range', 'kind eq']);
   });
 
   test('sees subqueries, set operations, batching and expressions', () => {
-    expect(parseStatement('SELECT * FROM a WHERE id IN (SELECT a_id FROM b WHERE x = $1)')).toMatchObject({ subqueries: true, batched: true });
-    expect(parseStatement('SELECT id FROM a UNION SELECT id FROM b').setOperation).toBe(true);
-    expect(parseStatement('SELECT * FROM users WHERE lower(email) = $1').where).toEqual([{ qualifier: null, column: null, operator: 'eq', value: 'other' }]);
-    expect(parseStatement('SELECT * FROM users WHERE a = $1 OR b = $2').where).toEqual([{ qualifier: null, column: null, operator: 'other', value: 'other' }]);
-    expect(parseStatement('SELECT * FROM a, b WHERE a.x = b.y')).toMatchObject({ joins: true, where: [{ qualifier: 'a', column: 'x', operator: 'eq', value: 'column' }] });
+    expect(parseStatement('SELECT * FROM a WHERE id IN (SELECT a_id FROM b WHERE x = $1)')!).toMatchObject({ subqueries: true, batched: true });
+    expect(parseStatement('SELECT id FROM a UNION SELECT id FROM b')!.setOperation).toBe(true);
+    expect(parseStatement('SELECT * FROM users WHERE lower(email) = $1')!.where).toEqual([{ qualifier: null, column: null, operator: 'eq', value: 'other' }]);
+    expect(parseStatement('SELECT * FROM users WHERE a = $1 OR b = $2')!.where).toEqual([{ qualifier: null, column: null, operator: 'other', value: 'other' }]);
+    expect(parseStatement('SELECT * FROM a, b WHERE a.x = b.y')!).toMatchObject({ joins: true, where: [{ qualifier: 'a', column: 'x', operator: 'eq', value: 'column' }] });
   });
 
   test('reads UPDATE, DELETE and INSERT targets', () => {
-    expect(parseStatement('UPDATE orders SET total = $1 WHERE id = $2').relations.map((r) => r.name)).toEqual(['orders']);
-    expect(parseStatement('DELETE FROM sessions WHERE expires_at < $1')).toMatchObject({ kind: 'delete', relations: [{ name: 'sessions' }] });
-    expect(parseStatement('INSERT INTO events (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET id = $2').relations.map((r) => r.name)).toEqual(['events']);
+    expect(parseStatement('UPDATE orders SET total = $1 WHERE id = $2')!.relations.map((r) => r.name)).toEqual(['orders']);
+    expect(parseStatement('DELETE FROM sessions WHERE expires_at < $1')!).toMatchObject({ kind: 'delete', relations: [{ name: 'sessions' }] });
+    expect(parseStatement('INSERT INTO events (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET id = $2')!.relations.map((r) => r.name)).toEqual(['events']);
+  });
+
+  test('reads what the old tokenizer could not: CTEs (their names are no tables), UPDATE … FROM, INSERT … SELECT, conditions written backwards', () => {
+    const cte = parseStatement('WITH recent AS (SELECT * FROM orders WHERE placed_at > $1) SELECT r.id FROM recent r JOIN customers c ON c.id = r.customer_id WHERE c.country = $2')!;
+    expect(cte.relations.map((r) => r.name)).toEqual(['orders', 'customers']);
+    expect(cte).toMatchObject({ kind: 'select', subqueries: true, joins: true });
+    expect(cte.allConditions.map((c) => `${c.column} ${c.operator}`)).toEqual(['placed_at range', 'country eq']);
+    const upd = parseStatement('UPDATE orders o SET total = s.total FROM staging s WHERE o.id = s.id AND s.batch = $1')!;
+    expect(upd).toMatchObject({ kind: 'update', joins: true, relations: [{ name: 'orders', alias: 'o' }, { name: 'staging', alias: 's' }] });
+    expect(parseStatement('INSERT INTO archive SELECT * FROM orders WHERE placed_at < $1 ON CONFLICT DO NOTHING')!.relations.map((r) => r.name)).toEqual(['archive', 'orders']);
+    expect(parseStatement('SELECT * FROM orders WHERE $1 = customer_ref AND $2 < placed_at')!.where)
+      .toEqual([{ qualifier: null, column: 'customer_ref', operator: 'eq', value: 'param' }, { qualifier: null, column: 'placed_at', operator: 'range', value: 'param' }]);
+  });
+
+  test('a statement the grammar refuses is null with the parser\'s message, and counted by unparsableStatements', () => {
+    expect(parseStatement('SELEC id FROM orders')).toBeNull();
+    expect(tryParse('SELECT id FROM orders WHERE (')).toMatchObject({ ok: false, error: expect.stringMatching(/syntax error/) });
+    const stmts = [statement('SELECT 1'), statement('SELEC 1'), statement('SELECT * FROM t WHERE x = ')];
+    expect(unparsableStatements(stmts)).toEqual({ count: 2, examples: [
+      { queryId: stmts[1].queryId, error: expect.stringMatching(/syntax error at or near "SELEC"/) },
+      { queryId: stmts[2].queryId, error: expect.stringMatching(/syntax error at end of input/) },
+    ] });
+    // The rules leave it out rather than fail.
+    expect(() => analyze(input({ tables: [tableOf('public.t')], statements: stmts }))).not.toThrow();
   });
 });
 
@@ -161,7 +186,8 @@ describe('N+1 suspects', () => {
       'SELECT * FROM comments WHERE post_id = $1 AND deleted_at IS NULL ORDER BY created_at',
       'SELECT t0.id FROM public.line_items t0 WHERE t0.order_id = $1::bigint',
     ];
-    expect(nPlusOneSuspects(queries.map((q) => lookup(q))).map((s) => `${s.table}.${s.column}`)).toEqual(['users.id', 'comments.post_id', 'public.line_items.order_id']);
+    // Equal calls: ordered by queryid, which depends on the fixtures built before; the order is not the point here.
+    expect(nPlusOneSuspects(queries.map((q) => lookup(q))).map((s) => `${s.table}.${s.column}`).sort()).toEqual(['comments.post_id', 'public.line_items.order_id', 'users.id']);
   });
 
   test.each([
@@ -175,7 +201,7 @@ describe('N+1 suspects', () => {
     ['a system catalog', 'SELECT * FROM pg_stat_activity WHERE pid = $1'],
     ['no WHERE', 'SELECT count(*) FROM customers'],
   ])('%s is not one', (_what, query) => {
-    expect(singleKeyLookup(parseStatement(query))).toBeUndefined();
+    expect(singleKeyLookup(parseStatement(query)!)).toBeUndefined();
     expect(nPlusOneSuspects([lookup(query)])).toEqual([]);
   });
 
@@ -254,14 +280,37 @@ describe('missingIndexes', () => {
     expect(m.suggestion!.sql).toBe('CREATE INDEX CONCURRENTLY orders_customer_ref_idx ON public.orders (customer_ref);');
   });
 
-  test('does not flag a small table, a table read mostly by index, or one seldom scanned', () => {
+  test('does not flag a small table, a table whose indexes serve at least 95 % of its scans, or one seldom scanned', () => {
     const tables = [
       tableOf('public.small', { liveTuples: 9_999 }),
-      tableOf('public.indexed', { seqScans: 50, indexScans: 50 }),
+      tableOf('public.indexed', { seqScans: 20, indexScans: 380 }),
       tableOf('public.seldom', { seqScans: 9, indexScans: 0 }),
     ];
     expect(missingIndexes(tables, [])).toEqual([]);
     expect(missingIndexes([tableOf('public.small', { liveTuples: 9_999 })], [], { minRows: 5_000 })).toHaveLength(1);
+  });
+
+  test('pghero\'s rule: a 50,000-row table read 200 times by its primary key and 20 times sequentially (indexes serve 90.9 % of its scans) is flagged', () => {
+    // The old rule (seq_scan > idx_scan) let this one through: a million rows read to return twenty.
+    const t = tableOf('public.accounts', { liveTuples: 50_000, seqScans: 20, indexScans: 200, seqTuplesRead: 1_000_000 });
+    const scan = statement('SELECT * FROM accounts WHERE email = $1', { calls: 20, totalMs: 400 });
+    const byKey = statement('SELECT * FROM accounts WHERE id = $1', { calls: 200, totalMs: 2 });
+    const [m] = missingIndexes([t], [byKey, scan], { indexes: [index('accounts_pkey', ['id'], { table: 'accounts', primary: true, unique: true })] });
+    expect(m).toMatchObject({ table: 'public.accounts', indexScanShare: 200 / 220, unindexedStatementMs: 400 });
+    expect(m.suggestion!.sql).toBe('CREATE INDEX CONCURRENTLY accounts_email_idx ON public.accounts (email);');
+    // The statement no index serves comes first, though the primary-key lookups are called ten times as often.
+    expect(m.statements.map((s) => [s.query, s.unindexed])).toEqual([[scan.query, true], [byKey.query, false]]);
+    expect(missingIndexes([{ ...t, indexScans: 4_000 }], [])).toEqual([]);
+  });
+
+  test('ranks by rows read sequentially, then by the time of the statements no index serves', () => {
+    const tables = [
+      tableOf('public.a', { seqTuplesRead: 1_000_000 }),
+      tableOf('public.b', { seqTuplesRead: 9_000_000 }),
+      tableOf('public.c', { seqTuplesRead: 1_000_000 }),
+    ];
+    const stmts = [statement('SELECT * FROM c WHERE x = $1', { totalMs: 5_000 }), statement('SELECT * FROM a WHERE x = $1', { totalMs: 10 })];
+    expect(missingIndexes(tables, stmts).map((m) => m.table)).toEqual(['public.b', 'public.c', 'public.a']);
   });
 
   test('without statement statistics still flags the table, with no suggestion', () => {
@@ -454,5 +503,59 @@ describe('the statement of a finding', () => {
   test('n-plus-one: the normalized statement apart from the message', () => {
     const [f] = analyze(input({ statements: [lookup('SELECT * FROM orders WHERE id = $1')], tables: [tableOf('public.orders', { seqScans: 0 })] })).findings;
     expect(f).toMatchObject({ rule: 'n-plus-one', message: '600 calls, mean 0.050 ms, one orders row per call by id', statement: 'SELECT * FROM orders WHERE id = $1' });
+  });
+});
+
+// --- invalid indexes, autovacuum settings, folding --------------------------------------------
+
+describe('invalid indexes', () => {
+  test('an INVALID index is invalid-index with REINDEX / DROP INDEX CONCURRENTLY, and not unused-index', () => {
+    const broken = index('orders_ref_idx', ['customer_ref'], { valid: false, scans: 0 });
+    expect(invalidIndexes([index('ok', ['a']), broken])).toEqual([broken]);
+    expect(unusedIndexes([broken])).toEqual([]);
+    const [f] = analyze(input({ indexes: [broken] })).findings;
+    expect(f).toMatchObject({ rule: 'invalid-index', target: 'public.orders_ref_idx' });
+    expect(f.fix).toMatch(/^REINDEX INDEX CONCURRENTLY public\.orders_ref_idx; .* DROP INDEX CONCURRENTLY public\.orders_ref_idx;/);
+  });
+});
+
+describe('autovacuum settings per table', () => {
+  const defaults = { scaleFactor: 0.2, threshold: 50, naptimeSeconds: 60 };
+  function vac(table: string, overrides: Partial<TableVacuumStats> = {}): TableVacuumStats {
+    return { schema: 'public', table, liveTuples: 200_000, deadTuples: 0, updates: 0, deletes: 0, hotUpdates: 0, tableBytes: 30_000_000, autovacuumCount: 0, options: {}, ...overrides };
+  }
+
+  test('a hot table (its trigger passed ten times over since the reset) gets ALTER TABLE … SET with a scale factor near 1 %', () => {
+    const [a] = autovacuumAdvice([vac('accounts', { updates: 900_000 }), vac('quiet', { updates: 1_000 })], defaults, 180, 10_000);
+    expect(a).toMatchObject({ table: 'public.accounts', triggerNow: 40_050, deadPerSecond: 5000 });
+    expect(a.sql).toBe('ALTER TABLE public.accounts SET (autovacuum_vacuum_scale_factor = 0.005, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);');
+    expect(a.triggerAdvised).toBe(2000);
+  });
+
+  test('a 500-million-row table behind its trigger: at most a million dead tuples, and no cost_delay over 1 GB', () => {
+    const s = advisedSettings(500_000_000, 200 * 1024 ** 3);
+    expect(s).toEqual({ autovacuum_vacuum_scale_factor: '0.002', autovacuum_vacuum_threshold: '1000' });
+    const [a] = autovacuumAdvice([vac('events', { liveTuples: 500_000_000, deadTuples: 120_000_000, tableBytes: 200 * 1024 ** 3 })], defaults, null, 10_000);
+    expect(a.triggerNow).toBe(100_000_050);
+  });
+
+  test('no advice for a table that already has settings as low, nor for a small one', () => {
+    const tuned = vac('accounts', { updates: 900_000, options: { autovacuum_vacuum_scale_factor: '0.005', autovacuum_vacuum_threshold: '1000' } });
+    expect(autovacuumAdvice([tuned, vac('tiny', { liveTuples: 5_000, updates: 1e6 })], defaults, 180, 10_000)).toEqual([]);
+  });
+});
+
+describe('the text report\'s folding', () => {
+  const finding = (target: string, bytes: number): Finding => ({ rule: 'unused-index', target, message: '', fix: '', impact: bytes, bytes });
+
+  test('lists the largest `limit`, folds the rest into one line with their count and total size', () => {
+    const findings = [finding('a', 8192), finding('big', 50 * 1024 ** 2), ...Array.from({ length: 11_990 }, (_, k) => finding(`t${k}`, 8192))];
+    const f = fold(findings, 10, false);
+    expect(f.shown.map((x) => x.target).slice(0, 2)).toEqual(['big', 'a']);
+    expect(f.shown).toHaveLength(10);
+    expect(f.hidden).toBe(11_982);
+    expect(foldedLine(f, 'unused indexes')).toBe('… and 11,982 more unused indexes, 94 MB in all: --all to list');
+    expect(fold(findings, 10, true).shown).toHaveLength(findings.length);
+    expect(foldedLine(fold(findings.slice(0, 3), 10, false), 'unused indexes')).toBeUndefined();
   });
 });
