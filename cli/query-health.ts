@@ -16,8 +16,7 @@
  * - query-health/analyze.ts: every rule applied, the findings with their fixes;
  * - query-health/rank.ts: the text report's ranking and folding;
  * - query-health/format.ts: sizes, times, and statements with their literals redacted;
- * - query-health/queries.ts: the SQL inspect runs besides shared/pg-health.ts's;
- * - query-health/hypopg.ts: dexter's check of a suggestion with a hypothetical index.
+ * - query-health/queries.ts: the SQL inspect runs besides shared/pg-health.ts's.
  *
  * A statement a finding or a report shows has its literals replaced by `$n` (redactLiterals):
  * pg_stat_activity holds statements as they were sent, and pg_stat_statements normalizes only

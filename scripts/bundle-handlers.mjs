@@ -86,6 +86,13 @@ async function bundle(name) {
   return { bytes: Buffer.from(result.outputFiles[0].contents), metafile: result.metafile };
 }
 
+/**
+ * Files the CLI bundle loads from beside itself: libpg-query (inspect's SQL parser) compiles its
+ * WebAssembly module from `libpg-query.wasm` in the bundle's directory (its emscripten loader
+ * looks next to the script that runs it), so the file is copied there as it is published.
+ */
+const CLI_SIDE_FILES = [{ from: path.join('node_modules', 'libpg-query', 'wasm', 'libpg-query.wasm'), to: path.join('assets', 'cli', 'libpg-query.wasm') }];
+
 function assetFile(name) {
   return name === CLI.name ? path.join(ROOT, CLI.outfile) : path.join(ASSETS, name, 'index.js');
 }
@@ -122,6 +129,17 @@ async function main() {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, built, { mode: name === CLI.name ? 0o755 : 0o644 });
       process.stdout.write(`${relative} (${(built.length / 1024).toFixed(0)} KiB)\n`);
+    }
+  }
+  for (const side of CLI_SIDE_FILES) {
+    const built = fs.readFileSync(path.join(ROOT, side.from));
+    const file = path.join(ROOT, side.to);
+    if (check) {
+      if (!fs.existsSync(file)) problems.push(`${side.to} is missing`);
+      else if (!fs.readFileSync(file).equals(built)) problems.push(`${side.to} differs from ${side.from}`);
+    } else {
+      fs.writeFileSync(file, built, { mode: 0o644 });
+      process.stdout.write(`${side.to} (${(built.length / 1024).toFixed(0)} KiB, from ${side.from})\n`);
     }
   }
   const sbom = Buffer.from(serialize(cycloneDx({ root: ROOT, bundles: metafiles, tools: [{ name: 'esbuild', version: esbuild.version }] })));

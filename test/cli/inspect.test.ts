@@ -17,6 +17,7 @@
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { Client } from 'pg';
 import { connectionTarget, describeTarget, inspectJson as inspectDocument } from '../../cli/commands/inspect';
@@ -164,6 +165,63 @@ afterAll(async () => {
 }, 60_000);
 
 // --- the scenario -----------------------------------------------------------------------------
+
+describe('PostgreSQL\'s own parser, the rules of #19, and the bundled bin', () => {
+  const BIN = path.join(__dirname, '..', '..', 'assets', 'cli', 'db-playbook.js');
+
+  beforeAll(async () => {
+    const admin = await server.client();
+    await admin.query('CREATE DATABASE rules');
+    await admin.end();
+    const c = await server.client('rules');
+    try {
+      // pghero's case: 50,000 rows read 200 times by the primary key and 20 times by a sequential
+      // scan on an unindexed column: seq_scan < idx_scan, so the old rule (seq_scan > idx_scan) let it through.
+      await c.query(`CREATE EXTENSION pg_stat_statements;
+        CREATE TABLE accounts (id int PRIMARY KEY, email text NOT NULL, plan text NOT NULL);
+        INSERT INTO accounts SELECT g, 'user' || g || '@example.com', CASE WHEN g % 10 = 0 THEN 'pro' ELSE 'free' END FROM generate_series(1, 50000) g;
+        CREATE TABLE dupes (id int, code text);
+        INSERT INTO dupes SELECT g, 'same' FROM generate_series(1, 100) g;`);
+      // A unique index over duplicates fails and is left INVALID (what a failed CREATE INDEX CONCURRENTLY leaves).
+      await c.query('CREATE UNIQUE INDEX CONCURRENTLY dupes_code_key ON dupes (code)').catch(() => undefined);
+      await resetStats(c);
+      await c.query('SELECT pg_stat_statements_reset()');
+      for (let i = 0; i < 200; i++) await c.query('SELECT id, email FROM accounts WHERE id = $1', [1 + i]);
+      // A CTE and a join: the old tokenizer's patterns; the parser reads through them.
+      for (let i = 0; i < 20; i++) await c.query('WITH pro AS (SELECT id, email FROM accounts WHERE email = $1 AND plan = $2) SELECT p.id FROM pro p', [`user${i}@example.com`, 'pro']);
+      await flushStats(c);
+    } finally {
+      await c.end();
+    }
+  }, 60_000);
+
+  test('flags the 50,000-row table whose primary key serves 200 of its 220 scans (pghero\'s rule), with the composite index the CTE\'s WHERE calls for', async () => {
+    const report = await inspectJson('rules');
+    const m = report.missingIndexes.find((x) => x.table === 'public.accounts');
+    expect(m).toMatchObject({ seqScans: 20, indexScans: 200, liveRows: 50_000 });
+    expect(m!.suggestion!.sql).toBe('CREATE INDEX CONCURRENTLY accounts_email_plan_idx ON public.accounts (email, plan);');
+    expect(report.suggestions).toEqual({ verified: false, advice: expect.stringMatching(/CREATE EXTENSION hypopg/) });
+    expect(report.findings.find((f) => f.rule === 'missing-index')!.fix).toMatch(/unverified/);
+  });
+
+  test('flags the index a failed CREATE UNIQUE INDEX CONCURRENTLY left INVALID as invalid-index, with REINDEX INDEX CONCURRENTLY', async () => {
+    const report = await inspectJson('rules');
+    expect(report.invalidIndexes.map((i) => i.index)).toEqual(['dupes_code_key']);
+    const f = report.findings.find((x) => x.rule === 'invalid-index')!;
+    expect(f.resource).toBe('public.dupes_code_key');
+    expect(f.fix).toMatch(/^REINDEX INDEX CONCURRENTLY public\.dupes_code_key;/);
+    expect(rulesOf(report)).not.toContain('unused-index public.dupes_code_key');
+  });
+
+  test('the committed bin loads the parser\'s WASM from beside the bundle: the same suggestion, no statement left unparsed', async () => {
+    const { spawnSync } = await import('child_process');
+    const r = spawnSync(process.execPath, [BIN, 'inspect', '--url', plainUrl('rules'), '--json'], { cwd: os.tmpdir(), encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as InspectJson;
+    expect(report.unparsableStatements).toEqual({ count: 0, examples: [], parser: null });
+    expect(report.missingIndexes.find((x) => x.table === 'public.accounts')!.suggestion!.columns).toEqual(['email', 'plan']);
+  });
+});
 
 describe('a database with a missing index, an unused and a duplicate index, and N+1 lookups', () => {
   let report: InspectJson;
