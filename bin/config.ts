@@ -254,6 +254,10 @@ export function buildStacks(app: App): ShippedStacks {
     instanceType: database.instanceType,
     port: database.port,
     engineVersion: database.engineVersion,
+    // Once promoted it is the primary: monitored and supported as the primary is.
+    databaseInsightsMode: database.databaseInsightsMode,
+    performanceInsightRetention: database.performanceInsightRetention,
+    engineLifecycleSupport: database.engineLifecycleSupport,
   }) : undefined;
   return { primary, dr, drReplica };
 }

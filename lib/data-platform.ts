@@ -1,5 +1,6 @@
 import { Annotations, Aws, CfnOutput, Fn, RemovalPolicy, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -16,6 +17,7 @@ import { DatabaseSchema } from './database/roles/database-schema';
 import { DatabaseGroupRole, DatabaseUser, DatabaseUserAuthentication, PasswordRotationStrategy } from './database/roles/database-user';
 import { SchemaPrivilege } from './database/roles/schema-grant';
 import type { DisasterRecoveryTarget } from './disaster-recovery-stack';
+import { DatabaseEvents } from './monitoring/database-events';
 import { AlarmOverride, PlatformAlarms } from './monitoring/platform-alarms';
 import { PlatformDashboard } from './monitoring/platform-dashboard';
 import { MONITORING_ROLES, PostgresMetrics, PostgresMetricsOptions } from './monitoring/postgres-metrics';
@@ -261,6 +263,24 @@ export interface MonitoringOptions {
    * @default true
    */
   readonly enableDashboard?: boolean;
+
+  /**
+   * Send RDS event notifications to the alarm topic: the instances' failovers, failures, low
+   * storage, maintenance, notifications, recoveries, availability and configuration changes; the
+   * parameter groups' changes; the region's snapshot events (see DatabaseEvents). Needs the alarms
+   * (their topic).
+   *
+   * @default true
+   */
+  readonly enableDatabaseEvents?: boolean;
+
+  /**
+   * Subscribe to the region's DB snapshot events too (they cannot be filtered by instance: with
+   * several platforms in one account and region, one of them is enough).
+   *
+   * @default true
+   */
+  readonly snapshotEvents?: boolean;
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -315,6 +335,8 @@ export class DataPlatform extends Construct {
   public readonly alarms?: PlatformAlarms;
   /** The dashboard, when enabled. */
   public readonly dashboard?: PlatformDashboard;
+  /** The RDS event subscriptions to the alarm topic, when enabled. */
+  public readonly databaseEvents?: DatabaseEvents;
   /** The VPC and its API endpoints' security group, when this construct created them. */
   private createdVpc?: { vpc: ec2.Vpc; endpointSecurityGroup: ec2.SecurityGroup };
 
@@ -455,6 +477,20 @@ export class DataPlatform extends Construct {
         overrides: monitoring.alarmOverrides,
         maxConnections: monitoring.maxConnections,
       });
+    }
+    if (monitoring.enableDatabaseEvents === true && !this.alarms) {
+      throw new PlaybookValidationError(this, 'monitoring.enableDatabaseEvents is true but monitoring.enableAlarms is false: the events go to the alarm topic');
+    }
+    if (this.alarms && (monitoring.enableDatabaseEvents ?? true)) {
+      const parameterGroups = [this.database.parameterGroup, this.readReplicas.parameterGroup].filter((g): g is rds.IParameterGroup => g !== undefined);
+      this.databaseEvents = new DatabaseEvents(this, 'DatabaseEvents', {
+        topic: this.alarms.topic,
+        instanceIdentifiers: [this.database.instance, ...this.readReplicas.replicas.map((r) => r.instance)].map((i) => i.instanceIdentifier),
+        parameterGroupNames: [...new Set(parameterGroups.map((g) => g.bindToInstance({}).parameterGroupName))],
+        snapshotEvents: monitoring.snapshotEvents,
+      });
+    } else if (monitoring.snapshotEvents !== undefined) {
+      throw new PlaybookValidationError(this, 'monitoring.snapshotEvents was given but there are no database events (monitoring.enableDatabaseEvents or enableAlarms is false)');
     }
     this.addApiEndpoints();
     if (monitoring.enableDashboard ?? true) {

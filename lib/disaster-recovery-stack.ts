@@ -1,4 +1,4 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -87,5 +87,6 @@ export class CrossRegionReplicaStack extends Stack {
   constructor(scope: Construct, id: string, props: CrossRegionReplicaStackProps) {
     super(scope, id, props);
     this.replica = new CrossRegionReplica(this, 'Replica', props);
+    new CfnOutput(this, 'EventTopicArn', { value: this.replica.eventTopic.topicArn, description: 'SNS topic of the replica\'s RDS events (subscribe to it)' });
   }
 }

@@ -20,4 +20,5 @@ export * from './cache/redis-cache';
 export * from './monitoring/platform-alarms';
 export * from './monitoring/postgres-metrics';
 export * from './monitoring/platform-dashboard';
+export * from './monitoring/database-events';
 export * from './compliance';

@@ -6,9 +6,11 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { appConfigFromContext } from '../bin/config';
 import {
-  BlobBucket, CachePurpose, ConnectionPool, CrossRegionBackup, CrossRegionReplica, DatabaseEndpoints, DataPlatform, DisasterRecoveryVault,
+  BlobBucket, CachePurpose, ConnectionPool, CrossRegionBackup, CrossRegionReplica, DatabaseEndpoints, DatabaseEvents, DataPlatform, DisasterRecoveryVault,
   PlatformAlarms, PostgresDatabase, Profile, ReadReplicas, RedisCache, RestoreTesting, TunedParameterGroup,
 } from '../lib';
 import { proxiedUser } from './support/app';
@@ -21,6 +23,7 @@ function world() {
 }
 const key = (s: Stack) => kms.Key.fromKeyArn(s, `K${s.node.children.length}`, 'arn:aws:kms:us-west-2:111122223333:key/abcd');
 const vault = (s: Stack) => backup.BackupVault.fromBackupVaultArn(s, `V${s.node.children.length}`, 'arn:aws:backup:us-west-2:111122223333:backup-vault:dr');
+const topic = (s: Stack) => sns.Topic.fromTopicArn(s, `T${s.node.children.length}`, 'arn:aws:sns:us-east-1:111122223333:alarms');
 const ctx = (c: Record<string, unknown>) => () => appConfigFromContext((k) => ({ drRegion: 'us-west-2', ...c } as Record<string, unknown>)[k]);
 
 const CASES: Array<[string, () => unknown, RegExp]> = [
@@ -33,6 +36,19 @@ const CASES: Array<[string, () => unknown, RegExp]> = [
   ['database monitoringInterval 7 s', () => { const w = world(); new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, monitoringInterval: Duration.seconds(7) }); }, /monitoringInterval/],
   ['database secretRotation 0 days', () => { const w = world(); new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, secretRotation: Duration.days(0) }); }, /secretRotation/],
   ['database securityGroups empty', () => { const w = world(); new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, securityGroups: [] }); }, /securityGroups/],
+  ['database Database Insights ADVANCED with 7 days of retention', () => {
+    const w = world();
+    new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, databaseInsightsMode: rds.DatabaseInsightsMode.ADVANCED, performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT });
+  }, /performanceInsightRetention must be 465 days .* databaseInsightsMode ADVANCED.*\(got 7 days\)/],
+  ['database databaseInsightsMode unknown', () => {
+    const w = world(); new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, databaseInsightsMode: 'premium' as rds.DatabaseInsightsMode });
+  }, /databaseInsightsMode must be one of 'standard', 'advanced' \(got 'premium'\)/],
+  ['database performanceInsightRetention 10 days', () => {
+    const w = world(); new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, performanceInsightRetention: 10 as rds.PerformanceInsightRetention });
+  }, /performanceInsightRetention must be .*\(got 10 days\)/],
+  ['database engineLifecycleSupport unknown', () => {
+    const w = world(); new PostgresDatabase(w.stack, 'D', { vpc: w.vpc, engineLifecycleSupport: 'open-source-rds-extended-support-forever' as rds.EngineLifecycleSupport });
+  }, /engineLifecycleSupport must be one of .*open-source-rds-extended-support-disabled.*\(got 'open-source-rds-extended-support-forever'\)/],
   // TunedParameterGroup
   ['parameter group removes a non-default', () => new TunedParameterGroup(world().stack, 'P', { removeDefaults: ['work_mem'] }), /removeDefaults/],
   ['parameter group malformed name', () => new TunedParameterGroup(world().stack, 'P', { parameters: { 'Bad Name': '1' } }), /parameters/],
@@ -74,6 +90,17 @@ const CASES: Array<[string, () => unknown, RegExp]> = [
   ['cache unknown purpose', () => { const w = world(); new RedisCache(w.stack, 'C', { vpc: w.vpc, purpose: 'QUEUE' as CachePurpose }); }, /purpose/],
   ['cache default port 6379', () => { const w = world(); new RedisCache(w.stack, 'C', { vpc: w.vpc, port: 6379 }); }, /port/],
   // Alarms and platform
+  ['DR replica Database Insights ADVANCED with 31 days of retention', () => {
+    const w = world();
+    new CrossRegionReplica(w.stack, 'X', {
+      sourceInstanceArn: 'arn:aws:rds:us-east-1:111122223333:db:x', sourceRegion: 'us-east-1', encryptionKey: key(w.stack),
+      databaseInsightsMode: rds.DatabaseInsightsMode.ADVANCED, performanceInsightRetention: rds.PerformanceInsightRetention.MONTHS_1,
+    });
+  }, /performanceInsightRetention must be 465 days .*\(got 31 days\)/],
+  ['database events without instances', () => new DatabaseEvents(world().stack, 'E', { topic: topic(world().stack), instanceIdentifiers: [] }), /instanceIdentifiers/],
+  ['database events with a repeated parameter group', () => new DatabaseEvents(world().stack, 'E', { topic: topic(world().stack), instanceIdentifiers: ['db'], parameterGroupNames: ['pg', 'pg'] }), /parameterGroupNames must be distinct/],
+  ['platform database events without alarms', () => new DataPlatform(world().stack, 'P', { monitoring: { enableAlarms: false, enableDatabaseEvents: true } }), /enableDatabaseEvents is true but monitoring.enableAlarms is false/],
+  ['platform snapshotEvents without database events', () => new DataPlatform(world().stack, 'P', { monitoring: { enableDatabaseEvents: false, snapshotEvents: true } }), /snapshotEvents was given/],
   ['alarm threshold negative', () => { const w = world(); new PlatformAlarms(w.stack, 'A', { database: w.db(), overrides: { DatabaseCpu: { threshold: -5 } } }); }, /threshold/],
   ['alarm percent above 100', () => { const w = world(); new PlatformAlarms(w.stack, 'A', { database: w.db(), overrides: { DatabaseCpu: { threshold: 120 } } }); }, /threshold/],
   ['platform vpc with vpcCidr', () => { const w = world(); new DataPlatform(w.stack, 'P', { vpc: w.vpc, vpcCidr: '10.0.0.0/16' }); }, /vpcCidr/],

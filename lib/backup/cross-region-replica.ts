@@ -5,12 +5,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { TunedParameterGroup } from '../database/tuned-parameter-group';
 import { DEFAULT_POSTGRES_VERSION, REPLICA_PARAMETERS } from '../private/defaults';
 import { grantLogsEncryption } from '../private/logs';
 import { acknowledgeAwsCdkProviders, acknowledgeCompliance, acknowledgeInlinePolicy, acknowledgeManagedPolicy } from '../private/nag';
-import { AWS_REGION_PATTERN, PlaybookValidationError, validateIntegerRange } from '../private/validation';
+import { AWS_REGION_PATTERN, databaseInsightsRetention, PlaybookValidationError, validateEngineLifecycleSupport, validateIntegerRange } from '../private/validation';
+import { createEncryptedTopic } from '../monitoring/alarm-topic';
+import { DatabaseEvents } from '../monitoring/database-events';
 
 /**
  * Properties of a CrossRegionReplica.
@@ -59,6 +62,37 @@ export interface CrossRegionReplicaProps {
    * @default true
    */
   readonly deletionProtection?: boolean;
+
+  /**
+   * The mode of CloudWatch Database Insights, normally the primary's.
+   *
+   * @default rds.DatabaseInsightsMode.STANDARD
+   */
+  readonly databaseInsightsMode?: rds.DatabaseInsightsMode;
+
+  /**
+   * How long Performance Insights keeps the database load (ADVANCED mode needs MONTHS_15).
+   *
+   * @default - 7 days in STANDARD mode, 15 months in ADVANCED mode
+   */
+  readonly performanceInsightRetention?: rds.PerformanceInsightRetention;
+
+  /**
+   * What happens at the end of standard support of the major version, normally the primary's
+   * choice: once promoted, this instance is the primary.
+   *
+   * @default rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT
+   */
+  readonly engineLifecycleSupport?: rds.EngineLifecycleSupport;
+
+  /**
+   * The topic, in this (the DR) region, that the replica's RDS events go to (RDS sends events
+   * only to a topic of their own region). Its policy and its key's must let
+   * `events.rds.amazonaws.com` publish.
+   *
+   * @default - a new KMS-encrypted topic (`eventTopic`): subscribe to it
+   */
+  readonly eventTopic?: sns.ITopic;
 }
 
 /**
@@ -75,6 +109,10 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
   public readonly connections: ec2.Connections;
   /** The replica's endpoint DNS name. */
   public readonly endpointAddress: string;
+  /** The topic the replica's RDS events go to. */
+  public readonly eventTopic: sns.ITopic;
+  /** The replica's RDS event subscriptions. */
+  public readonly events: DatabaseEvents;
 
   constructor(scope: Construct, id: string, props: CrossRegionReplicaProps) {
     super(scope, id);
@@ -84,6 +122,11 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
     if (!Token.isUnresolved(props.sourceRegion) && !AWS_REGION_PATTERN.test(props.sourceRegion)) {
       throw new PlaybookValidationError(this, `sourceRegion must be an AWS region name such as us-east-1 (got '${props.sourceRegion}')`);
     }
+
+    const insightsMode = props.databaseInsightsMode ?? rds.DatabaseInsightsMode.STANDARD;
+    const insightsRetention = databaseInsightsRetention(this, insightsMode, props.performanceInsightRetention);
+    const lifecycle = props.engineLifecycleSupport ?? rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT;
+    validateEngineLifecycleSupport(this, lifecycle);
 
     this.vpc = props.vpc ?? this.createVpc(props.encryptionKey);
     const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
@@ -125,6 +168,9 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       enableIamDatabaseAuthentication: true,
       enablePerformanceInsights: true,
       performanceInsightsKmsKeyId: props.encryptionKey.keyArn,
+      performanceInsightsRetentionPeriod: insightsRetention,
+      databaseInsightsMode: insightsMode,
+      engineLifecycleSupport: lifecycle,
       monitoringInterval: 60,
       monitoringRoleArn: monitoringRole.roleArn,
       enableCloudwatchLogsExports: ['postgresql'],
@@ -135,6 +181,21 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
     // After a promotion this is the only copy left: never let a stack operation delete it.
     this.instance.applyRemovalPolicy(RemovalPolicy.RETAIN);
     this.endpointAddress = this.instance.attrEndpointAddress;
+
+    this.eventTopic = props.eventTopic ?? createEncryptedTopic(this, {
+      keyDescription: `Encrypts the RDS event topic of ${this.node.path}`,
+      displayName: `RDS events of ${this.node.path}`,
+      // Event messages are transient; the key outlives the stack like the replica does.
+      keyRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchAlarms: false,
+    }).topic;
+    this.events = new DatabaseEvents(this, 'Events', {
+      topic: this.eventTopic,
+      instanceIdentifiers: [this.instance.ref],
+      parameterGroupNames: [parameterGroup.bindToInstance({}).parameterGroupName],
+      // The DR region's snapshots: the copies AWS Backup makes there and the replicated backups' restores.
+      snapshotEvents: true,
+    });
 
     Validations.of(this.instance).acknowledge({
       id: 'AwsSolutions-RDS2',

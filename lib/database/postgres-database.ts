@@ -17,7 +17,7 @@ import { SchemaGrant, SchemaGrantOptions } from './roles/schema-grant';
 import { TunedParameterGroup } from './tuned-parameter-group';
 import { databaseDefaults, DEFAULT_POSTGRES_VERSION } from '../private/defaults';
 import { acknowledgeAwsCdkProviders, acknowledgeControlTower, acknowledgeDatabaseIngress, acknowledgeInlinePolicy, acknowledgeManagedPolicy } from '../private/nag';
-import { PlaybookValidationError, validateIntegerRange } from '../private/validation';
+import { databaseInsightsRetention, PlaybookValidationError, validateEngineLifecycleSupport, validateIntegerRange } from '../private/validation';
 import { Profile } from '../profile';
 import { createKey } from '../private/keys';
 import { grantLogsEncryption } from '../private/logs';
@@ -114,7 +114,7 @@ export interface PostgresDatabaseOptions {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * An existing KMS key for storage, Performance Insights and the secret.
+   * An existing KMS key for storage, Performance Insights (Database Insights' data) and the secret.
    *
    * @default - a new key with yearly rotation (retained on deletion in production)
    */
@@ -193,11 +193,35 @@ export interface PostgresDatabaseOptions {
   readonly monitoringInterval?: Duration;
 
   /**
-   * How long Performance Insights keeps its data.
+   * How long Performance Insights keeps the database load Database Insights shows. ADVANCED mode
+   * needs 15 months (rds.PerformanceInsightRetention.MONTHS_15); any other value is refused there.
    *
-   * @default rds.PerformanceInsightRetention.DEFAULT (7 days, free tier)
+   * @default - rds.PerformanceInsightRetention.DEFAULT (7 days, free) in STANDARD mode;
+   * rds.PerformanceInsightRetention.MONTHS_15 in ADVANCED mode
    */
   readonly performanceInsightRetention?: rds.PerformanceInsightRetention;
+
+  /**
+   * The mode of CloudWatch Database Insights (the successor of the Performance Insights console)
+   * on the instance and its read replicas. ADVANCED adds execution plans, lock analysis and fleet
+   * views at a price per vCPU-hour; see README "Database Insights" for the choice.
+   *
+   * @default rds.DatabaseInsightsMode.STANDARD
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.html
+   */
+  readonly databaseInsightsMode?: rds.DatabaseInsightsMode;
+
+  /**
+   * What happens when the PostgreSQL major version reaches the end of RDS standard support:
+   * OPEN_SOURCE_RDS_EXTENDED_SUPPORT keeps it running, charged per vCPU-hour (RDS Extended
+   * Support); OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED lets RDS upgrade the major version itself
+   * at or soon after that date. Set on the instance and its read replicas. See README
+   * "Engine lifecycle".
+   *
+   * @default - OPEN_SOURCE_RDS_EXTENDED_SUPPORT in production, OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED in development
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/extended-support.html
+   */
+  readonly engineLifecycleSupport?: rds.EngineLifecycleSupport;
 
   /**
    * Extensions created in the instance's database, besides `pg_stat_statements` (always: the
@@ -224,8 +248,8 @@ const MONITORING_INTERVALS = [0, 1, 5, 10, 15, 30, 60];
 /**
  * An RDS for PostgreSQL primary run the way the playbook says: encrypted with a customer
  * key, Multi-AZ, point-in-time recovery for 14 days, deletion-protected and snapshotted on
- * removal, a rotated secret, IAM authentication, Performance Insights, enhanced monitoring,
- * exported logs and the tuned parameter group.
+ * removal, a rotated secret, IAM authentication, Database Insights, an explicit engine lifecycle
+ * (Extended Support) choice, enhanced monitoring, exported logs and the tuned parameter group.
  */
 export class PostgresDatabase extends Construct implements ec2.IConnectable {
   /** The RDS instance. */
@@ -266,6 +290,12 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
   public readonly masterUsername: string;
   /** The DB subnet group of the instance. */
   public readonly subnetGroup: rds.ISubnetGroup;
+  /** Database Insights' mode (the read replicas take the same). */
+  public readonly databaseInsightsMode: rds.DatabaseInsightsMode;
+  /** How long Performance Insights keeps the database load (the read replicas keep the same). */
+  public readonly performanceInsightRetention: rds.PerformanceInsightRetention;
+  /** What RDS does at the end of standard support of the major version (the read replicas do the same). */
+  public readonly engineLifecycleSupport: rds.EngineLifecycleSupport;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
@@ -300,6 +330,10 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       throw new PlaybookValidationError(this,
         'parameterGroup cannot be combined with parameters or removeDefaultParameters: pass overrides to the TunedParameterGroup instead');
     }
+    this.databaseInsightsMode = props.databaseInsightsMode ?? defaults.databaseInsightsMode;
+    this.performanceInsightRetention = databaseInsightsRetention(this, this.databaseInsightsMode, props.performanceInsightRetention);
+    this.engineLifecycleSupport = props.engineLifecycleSupport ?? defaults.engineLifecycleSupport;
+    validateEngineLifecycleSupport(this, this.engineLifecycleSupport);
     if (props.securityGroups && props.securityGroups.length === 0) {
       throw new PlaybookValidationError(this, 'securityGroups must hold at least one security group when given (got an empty list)');
     }
@@ -376,7 +410,9 @@ export class PostgresDatabase extends Construct implements ec2.IConnectable {
       iamAuthentication: true,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: this.encryptionKey,
-      performanceInsightRetention: props.performanceInsightRetention ?? rds.PerformanceInsightRetention.DEFAULT,
+      performanceInsightRetention: this.performanceInsightRetention,
+      databaseInsightsMode: this.databaseInsightsMode,
+      engineLifecycleSupport: this.engineLifecycleSupport,
       monitoringInterval: monitoringInterval.toSeconds() === 0 ? undefined : monitoringInterval,
       cloudwatchLogsExports: ['postgresql', 'upgrade'],
       cloudwatchLogsRetention: props.cloudwatchLogsRetention ?? defaults.logRetention,

@@ -71,7 +71,8 @@ export interface ReadReplicaProps extends ReadReplicaOptions {
 
 /**
  * One RDS for PostgreSQL read replica of a PostgresDatabase: encrypted with the primary's key,
- * in the primary's subnets and security groups, on its port, monitored like it.
+ * in the primary's subnets, on its port, monitored like it (Database Insights in the primary's
+ * mode and retention) and with the primary's engine lifecycle (Extended Support) choice.
  */
 export class ReadReplica extends Construct implements ec2.IConnectable {
   /** The replica instance. */
@@ -120,6 +121,11 @@ export class ReadReplica extends Construct implements ec2.IConnectable {
       iamAuthentication: true,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: source.encryptionKey,
+      // Database Insights and the engine lifecycle as on the primary: a replica promoted in an
+      // incident is monitored, and billed or upgraded at the end of standard support, like it.
+      databaseInsightsMode: source.databaseInsightsMode,
+      performanceInsightRetention: source.performanceInsightRetention,
+      engineLifecycleSupport: source.engineLifecycleSupport,
       monitoringInterval: props.monitoringInterval ?? defaults.monitoringInterval,
       cloudwatchLogsExports: ['postgresql'],
       cloudwatchLogsRetention: props.cloudwatchLogsRetention ?? defaults.logRetention,

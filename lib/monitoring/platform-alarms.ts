@@ -1,7 +1,6 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -15,7 +14,7 @@ import type { ReadReplica } from '../database/read-replicas';
 import { defaultMaxConnections, instanceMemoryBytes } from '../private/instance-classes';
 import { PlaybookValidationError } from '../private/validation';
 import type { PostgresMetrics } from './postgres-metrics';
-import { createKey } from '../private/keys';
+import { createEncryptedTopic } from './alarm-topic';
 import { Profile } from '../profile';
 
 /**
@@ -64,9 +63,10 @@ export interface PlatformAlarmsProps {
   readonly postgresMetrics?: PostgresMetrics;
 
   /**
-   * An existing SNS topic for every alarm and OK action.
+   * An existing SNS topic for every alarm and OK action (and, in a DataPlatform, the RDS event
+   * notifications: its policy and its key's must let CloudWatch and `events.rds.amazonaws.com` publish).
    *
-   * @default - a new topic encrypted with a new KMS key
+   * @default - a new topic encrypted with a new KMS key, which CloudWatch and RDS events may use
    */
   readonly topic?: sns.ITopic;
 
@@ -159,29 +159,13 @@ export class PlatformAlarms extends Construct {
     if (props.topic) {
       this.topic = props.topic;
     } else {
-      const key = createKey(this, 'TopicKey', {
-        description: `Encrypts the alarm topic of ${db.node.path}`,
-        enableKeyRotation: true,
+      this.topic = createEncryptedTopic(this, {
+        keyDescription: `Encrypts the alarm topic of ${db.node.path}`,
+        displayName: `Alarms of ${db.node.path}`,
         // Alarm messages are transient: in development nothing needs the key after the stack.
-        removalPolicy: db.profile === Profile.PRODUCTION ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
-      // CloudWatch publishes to the encrypted topic: it needs the key, for this account's alarms
-      // of this region only (aws:SourceAccount, aws:SourceArn: the confused-deputy guard AWS
-      // documents for service principals), not for another account's alarm that names the topic.
-      // @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-      const stack = Stack.of(this);
-      key.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsOfThisAccount',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        },
-      }));
-      const topic = new sns.Topic(this, 'Topic', { displayName: `Alarms of ${db.node.path}`, masterKey: key, enforceSSL: true });
-      this.topic = topic;
+        keyRemovalPolicy: db.profile === Profile.PRODUCTION ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        cloudWatchAlarms: true,
+      }).topic;
     }
     for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
 

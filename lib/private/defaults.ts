@@ -25,12 +25,19 @@ export interface DatabaseDefaults {
   readonly logRetention: logs.RetentionDays;
   readonly monitoringInterval: Duration;
   readonly secretRotation: Duration;
+  /** Database Insights' mode (README "Database Insights"). */
+  readonly databaseInsightsMode: rds.DatabaseInsightsMode;
+  /** What RDS does at the end of standard support of the major version (README "Engine lifecycle"). */
+  readonly engineLifecycleSupport: rds.EngineLifecycleSupport;
 }
 
 export function databaseDefaults(profile: Profile): DatabaseDefaults {
   const common = {
     monitoringInterval: Duration.seconds(60),
     secretRotation: Duration.days(30),
+    // Standard: free, 7 days of database load; Advanced costs per vCPU-hour for what a team can
+    // opt into when it needs it (README "Database Insights").
+    databaseInsightsMode: rds.DatabaseInsightsMode.STANDARD,
   };
   if (profile === Profile.DEVELOPMENT) {
     return {
@@ -44,6 +51,8 @@ export function databaseDefaults(profile: Profile): DatabaseDefaults {
       removalPolicy: RemovalPolicy.DESTROY,
       keyRemovalPolicy: RemovalPolicy.DESTROY,
       logRetention: logs.RetentionDays.ONE_WEEK,
+      // A throw-away database is not worth Extended Support's charge: RDS upgrades it instead.
+      engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
     };
   }
   return {
@@ -58,6 +67,9 @@ export function databaseDefaults(profile: Profile): DatabaseDefaults {
     // A deleted key makes every snapshot and backup encrypted with it unreadable.
     keyRemovalPolicy: RemovalPolicy.RETAIN,
     logRetention: logs.RetentionDays.THREE_MONTHS,
+    // Paid Extended Support past the end of standard support rather than a major upgrade RDS runs on
+    // its own date, outside the stack (README "Engine lifecycle"); doctor warns 180 days before.
+    engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT,
   };
 }
 

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { IConstruct } from 'constructs';
 
 /**
@@ -64,5 +65,46 @@ export function validateVpcCidr(scope: IConstruct, cidr: string, azs: number, ma
     const largest = 32 - Math.ceil(Math.log2(needed));
     throw new PlaybookValidationError(scope,
       `vpcCidr must be /${largest} or larger for ${azs} Availability Zones: each gets a /${masks.join(' and a /')} subnet, ${needed} addresses in all (got '${cidr}', ${2 ** (32 - prefix)} addresses)`);
+  }
+}
+
+/** Performance Insights' retention Database Insights' Advanced mode needs: 15 months. */
+const ADVANCED_RETENTION = rds.PerformanceInsightRetention.MONTHS_15;
+
+/**
+ * The Performance Insights retention for `mode`, checked together with it: Advanced mode keeps 15
+ * months (465 days; the RDS console and aws-cdk-lib take exactly that), so it is the default there
+ * and any other retention is refused; Standard keeps what is asked (7 days, the free tier, unless
+ * told). Throws naming both props, the value and what is allowed.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_DatabaseInsights.Considerations.html
+ */
+export function databaseInsightsRetention(
+  scope: IConstruct,
+  mode: rds.DatabaseInsightsMode,
+  retention: rds.PerformanceInsightRetention | undefined,
+): rds.PerformanceInsightRetention {
+  const modes = Object.values(rds.DatabaseInsightsMode) as string[];
+  if (!modes.includes(mode)) {
+    throw new PlaybookValidationError(scope, `databaseInsightsMode must be one of ${modes.map((m) => `'${m}'`).join(', ')} (got '${mode}')`);
+  }
+  const retentions = Object.values(rds.PerformanceInsightRetention).filter((v): v is number => typeof v === 'number');
+  if (retention !== undefined && !Token.isUnresolved(retention) && !retentions.includes(retention)) {
+    throw new PlaybookValidationError(scope,
+      `performanceInsightRetention must be a rds.PerformanceInsightRetention: 7 days or a whole number of months, 31 to 731 days (got ${retention} days)`);
+  }
+  if (mode !== rds.DatabaseInsightsMode.ADVANCED) return retention ?? rds.PerformanceInsightRetention.DEFAULT;
+  if (retention !== undefined && !Token.isUnresolved(retention) && retention !== ADVANCED_RETENTION) {
+    throw new PlaybookValidationError(scope,
+      `performanceInsightRetention must be ${ADVANCED_RETENTION} days (rds.PerformanceInsightRetention.MONTHS_15) with databaseInsightsMode ADVANCED, `
+      + `which keeps 15 months of database load (got ${retention} days); leave it unset to get 15 months, or use databaseInsightsMode STANDARD`);
+  }
+  return ADVANCED_RETENTION;
+}
+
+/** Throws unless `value` is one of rds.EngineLifecycleSupport's values. */
+export function validateEngineLifecycleSupport(scope: IConstruct, value: rds.EngineLifecycleSupport): void {
+  const allowed = Object.values(rds.EngineLifecycleSupport) as string[];
+  if (!allowed.includes(value)) {
+    throw new PlaybookValidationError(scope, `engineLifecycleSupport must be one of ${allowed.map((v) => `'${v}'`).join(', ')} (got '${value}')`);
   }
 }

@@ -80,10 +80,15 @@ describe('PostgresDatabase production defaults', () => {
     expect(instance.Properties.EnableIAMDatabaseAuthentication).toBe(true);
   });
 
-  test('turns on Performance Insights encrypted with the key', () => {
+  test('turns on Database Insights in Standard mode, its Performance Insights data encrypted with the key for 7 days (free)', () => {
     expect(instance.Properties.EnablePerformanceInsights).toBe(true);
+    expect(instance.Properties.DatabaseInsightsMode).toBe('standard');
     expect(instance.Properties.PerformanceInsightsKMSKeyId).toEqual(instance.Properties.KmsKeyId);
     expect(instance.Properties.PerformanceInsightsRetentionPeriod).toBe(7);
+  });
+
+  test('states its engine lifecycle: RDS Extended Support past the end of standard support, not a major upgrade on RDS\'s date', () => {
+    expect(instance.Properties.EngineLifecycleSupport).toBe('open-source-rds-extended-support');
   });
 
   test('turns on enhanced monitoring every 60 s', () => {
@@ -158,6 +163,44 @@ describe('PostgresDatabase development profile', () => {
   test('allows backups to be turned off', () => {
     const t = synth({ profile: Profile.DEVELOPMENT, backupRetention: Duration.days(0) }).template;
     expect(instanceOf(t).Properties.BackupRetentionPeriod).toBe(0);
+  });
+});
+
+describe('PostgresDatabase Database Insights and engine lifecycle', () => {
+  test('development lets RDS upgrade the major version at the end of standard support (no Extended Support charge)', () => {
+    const instance = instanceOf(synth({ profile: Profile.DEVELOPMENT }).template);
+    expect(instance.Properties).toMatchObject({ EngineLifecycleSupport: 'open-source-rds-extended-support-disabled', DatabaseInsightsMode: 'standard' });
+  });
+
+  test('engineLifecycleSupport is a prop, in either profile', () => {
+    const { template, db } = synth({ engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED });
+    expect(instanceOf(template).Properties.EngineLifecycleSupport).toBe('open-source-rds-extended-support-disabled');
+    expect(db.engineLifecycleSupport).toBe(rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED);
+    const dev = synth({ profile: Profile.DEVELOPMENT, engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT });
+    expect(instanceOf(dev.template).Properties.EngineLifecycleSupport).toBe('open-source-rds-extended-support');
+  });
+
+  test('ADVANCED mode keeps 15 months (465 days) without being told', () => {
+    const { template, db } = synth({ databaseInsightsMode: rds.DatabaseInsightsMode.ADVANCED });
+    expect(instanceOf(template).Properties).toMatchObject({ DatabaseInsightsMode: 'advanced', EnablePerformanceInsights: true, PerformanceInsightsRetentionPeriod: 465 });
+    expect(db.performanceInsightRetention).toBe(465);
+  });
+
+  test('ADVANCED mode takes MONTHS_15 when it is given', () => {
+    const instance = instanceOf(synth({ databaseInsightsMode: rds.DatabaseInsightsMode.ADVANCED, performanceInsightRetention: rds.PerformanceInsightRetention.MONTHS_15 }).template);
+    expect(instance.Properties.PerformanceInsightsRetentionPeriod).toBe(465);
+  });
+
+  test('STANDARD mode keeps a longer retention when asked', () => {
+    const instance = instanceOf(synth({ performanceInsightRetention: rds.PerformanceInsightRetention.MONTHS_3 }).template);
+    expect(instance.Properties).toMatchObject({ DatabaseInsightsMode: 'standard', PerformanceInsightsRetentionPeriod: 93 });
+  });
+
+  test('fails when ADVANCED mode is given a retention other than 15 months, naming both props, the value and what is allowed', () => {
+    for (const retention of [rds.PerformanceInsightRetention.DEFAULT, rds.PerformanceInsightRetention.MONTHS_12, rds.PerformanceInsightRetention.LONG_TERM]) {
+      expect(() => synth({ databaseInsightsMode: rds.DatabaseInsightsMode.ADVANCED, performanceInsightRetention: retention }))
+        .toThrow(new RegExp(`Db: performanceInsightRetention must be 465 days \\(rds.PerformanceInsightRetention.MONTHS_15\\) with databaseInsightsMode ADVANCED.*\\(got ${retention} days\\)`));
+    }
   });
 });
 

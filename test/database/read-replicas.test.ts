@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { PostgresDatabase, PostgresDatabaseProps, Profile, ReadReplica, ReadReplicas, ReadReplicasOptions } from '../../lib';
 import { stackWithVpc } from '../support/app';
 
@@ -16,6 +17,20 @@ function build(options: ReadReplicasOptions = {}, dbProps: Partial<PostgresDatab
 function replicaResources(template: Template): Record<string, { Properties: Record<string, unknown>; DeletionPolicy?: string }> {
   return template.findResources('AWS::RDS::DBInstance', { Properties: { SourceDBInstanceIdentifier: Match.anyValue() } }) as never;
 }
+
+test('replicas follow the primary\'s Database Insights mode (ADVANCED: 15 months) and engine lifecycle', () => {
+  const { template } = build({ count: 2 }, {
+    databaseInsightsMode: rds.DatabaseInsightsMode.ADVANCED,
+    engineLifecycleSupport: rds.EngineLifecycleSupport.OPEN_SOURCE_RDS_EXTENDED_SUPPORT_DISABLED,
+  });
+  const replicas = Object.values(replicaResources(template));
+  expect(replicas).toHaveLength(2);
+  for (const r of replicas) {
+    expect(r.Properties).toMatchObject({
+      DatabaseInsightsMode: 'advanced', PerformanceInsightsRetentionPeriod: 465, EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+    });
+  }
+});
 
 describe('ReadReplicas defaults', () => {
   const { template, db, stack, replicas: group } = build();
@@ -45,6 +60,14 @@ describe('ReadReplicas defaults', () => {
       EnableCloudwatchLogsExports: ['postgresql'],
       EnableIAMDatabaseAuthentication: true,
       PubliclyAccessible: false,
+    });
+  });
+
+  test('runs Database Insights in the primary\'s mode and retention, and states the primary\'s engine lifecycle', () => {
+    expect(replica.Properties).toMatchObject({
+      DatabaseInsightsMode: 'standard',
+      PerformanceInsightsRetentionPeriod: 7,
+      EngineLifecycleSupport: 'open-source-rds-extended-support',
     });
   });
 
