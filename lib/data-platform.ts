@@ -267,20 +267,21 @@ export interface MonitoringOptions {
   /**
    * Send RDS event notifications to the alarm topic: the instances' failovers, failures, low
    * storage, maintenance, notifications, recoveries, availability and configuration changes; the
-   * parameter groups' changes; the region's snapshot events (see DatabaseEvents). Needs the alarms
-   * (their topic).
+   * parameter groups' changes; the region's snapshot and DB security group events (see
+   * DatabaseEvents). Needs the alarms (their topic).
    *
    * @default true
    */
   readonly enableDatabaseEvents?: boolean;
 
   /**
-   * Subscribe to the region's DB snapshot events too (they cannot be filtered by instance: with
-   * several platforms in one account and region, one of them is enough).
+   * Subscribe to the account-wide event sources of the region too: the DB snapshots and DB
+   * security groups, which RDS cannot filter by instance (with several platforms in one account
+   * and region, one of them is enough).
    *
    * @default true
    */
-  readonly snapshotEvents?: boolean;
+  readonly accountWideDatabaseEvents?: boolean;
 }
 
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -487,10 +488,10 @@ export class DataPlatform extends Construct {
         topic: this.alarms.topic,
         instanceIdentifiers: [this.database.instance, ...this.readReplicas.replicas.map((r) => r.instance)].map((i) => i.instanceIdentifier),
         parameterGroupNames: [...new Set(parameterGroups.map((g) => g.bindToInstance({}).parameterGroupName))],
-        snapshotEvents: monitoring.snapshotEvents,
+        accountWideEvents: monitoring.accountWideDatabaseEvents,
       });
-    } else if (monitoring.snapshotEvents !== undefined) {
-      throw new PlaybookValidationError(this, 'monitoring.snapshotEvents was given but there are no database events (monitoring.enableDatabaseEvents or enableAlarms is false)');
+    } else if (monitoring.accountWideDatabaseEvents !== undefined) {
+      throw new PlaybookValidationError(this, 'monitoring.accountWideDatabaseEvents was given but there are no database events (monitoring.enableDatabaseEvents or enableAlarms is false)');
     }
     this.addApiEndpoints();
     if (monitoring.enableDashboard ?? true) {

@@ -100,7 +100,7 @@ const CASES: Array<[string, () => unknown, RegExp]> = [
   ['database events without instances', () => new DatabaseEvents(world().stack, 'E', { topic: topic(world().stack), instanceIdentifiers: [] }), /instanceIdentifiers/],
   ['database events with a repeated parameter group', () => new DatabaseEvents(world().stack, 'E', { topic: topic(world().stack), instanceIdentifiers: ['db'], parameterGroupNames: ['pg', 'pg'] }), /parameterGroupNames must be distinct/],
   ['platform database events without alarms', () => new DataPlatform(world().stack, 'P', { monitoring: { enableAlarms: false, enableDatabaseEvents: true } }), /enableDatabaseEvents is true but monitoring.enableAlarms is false/],
-  ['platform snapshotEvents without database events', () => new DataPlatform(world().stack, 'P', { monitoring: { enableDatabaseEvents: false, snapshotEvents: true } }), /snapshotEvents was given/],
+  ['platform accountWideDatabaseEvents without database events', () => new DataPlatform(world().stack, 'P', { monitoring: { enableDatabaseEvents: false, accountWideDatabaseEvents: true } }), /accountWideDatabaseEvents was given/],
   ['alarm threshold negative', () => { const w = world(); new PlatformAlarms(w.stack, 'A', { database: w.db(), overrides: { DatabaseCpu: { threshold: -5 } } }); }, /threshold/],
   ['alarm percent above 100', () => { const w = world(); new PlatformAlarms(w.stack, 'A', { database: w.db(), overrides: { DatabaseCpu: { threshold: 120 } } }); }, /threshold/],
   ['platform vpc with vpcCidr', () => { const w = world(); new DataPlatform(w.stack, 'P', { vpc: w.vpc, vpcCidr: '10.0.0.0/16' }); }, /vpcCidr/],

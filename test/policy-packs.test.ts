@@ -18,13 +18,14 @@
  * as validation plugins, exactly as `npx cdk synth` does, and any finding fails it; the test
  * lists the findings from the validation report aws-cdk-lib writes.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Validations } from 'aws-cdk-lib';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { buildApp } from '../bin/config';
+import { buildApp, buildStacks } from '../bin/config';
 import { ControlTowerChecks } from '../bin/control-tower';
 import { ExistingAppStack } from '../examples/existing-app/app';
 import { MinimalDevStack } from '../examples/minimal-dev/app';
@@ -153,6 +154,68 @@ describe('ControlTowerChecks', () => {
       const all = findings(new CfnGuardValidator().validate(context));
       expect(all.length).toBeGreaterThan(5);
       expect(findings(new ControlTowerChecks().validate(context))).toEqual(all);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("AWS Control Tower's RDS event-subscription controls (CT.RDS.PR.12, 17, 18, 19)", () => {
+  // cfn-guard SKIPs a rule whose resources a template lacks, and a SKIP is no finding: the run
+  // above passes a template without any event subscription. Here each rule is run alone on each
+  // template of the shipped app (and the DR replica's stack) and its own status is asserted, so
+  // a rule that was never evaluated cannot pass for one that was.
+  const RULES_DIR = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard')), '..', 'rules', 'control-tower', 'cfn-guard', 'rds');
+  const guard = (new CfnGuardValidator() as unknown as { guard: string }).guard;
+  const RULES = { 'CT.RDS.PR.12': 'ct-rds-pr-12.guard', 'CT.RDS.PR.17': 'ct-rds-pr-17.guard', 'CT.RDS.PR.18': 'ct-rds-pr-18.guard', 'CT.RDS.PR.19': 'ct-rds-pr-19.guard' };
+
+  /** The status cfn-guard gives `rule` on `template`: PASS, FAIL or SKIP (not applicable). */
+  function status(rule: string, template: string): string {
+    const run = spawnSync(guard, ['validate', '--rules', path.join(RULES_DIR, rule), '--data', template, '--output-format', 'json', '--show-summary', 'none'],
+      { encoding: 'utf8' });
+    // cfn-guard exits 19 on a FAIL; the JSON says what.
+    const report = JSON.parse(run.stdout) as { status: string };
+    return report.status;
+  }
+
+  function statuses(profile: string): Record<string, Record<string, string>> {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-rds-'));
+    try {
+      const app = new App({ outdir, context: { ...cdkJsonContext(), profile, drReplica: true, account: ACCOUNT } });
+      buildStacks(app);
+      const out: Record<string, Record<string, string>> = {};
+      for (const stack of app.synth().stacks) {
+        out[stack.stackName] = Object.fromEntries(Object.entries(RULES).map(([id, file]) => [id, status(file, stack.templateFullPath)]));
+      }
+      return out;
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  // PR.12 checks db-cluster subscriptions: the platform has no DB cluster (Aurora or Multi-AZ DB
+  // cluster), so it subscribes to none and the control does not apply.
+  const WITH_EVENTS = { 'CT.RDS.PR.12': 'SKIP', 'CT.RDS.PR.17': 'PASS', 'CT.RDS.PR.18': 'PASS', 'CT.RDS.PR.19': 'PASS' };
+  const NO_RDS = { 'CT.RDS.PR.12': 'SKIP', 'CT.RDS.PR.17': 'SKIP', 'CT.RDS.PR.18': 'SKIP', 'CT.RDS.PR.19': 'SKIP' };
+
+  test('production: evaluated and passed on the primary stack and the DR replica\'s stack (the DR vault\'s stack has no RDS)', () => {
+    expect(statuses('production')).toEqual({ 'DataPlatform': WITH_EVENTS, 'DataPlatform-DR-Replica': WITH_EVENTS, 'DataPlatform-DR': NO_RDS });
+  });
+
+  test('development: evaluated and passed on its one stack', () => {
+    expect(statuses('development')).toEqual({ DataPlatform: WITH_EVENTS });
+  });
+
+  test('a subscription that leaves out a category the control asks for fails it (the check can fail)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-rds-bad-'));
+    try {
+      const file = path.join(dir, 'bad.template.json');
+      const sub = (SourceType: string, EventCategories: string[]) => ({ Type: 'AWS::RDS::EventSubscription', Properties: { SnsTopicArn: 'arn:aws:sns:us-east-1:111122223333:t', SourceType, EventCategories, Enabled: true } });
+      fs.writeFileSync(file, JSON.stringify({ Resources: {
+        I: sub('db-instance', ['failure', 'maintenance']), P: sub('db-parameter-group', ['notification']), S: sub('db-security-group', ['failure']),
+      } }));
+      expect(Object.fromEntries(Object.entries(RULES).map(([id, rule]) => [id, status(rule, file)])))
+        .toEqual({ 'CT.RDS.PR.12': 'SKIP', 'CT.RDS.PR.17': 'FAIL', 'CT.RDS.PR.18': 'FAIL', 'CT.RDS.PR.19': 'FAIL' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

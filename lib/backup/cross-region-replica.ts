@@ -194,7 +194,7 @@ export class CrossRegionReplica extends Construct implements ec2.IConnectable {
       instanceIdentifiers: [this.instance.ref],
       parameterGroupNames: [parameterGroup.bindToInstance({}).parameterGroupName],
       // The DR region's snapshots: the copies AWS Backup makes there and the replicated backups' restores.
-      snapshotEvents: true,
+      accountWideEvents: true,
     });
 
     Validations.of(this.instance).acknowledge({

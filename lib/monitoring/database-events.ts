@@ -26,13 +26,16 @@ export interface DatabaseEventsProps {
   readonly parameterGroupNames?: string[];
 
   /**
-   * Also send the DB snapshot events of the region: a snapshot deleted, copied, exported or
-   * restored from. RDS cannot filter them by instance (a snapshot's identifier is not known
-   * beforehand), so the subscription covers every snapshot of the account in the region.
+   * Also subscribe to the account-wide sources of the region: the DB snapshots (a snapshot
+   * deleted, copied, exported or restored from: RDS cannot filter them by instance, a snapshot's
+   * identifier not being known beforehand) and the DB security groups (EC2-Classic only, so none
+   * fire for an instance in a VPC; the subscription is what AWS Control Tower's CT.RDS.PR.19,
+   * AWS Config's rds-sg-event-notifications-configured and Security Hub's RDS.22 look for).
+   * With several platforms in one account and region, one of them is enough.
    *
    * @default true
    */
-  readonly snapshotEvents?: boolean;
+  readonly accountWideEvents?: boolean;
 }
 
 /**
@@ -42,8 +45,10 @@ export interface DatabaseEventsProps {
  * (AWS::RDS::EventSubscription), each named by CloudFormation after the stack and its logical ID,
  * so that several platforms in one stack or account never collide.
  *
- * DB security groups are not subscribed: they exist on EC2-Classic only (retired 15 August 2022);
- * an instance in a VPC has VPC security groups, whose changes are EC2's events, not RDS's.
+ * DB security groups exist on EC2-Classic only (retired 15 August 2022): an instance in a VPC has
+ * VPC security groups, whose changes are EC2's events (CloudTrail), not RDS's. Their subscription
+ * (failure, configuration change) is made all the same, account-wide, because account audits ask
+ * for it; it costs nothing and stays silent.
  *
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
  */
@@ -71,8 +76,16 @@ export class DatabaseEvents extends Construct {
   public readonly instanceSubscription: rds.CfnEventSubscription;
   /** The subscription of the parameter groups' changes, when there are parameter groups. */
   public readonly parameterGroupSubscription?: rds.CfnEventSubscription;
-  /** The subscription of the region's snapshot events, when enabled. */
+  /**
+   * The DB security group categories (the only two RDS has; CT.RDS.PR.19 asks for both). None
+   * fire for an instance in a VPC.
+   */
+  public static readonly SECURITY_GROUP_CATEGORIES: string[] = ['configuration change', 'failure'];
+
+  /** The subscription of the region's snapshot events, when account-wide events are on. */
   public readonly snapshotSubscription?: rds.CfnEventSubscription;
+  /** The subscription of the region's DB security group events, when account-wide events are on. */
+  public readonly securityGroupSubscription?: rds.CfnEventSubscription;
 
   constructor(scope: Construct, id: string, props: DatabaseEventsProps) {
     super(scope, id);
@@ -102,8 +115,9 @@ export class DatabaseEvents extends Construct {
     if ((props.parameterGroupNames ?? []).length > 0) {
       this.parameterGroupSubscription = subscription('ParameterGroups', 'db-parameter-group', DatabaseEvents.PARAMETER_GROUP_CATEGORIES, props.parameterGroupNames);
     }
-    if (props.snapshotEvents ?? true) {
+    if (props.accountWideEvents ?? true) {
       this.snapshotSubscription = subscription('Snapshots', 'db-snapshot', DatabaseEvents.SNAPSHOT_CATEGORIES);
+      this.securityGroupSubscription = subscription('SecurityGroups', 'db-security-group', DatabaseEvents.SECURITY_GROUP_CATEGORIES);
     }
   }
 }

@@ -26,8 +26,8 @@ describe('DataPlatform sends RDS events to its alarm topic', () => {
   const { stack, data, template, subscriptions, bySource } = platform();
   const topicArn = refOf(stack, data.alarms!.topic as sns.Topic);
 
-  test('one subscription per source type: instances, parameter groups, snapshots (no DB security groups: EC2-Classic only)', () => {
-    expect(Object.values(subscriptions).map((s) => s.Properties.SourceType).sort()).toEqual(['db-instance', 'db-parameter-group', 'db-snapshot']);
+  test('one subscription per source type: instances, parameter groups, snapshots, DB security groups', () => {
+    expect(Object.values(subscriptions).map((s) => s.Properties.SourceType).sort()).toEqual(['db-instance', 'db-parameter-group', 'db-security-group', 'db-snapshot']);
   });
 
   test('the primary and the replica: availability, configuration change, failover, failure, low storage, maintenance, notification, recovery', () => {
@@ -58,6 +58,13 @@ describe('DataPlatform sends RDS events to its alarm topic', () => {
     const [snapshots] = bySource('db-snapshot');
     expect(snapshots.Properties).toEqual({
       SnsTopicArn: topicArn, SourceType: 'db-snapshot', EventCategories: ['deletion', 'notification', 'restoration'], Enabled: true,
+    });
+  });
+
+  test('the region\'s DB security groups (EC2-Classic only, silent for an instance in a VPC; account audits ask for it): configuration change, failure', () => {
+    const [groups] = bySource('db-security-group');
+    expect(groups.Properties).toEqual({
+      SnsTopicArn: topicArn, SourceType: 'db-security-group', EventCategories: ['configuration change', 'failure'], Enabled: true,
     });
   });
 
@@ -103,6 +110,7 @@ describe('DataPlatform sends RDS events to its alarm topic', () => {
     expect(data.databaseEvents!.instanceSubscription.sourceType).toBe('db-instance');
     expect(data.databaseEvents!.parameterGroupSubscription!.sourceType).toBe('db-parameter-group');
     expect(data.databaseEvents!.snapshotSubscription!.sourceType).toBe('db-snapshot');
+    expect(data.databaseEvents!.securityGroupSubscription!.sourceType).toBe('db-security-group');
   });
 });
 
@@ -113,9 +121,10 @@ describe('DataPlatform database events options', () => {
     expect(bySource('db-parameter-group')[0].Properties.SourceIds).toHaveLength(1);
   });
 
-  test('snapshotEvents false leaves the region\'s snapshots to another platform of the account', () => {
-    const { bySource } = platform({ monitoring: { snapshotEvents: false } });
+  test('accountWideDatabaseEvents false leaves the region\'s snapshots and DB security groups to another platform of the account', () => {
+    const { bySource } = platform({ monitoring: { accountWideDatabaseEvents: false } });
     expect(bySource('db-snapshot')).toEqual([]);
+    expect(bySource('db-security-group')).toEqual([]);
     expect(bySource('db-instance')).toHaveLength(1);
   });
 
@@ -129,15 +138,15 @@ describe('DataPlatform database events options', () => {
     const topic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:eu-west-1:111122223333:ops');
     new DataPlatform(stack, 'Data', { monitoring: { topic } });
     const subs = Template.fromStack(stack).findResources('AWS::RDS::EventSubscription') as Record<string, Resource>;
-    expect(Object.values(subs).map((s) => s.Properties.SnsTopicArn)).toEqual(Array(3).fill('arn:aws:sns:eu-west-1:111122223333:ops'));
+    expect(Object.values(subs).map((s) => s.Properties.SnsTopicArn)).toEqual(Array(4).fill('arn:aws:sns:eu-west-1:111122223333:ops'));
   });
 });
 
 describe('DatabaseEvents on its own', () => {
-  test('an instance subscription only, when there is no parameter group and no snapshots', () => {
+  test('an instance subscription only, when there is no parameter group and no account-wide events', () => {
     const { stack } = stackWithVpc();
     const topic = new sns.Topic(stack, 'T');
-    new DatabaseEvents(stack, 'E', { topic, instanceIdentifiers: ['orders'], snapshotEvents: false });
+    new DatabaseEvents(stack, 'E', { topic, instanceIdentifiers: ['orders'], accountWideEvents: false });
     const subs = Template.fromStack(stack).findResources('AWS::RDS::EventSubscription') as Record<string, Resource>;
     expect(Object.values(subs).map((s) => [s.Properties.SourceType, s.Properties.SourceIds])).toEqual([['db-instance', ['orders']]]);
   });
@@ -163,7 +172,7 @@ describe('CrossRegionReplica sends its RDS events to a topic of its own region',
     return { stack, r, template: Template.fromStack(stack) };
   }
 
-  test('a new encrypted topic RDS may publish to; the replica and its parameter group subscribed, and the DR region\'s snapshots', () => {
+  test('a new encrypted topic RDS may publish to; the replica and its parameter group subscribed, and the DR region\'s snapshots and DB security groups', () => {
     const { stack, r, template } = replica();
     const topicArn = refOf(stack, r.eventTopic as sns.Topic);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
@@ -172,7 +181,7 @@ describe('CrossRegionReplica sends its RDS events to a topic of its own region',
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'RdsEventsOfThisAccount', Principal: { Service: 'events.rds.amazonaws.com' } })]) },
     });
     const subs = Object.values(template.findResources('AWS::RDS::EventSubscription') as Record<string, Resource>);
-    expect(subs.map((s) => s.Properties.SourceType).sort()).toEqual(['db-instance', 'db-parameter-group', 'db-snapshot']);
+    expect(subs.map((s) => s.Properties.SourceType).sort()).toEqual(['db-instance', 'db-parameter-group', 'db-security-group', 'db-snapshot']);
     expect(subs.find((s) => s.Properties.SourceType === 'db-instance')!.Properties).toMatchObject({
       SnsTopicArn: topicArn, SourceIds: [refOf(stack, r)], EventCategories: DatabaseEvents.INSTANCE_CATEGORIES,
     });
