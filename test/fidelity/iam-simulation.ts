@@ -551,6 +551,58 @@ describe('scope: the alarm topic\'s key serves this account\'s alarms only; the 
   });
 });
 
+describe('RDS event notifications reach the encrypted topics: the topic policy and its key\'s let RDS publish for this account\'s resources only', () => {
+  // RDS publishes an event of one of its resources (an instance, a parameter group, a snapshot) to
+  // the topic as events.rds.amazonaws.com; SNS encrypts it with the topic's key on RDS's behalf.
+  // Both policies are simulated as AWS evaluates them, for the primary stack's alarm topic and the
+  // DR replica's event topic (each in its own region).
+  const { app, resources } = APPS[0];
+  const topicsOf = (stackName: string) => {
+    const stack = app.resolver.stack(stackName);
+    return Object.keys(stack.template.Resources).filter((id) => stack.template.Resources[id].Type === 'AWS::SNS::Topic'
+      && stack.template.Resources[id].Properties?.KmsMasterKeyId !== undefined).map((id) => ({ stack, id }));
+  };
+  const topics = [...topicsOf('DataPlatform'), ...topicsOf('DataPlatform-DR-Replica')];
+
+  /** What RDS may do for an event of `source` (an RDS ARN) to the topic: publish, and the key's two calls. */
+  async function rdsPublishes(target: { stack: StackTemplate; id: string }, source: string): Promise<string[]> {
+    const { stack, id } = target;
+    const topicArn = String(resources.resolve(stack, { Ref: id }));
+    const topicKey = resources.prop(stack, id, 'KmsMasterKeyId');
+    const policyId = Object.keys(stack.template.Resources).find((p) => stack.template.Resources[p].Type === 'AWS::SNS::TopicPolicy'
+      && (resources.resolve(stack, stack.template.Resources[p].Properties?.Topics) as string[]).includes(topicArn))!;
+    const topicPolicy = resources.resolve(stack, stack.template.Resources[policyId].Properties?.PolicyDocument) as Policy;
+    const context = { 'aws:SecureTransport': 'true', 'aws:PrincipalIsAWSService': 'true', 'aws:SourceAccount': source.split(':')[4], 'aws:SourceArn': source };
+    const caller: Caller = { name: 'RDS events', stack, roleId: '', calls: [], arns: { topic: topicArn, topicKey } };
+    const out: string[] = [];
+    out.push(`sns:Publish: ${await simulateAs(caller, resources, { action: 'sns:Publish', resource: 'topic', why: 'RDS sends an event' }, [], 'events.rds.amazonaws.com',
+      { context, resourcePolicy: topicPolicy })}`);
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      out.push(`${action}: ${await simulateAs(caller, resources, { action, resource: 'topicKey', why: 'SNS encrypts the event with the topic key' }, [], 'events.rds.amazonaws.com', { context })}`);
+    }
+    return out;
+  }
+
+  test('the shipped app has both topics', () => {
+    expect(topics.map((t) => t.stack.stackName)).toEqual(['DataPlatform', 'DataPlatform-DR-Replica']);
+  });
+
+  test.each(topics.map((t) => [t.stack.stackName, t] as const))('%s: an event of this account\'s instance, parameter group or snapshot of the region is published and encrypted', async (_name, target) => {
+    const { region, account } = target.stack;
+    for (const source of [`arn:aws:rds:${region}:${account}:db:dataplatform-datadatabase-abc`, `arn:aws:rds:${region}:${account}:pg:dataplatform-pg-abc`,
+      `arn:aws:rds:${region}:${account}:snapshot:rds:dataplatform-2026-12-01-03-00`]) {
+      expect(await rdsPublishes(target, source)).toEqual(['sns:Publish: Allowed', 'kms:GenerateDataKey: Allowed', 'kms:Decrypt: Allowed']);
+    }
+  });
+
+  test.each(topics.map((t) => [t.stack.stackName, t] as const))('%s: an event of another account\'s or another region\'s resource is not', async (_name, target) => {
+    const { region, account } = target.stack;
+    for (const source of [`arn:aws:rds:${region}:444455556666:db:intruder`, `arn:aws:rds:ap-south-1:${account}:db:elsewhere`]) {
+      expect((await rdsPublishes(target, source)).filter((o) => o.endsWith(': Allowed'))).toEqual([]);
+    }
+  });
+});
+
 describe('the CLI\'s documented permissions (shared/calls-cli.ts, README\'s table) on the shipped app\'s resources', () => {
   // An operator's role holding README's actions for a command, on `*` as README grants them; what
   // can still deny a call is the resource's own policy (the keys', the secret's) and an action or
