@@ -51,8 +51,12 @@ export interface LockWaitGroup {
   totalWaitMs: number;
   /** Waiting statements, normalized, with how often. */
   waiting: { statement: string; count: number }[];
-  /** What held the lock: the holder's pid and the statement the log last (or next) has from that pid. */
-  blocking: { pid: number; statement: string | null; count: number }[];
+  /**
+   * What held the lock: the holder's pid, and the last statement the log has of that pid before
+   * the wait (else its next one). The log holds only statements that were slow, failed or waited:
+   * the one that took the lock may be another of the holder's transaction, not logged.
+   */
+  blocking: { pid: number; lastLoggedStatement: string | null; count: number }[];
   example: Where & { afterMs: number };
 }
 
@@ -199,13 +203,21 @@ export class LogAggregator {
   private readonly bySeverity: Record<string, number> = {};
   private readonly lastStatement = new Map<number, string>();
   /** Lock waits whose holder had logged no statement yet: filled from the holder's next one. */
-  private readonly unresolved = new Map<number, { pid: number; statement: string | null; count: number }[]>();
+  private readonly unresolved = new Map<number, { pid: number; lastLoggedStatement: string | null; count: number }[]>();
   private readonly overflow: Record<string, number> = {};
   private first: number | null = null;
   private last: number | null = null;
   private outside = 0;
 
+  /** The last statement normalized and its key: an entry's statement is asked for more than once. */
+  private memo: { text: string; key: string } = { text: '', key: '' };
+
   constructor(private readonly options: AggregateOptions) {}
+
+  private norm(statement: string): string {
+    if (statement !== this.memo.text) this.memo = { text: statement, key: normalizeStatement(statement) };
+    return this.memo.key;
+  }
 
   private full(section: string, size: number): boolean {
     if (size < MAX_GROUPS) return false;
@@ -218,17 +230,17 @@ export class LogAggregator {
   }
 
   private text(statement: string): string {
-    return this.options.includeText ? statement : normalizeStatement(statement);
+    return this.options.includeText ? statement : this.norm(statement);
   }
 
   /** Remembers `pid`'s statement (normalized) and resolves lock waits that wait for it. */
   private remember(pid: number, statement: string): void {
-    const key = normalizeStatement(statement);
+    const key = this.norm(statement);
     if (this.lastStatement.size >= MAX_PIDS && !this.lastStatement.has(pid)) this.lastStatement.delete(this.lastStatement.keys().next().value!);
     this.lastStatement.set(pid, key);
     const waiting = this.unresolved.get(pid);
     if (waiting) {
-      for (const w of waiting) w.statement = key;
+      for (const w of waiting) w.lastLoggedStatement = key;
       this.unresolved.delete(pid);
     }
   }
@@ -242,7 +254,7 @@ export class LogAggregator {
     const ev = classify(e);
     switch (ev.type) {
       case 'plan': {
-        const key = normalizeStatement(ev.queryText);
+        const key = this.norm(ev.queryText);
         // auto_explain logs at executor end, before the statement's own duration line: kept for it.
         this.pendingPlans.set(e.pid, { key, plan: this.options.includeText ? ev.plan : maskPlan(ev.plan), text: ev.queryText, durationMs: ev.durationMs });
         if (this.pendingPlans.size > MAX_PIDS) this.pendingPlans.delete(this.pendingPlans.keys().next().value!);
@@ -280,7 +292,7 @@ export class LogAggregator {
         if (ev.statement) this.remember(e.pid, ev.statement);
         if (ev.bytes < this.options.tempFileMinBytes) break;
         this.tempOver++;
-        const key = ev.statement ? normalizeStatement(ev.statement) : '(no statement logged)';
+        const key = ev.statement ? this.norm(ev.statement) : '(no statement logged)';
         let g = this.temp.get(key);
         if (!g) {
           if (this.full('tempFiles', this.temp.size)) break;
@@ -323,7 +335,7 @@ export class LogAggregator {
   }
 
   private addSlow(e: LogEntry, statement: string, durationMs: number): void {
-    const key = normalizeStatement(statement);
+    const key = this.norm(statement);
     this.remember(e.pid, statement);
     const pending = this.pendingPlans.get(e.pid);
     const plan = pending && pending.key === key ? pending.plan : null;
@@ -356,16 +368,16 @@ export class LogAggregator {
     else g.cancelled++;
     if (ev.afterMs > g.maxWaitMs) { g.maxWaitMs = ev.afterMs; g.example = { ...this.where(e), afterMs: ev.afterMs }; }
     if (ev.state === 'waiting' && ev.statement) {
-      const s = normalizeStatement(ev.statement);
+      const s = this.norm(ev.statement);
       bump(g.waiting, (w) => w.statement === s, () => ({ statement: s, count: 1 }), 20);
     }
     if (ev.state === 'waiting') {
       for (const pid of ev.holders) {
         const known = this.lastStatement.get(pid) ?? null;
-        const existing = g.blocking.find((b) => b.pid === pid && b.statement === known);
+        const existing = g.blocking.find((b) => b.pid === pid && b.lastLoggedStatement === known);
         if (existing) existing.count++;
         else if (g.blocking.length < 20) {
-          const row = { pid, statement: known, count: 1 };
+          const row = { pid, lastLoggedStatement: known, count: 1 };
           g.blocking.push(row);
           if (known === null) this.unresolved.set(pid, [...(this.unresolved.get(pid) ?? []), row]);
         }
@@ -408,7 +420,7 @@ export class LogAggregator {
     g.bySeverity[e.severity] = (g.bySeverity[e.severity] ?? 0) + 1;
     bump(g.messages, (m) => m.message === pattern, () => ({ message: pattern, count: 1 }), 20);
     if (statement) {
-      const s = normalizeStatement(statement);
+      const s = this.norm(statement);
       bump(g.statements, (x) => x.statement === s, () => ({ statement: s, count: 1 }), 20);
     }
   }

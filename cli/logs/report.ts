@@ -91,7 +91,7 @@ export function renderLogsText(r: LogsReport, top: number): string {
   for (const g of r.lockWaits.slice(0, top)) {
     out.push(`  ${g.on} ${g.lockMode}: ${plural(g.waits, 'wait')}, ${n(g.acquired)} acquired (max ${ms(g.maxWaitMs)} ms)${g.deadlocks ? `, ${n(g.deadlocks)} ended in a deadlock` : ''}${g.cancelled ? `, ${n(g.cancelled)} cancelled by lock_timeout` : ''}`);
     for (const w of g.waiting.slice(0, 3)) out.push(`    waiting (${n(w.count)}): ${oneLine(w.statement, 100)}`);
-    for (const b of g.blocking.slice(0, 3)) out.push(`    held by pid ${b.pid} (${n(b.count)}): ${b.statement === null ? 'no statement of it in the log' : `its statement in the log: ${oneLine(b.statement, 80)}`}`);
+    for (const b of g.blocking.slice(0, 3)) out.push(`    held by pid ${b.pid} (${n(b.count)}); ${b.lastLoggedStatement === null ? 'no statement of it in the log' : `its last logged statement: ${oneLine(b.lastLoggedStatement, 80)}`}`);
   }
   more(r.lockWaits.length, Math.min(top, r.lockWaits.length));
   out.push('', `Deadlocks: ${n(r.deadlocks.count)}`);

@@ -142,7 +142,7 @@ const LOGS: Schema = {
   slowStatements: [{ statement: 'string', count: 'number', totalMs: 'number', maxMs: 'number', example: { ...WHERE, durationMs: 'number', text: 'string', plan: nullable('string') } }],
   lockWaits: [{
     on: 'string', lockMode: 'string', waits: 'number', acquired: 'number', deadlocks: 'number', cancelled: 'number', maxWaitMs: 'number', totalWaitMs: 'number',
-    waiting: [COUNTED_STATEMENT], blocking: [{ pid: 'number', statement: nullable('string'), count: 'number' }], example: { ...WHERE, afterMs: 'number' },
+    waiting: [COUNTED_STATEMENT], blocking: [{ pid: 'number', lastLoggedStatement: nullable('string'), count: 'number' }], example: { ...WHERE, afterMs: 'number' },
   }],
   deadlocks: { count: 'number', details: [{ ...WHERE, relation: nullable('string'), processes: [{ pid: 'number', waitsFor: nullable('string'), blockedBy: nullable('number'), statement: nullable('string') }] }] },
   autovacuum: [{

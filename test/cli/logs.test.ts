@@ -113,7 +113,8 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
     expect(wait).toMatchObject({ lockMode: 'ShareLock', waits: 1, acquired: 1 });
     expect(wait!.maxWaitMs).toBeGreaterThan(200);
     expect(wait!.waiting).toEqual([{ statement: 'UPDATE accounts SET balance = balance + $1 WHERE id = $2', count: 1 }]);
-    expect(wait!.blocking.map((b) => b.pid)).toEqual([scenario.lockHolderPid]);
+    // The holder's UPDATE was not logged (fast, not failed): its last logged statement is the slow pg_sleep.
+    expect(wait!.blocking).toEqual([{ pid: scenario.lockHolderPid, lastLoggedStatement: 'SELECT pg_sleep($1)', count: 1 }]);
   });
 
   test('deadlocks: as many as the server counted, each process with its statement', () => {
@@ -162,6 +163,7 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
       /^ +2 +1,3\d\d +7\d\d +SELECT pg_sleep\(\$1\)$/m,
       /^ {6}Result {2}\(cost=/m,
       /^ {2}accounts ShareLock: 1 wait, 1 acquired/m,
+      /^ {4}held by pid \d+ \(1\); its last logged statement: SELECT pg_sleep\(\$1\)$/m,
       /^Deadlocks: 1$/m,
       /postgres\.public\.accounts$/m,
       /^Temporary files \(log_temp_files\): 2 files/m,
@@ -199,6 +201,18 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
     expect(r.counts).toMatchObject({ lines: damaged.length, malformed: 2, orphans: 1 });
     expect(r.counts.malformedExamples).toEqual([damaged[slow + 2].slice(0, 30), 'garbage \u0000 not a log line']);
     expect(sections(r)).toEqual(sections(report));
+  });
+
+  test('a CloudWatch export to S3: the event time in front of each entry line (pgbadger#521, #609) is taken off', async () => {
+    const stamped = lines.map((l) => (l.startsWith('\t') ? l : `${new Date(lineTime(l)).toISOString()} ${l}`));
+    const exported = path.join(dir, 'export-000000');
+    fs.writeFileSync(exported, `${stamped.join('\n')}\n`);
+    const out = path.join(dir, 'pgbadger-export');
+    const r = await json(['logs', '--file', exported, '--from', window.from, '--to', window.to, '--pgbadger', out]);
+    expect(r.counts).toMatchObject({ malformed: 0, orphans: 0 });
+    expect(sections(r)).toEqual(sections(report));
+    // pgbadger gets the lines as RDS's file holds them, without the stamp it cannot read.
+    expect(fs.readFileSync(r.pgbadger!.file, 'utf8')).toBe(`${lines.join('\n')}\n`);
   });
 
   describe('from CloudWatch Logs (moto)', () => {
@@ -288,6 +302,14 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
       expect(r.err).toBe('read: 12,000 events, 2 pages\n');
       const doc = JSON.parse(r.out) as LogsReport;
       expect(doc.slowStatements.map((g) => [g.statement, g.count, g.maxMs])).toEqual([['SELECT * FROM orders WHERE id = $1', 12_000, 16_999.5]]);
+    });
+
+    test('fails when the log group is not there (nothing exported yet): exit 2, naming the group', async () => {
+      await instance('new-db');
+      const r = await run(['logs', '--instance', 'new-db', '--since', '1h'], motoEnv(moto.endpoint));
+      expect({ code: r.code, err: r.err, out: r.out }).toEqual({
+        code: 2, out: '', err: 'db-playbook: log group /aws/rds/instance/new-db/postgresql does not exist in us-east-1: the instance has not exported its postgresql log yet (or it was deleted); try --log-files\n',
+      });
     });
 
     test('fails when the instance does not export its postgresql log: --log-files is the way', async () => {
