@@ -227,8 +227,10 @@ function addAssertions(integ: IntegTest, p: Parts): void {
   // (3) Restores with the restore testing plan's metadata, validated by the validator.
   const good = restoreAndValidate(a, p, assertStack, 'Good', backupAfter.recoveryPointArn, RESTORED_INSTANCES.good, 'SUCCESSFUL');
   backupAfter.done.next(good.start);
+  // The same check on a backup taken before the probe wrote its table: it cannot hold. Both
+  // restores run at once (separate jobs, separate instances).
   const stale = restoreAndValidate(a, p, assertStack, 'Stale', backupBefore.recoveryPointArn, RESTORED_INSTANCES.stale, 'FAILED');
-  good.validated.next(stale.start);
+  backupAfter.done.next(stale.start);
   stale.validated.next(a.awsApiCall('CloudWatch', 'describeAlarms', { AlarmNames: [p.restoreTesting.alarm.alarmName] })
     .assertAtPath('MetricAlarms.0.StateValue', ExpectedResult.stringLikeRegexp('^ALARM$'))
     .waitForAssertions({ totalTimeout: Duration.minutes(15), interval: Duration.minutes(1) }));

@@ -5,6 +5,7 @@
  * datapoint of the last `withinMinutes`. Answer: `{ checked, missing }`, `missing` empty when
  * every metric passed. The assertion retries it until then or its timeout.
  */
+import { createRequire } from 'module';
 import { ListedMetric, MetricDataResult, metricsWithoutDatapoint, missingMetrics, WatchedMetric } from './metric-coverage';
 
 /** The part of @aws-sdk/client-cloudwatch used here. */
@@ -17,13 +18,14 @@ interface CloudWatchModule {
 }
 
 // The Lambda Node.js runtime's AWS SDK (left out of the bundle): @aws-sdk/client-cloudwatch is
-// not a dependency of this package, so it is loaded by a name the compiler does not resolve.
+// not a dependency of this package, so it is loaded by a name the compiler does not resolve, with
+// require (which searches the runtime's NODE_PATH; import() would not).
 const CLOUDWATCH_MODULE = '@aws-sdk/client-cloudwatch';
 
 export async function handler(event: { metrics?: WatchedMetric[]; withinMinutes?: number }): Promise<{ checked: number; missing: string[] }> {
   const metrics = event.metrics ?? [];
   if (metrics.length === 0) throw new Error('the event names no metric to check ({ metrics: [...] })');
-  const { CloudWatchClient, ListMetricsCommand, GetMetricDataCommand } = (await import(CLOUDWATCH_MODULE)) as CloudWatchModule;
+  const { CloudWatchClient, ListMetricsCommand, GetMetricDataCommand } = createRequire(__filename)(CLOUDWATCH_MODULE) as CloudWatchModule;
   const cloudwatch = new CloudWatchClient({});
   const missing = event.withinMinutes
     ? await metricsWithoutDatapoint(metrics, event.withinMinutes, async (request) => (await cloudwatch.send(new GetMetricDataCommand(request))).MetricDataResults ?? [])
