@@ -63,7 +63,7 @@ describe(`${TABLES.toLocaleString('en-US')} tables, ${(TABLES * 4).toLocaleStrin
     // 9,000 secondary indexes of the small tables and big_note_idx are never scanned; 10 are listed.
     expect(text).toMatch(/^ {2}… and 8,991 more unused indexes, \d+ MB in all: --all to list$/m);
     // The largest comes first: the large table's index, not an 8 kB one of an empty table.
-    expect(text).toMatch(/\[unused-index\] public\.big_note_idx: never scanned, \d+ MB/);
+    expect(text).toMatch(/\[unused-index\] public\.big_note_idx: never scanned, [\d.]+ MB/);
     expect(text.match(/\[unused-index\]/g)).toHaveLength(10);
   });
 
