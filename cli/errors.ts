@@ -27,7 +27,7 @@ export const EXIT = {
   FAILURE: 1,
   /** Bad input or a refused precondition: nothing was changed. */
   USAGE: 2,
-  /** doctor found at least one FAIL. */
+  /** doctor found at least one FAIL; upgrade: a precheck failed (nothing was changed). */
   CHECK_FAILED: 3,
   /** Interrupted by Ctrl-C (SIGINT), as shells report a command killed by it. */
   INTERRUPTED: 130,
@@ -40,4 +40,4 @@ export const EXIT = {
 export const EXIT_CODES_HELP = `Exit codes: ${EXIT.OK} done; ${EXIT.FAILURE} an AWS call, the database or a wait failed (also: no, `
   + `expired or refused credentials; throttled or unreachable after the retries); ${EXIT.USAGE} bad input or a refused check `
   + `(an unknown command, option, value, instance, snapshot, proxy or bucket): nothing was changed; ${EXIT.CHECK_FAILED} doctor `
-  + `found a FAIL, or inspect a finding of a --fail-on rule; ${EXIT.INTERRUPTED} interrupted by Ctrl-C.`;
+  + `found a FAIL, inspect a finding of a --fail-on rule, or an upgrade precheck failed (nothing was changed); ${EXIT.INTERRUPTED} interrupted by Ctrl-C.`;

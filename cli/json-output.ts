@@ -1,20 +1,20 @@
 /**
  * The one shape of every `--json` document db-playbook prints on stdout: the output of
- * `restore` (and `restore --dry-run`), `recovery-points`, `copy`, `doctor`, `inspect` and `logs`, and the
+ * `restore` (and `restore --dry-run`), `recovery-points`, `copy`, `doctor`, `inspect`, `logs` and `upgrade`, and the
  * error of any of them. A script reads the same envelope everywhere, the same finding fields in
  * doctor and inspect, and an error the same way whichever command failed.
  *
  * Every document is an object whose first three fields are the envelope:
  * - `schemaVersion` (number, 1): the version of this shape; a field is only ever added within a
  *   version, a rename, removal or change of type makes a new one.
- * - `command` (string): `restore`, `recovery-points`, `copy`, `doctor`, `inspect` or `logs`; null in an
+ * - `command` (string): `restore`, `recovery-points`, `copy`, `doctor`, `inspect`, `logs` or `upgrade`; null in an
  *   error document when no command was recognized (e.g. `db-playbook nosuch --json`).
  * - `generatedAt` (string): when the document was made, ISO 8601 in UTC (`2026-03-14T13:44:59.123Z`).
  *
  * Then the command's own fields (documented with each command: cli/commands/*.ts), where a
  * value that is not known yet (a dry run) or does not apply is null, never left out, so every
  * run of a command has the same keys. The commands that judge a deployment or a database
- * (doctor, inspect) end with:
+ * (doctor, inspect; upgrade's prechecks) end with:
  * - `summary` (object): how many findings there are of each severity, `{ FAIL, WARN, INFO, PASS }`.
  * - `findings` (array of JsonFinding, below), in report order.
  *
@@ -36,7 +36,7 @@ import type { ErrorReport } from './error-report';
 export const SCHEMA_VERSION = 1;
 
 /** The commands that print JSON. */
-export type JsonCommand = 'restore' | 'recovery-points' | 'copy' | 'doctor' | 'inspect' | 'logs';
+export type JsonCommand = 'restore' | 'recovery-points' | 'copy' | 'doctor' | 'inspect' | 'logs' | 'upgrade';
 
 /**
  * How bad a finding is, in both doctor and inspect: `FAIL` makes the command exit 3 (doctor: the

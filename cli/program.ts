@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDoctor } from './commands/doctor';
 import { registerInspect } from './commands/inspect';
 import { registerLogs } from './commands/logs';
+import { registerUpgrade } from './commands/upgrade';
 import { registerRecoveryPoints } from './commands/recovery-points';
 import { registerRestore } from './commands/restore';
 import { findUnknownWord, firstOperand, refuseOperands } from './argv-check';
@@ -45,6 +46,7 @@ function createProgram(io: Io, output: Output, setCode: (code: number) => void):
   registerRecoveryPoints(program, { io, globals, setCode });
   registerInspect(program, { io, globals, setCode });
   registerLogs(program, { io, globals, setCode });
+  registerUpgrade(program, { io, globals, setCode });
   refuseOperands(program);
   // A mistyped --region is bad input for every command, also one that makes no AWS call.
   program.hook('preAction', () => {
@@ -62,7 +64,7 @@ function jsonCommand(program: Command, argv: readonly string[]): JsonCommand | n
   return JSON_COMMANDS.find((c) => c === name) ?? null;
 }
 
-const JSON_COMMANDS: readonly JsonCommand[] = ['restore', 'recovery-points', 'copy', 'doctor', 'inspect', 'logs'];
+const JSON_COMMANDS: readonly JsonCommand[] = ['restore', 'recovery-points', 'copy', 'doctor', 'inspect', 'logs', 'upgrade'];
 
 /**
  * Runs db-playbook with `argv` (without `node` and the script) and resolves to the exit code.

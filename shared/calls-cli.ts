@@ -26,6 +26,7 @@ export const CLI_COMMANDS = [
   'inspect --secret-arn',
   'logs',
   'logs --log-files',
+  'upgrade',
 ] as const;
 
 /** A command (or variant) with a table. */
@@ -64,6 +65,10 @@ export const CLI_RESOURCES: { readonly [name: string]: string } = {
   databaseSecret: 'arn:aws:secretsmanager:<region>:<account>:secret:<--secret-arn>',
   secretKey: 'arn:aws:kms:<region>:<account>:key/<the secret\'s key>',
   postgresLogGroup: 'arn:aws:logs:<region>:<account>:log-group:/aws/rds/instance/<instance id>/postgresql',
+  greenInstance: 'arn:aws:rds:<region>:<account>:db:<source id>-green-<suffix>',
+  targetParameterGroup: 'arn:aws:rds:<region>:<account>:pg:<the green environment\'s parameter group>',
+  blueGreenDeployment: 'arn:aws:rds:<region>:<account>:deployment:<bgd-id>',
+  blueGreenDeployments: 'arn:aws:rds:<region>:<account>:deployment:*',
 };
 
 /** What RDS does with the caller's permissions on the key it encrypts a new instance or snapshot with, in `region`. */
@@ -217,6 +222,37 @@ export function logsLogFilesCalls(): AwsCall[] {
   ];
 }
 
+/** `db-playbook upgrade` (cli/commands/upgrade.ts, cli/rds/blue-green.ts, cli/rds/target-parameter-group.ts). */
+export function upgradeCalls(): AwsCall[] {
+  return [
+    { action: 'rds:DescribeDBInstances', resource: 'sourceInstance', endpoint: 'rds', why: 'the source: version, parameter group, master user secret, storage, endpoint' },
+    // The Service Authorization Reference lists DescribeDBEngineVersions with no resource type.
+    { action: 'rds:DescribeDBEngineVersions', resource: '*', endpoint: 'rds', why: 'the source version\'s ValidUpgradeTarget, the target version\'s parameter group family' },
+    { action: 'rds:DescribeDBParameters', resource: 'sourceParameterGroup', endpoint: 'rds', why: 'rds.logical_replication, and the values the target group carries over' },
+    { action: 'rds:DescribeBlueGreenDeployments', resource: 'blueGreenDeployments', endpoint: 'rds', why: 'the source\'s existing deployments (Filters source)' },
+    { action: 'rds:DescribeDBParameterGroups', resource: 'targetParameterGroup', endpoint: 'rds', why: 'that --target-parameter-group exists, of the target family (or that the name to create is free)' },
+    { action: 'rds:CreateDBParameterGroup', resource: 'targetParameterGroup', endpoint: 'rds', why: 'the target family\'s group (without --target-parameter-group)' },
+    { action: 'rds:ModifyDBParameterGroup', resource: 'targetParameterGroup', endpoint: 'rds', why: 'the source group\'s values in it' },
+    { action: 'rds:AddTagsToResource', resource: 'targetParameterGroup', why: 'CreateDBParameterGroup carries Tags (db-playbook:upgrade)' },
+    // CreateBlueGreenDeployment: deployment (required), db and pg (optional) in AWS's data.
+    { action: 'rds:CreateBlueGreenDeployment', resource: 'blueGreenDeployment', endpoint: 'rds', why: 'creates the deployment' },
+    { action: 'rds:CreateBlueGreenDeployment', resource: 'sourceInstance', endpoint: 'rds', why: 'the source it names' },
+    { action: 'rds:CreateBlueGreenDeployment', resource: 'targetParameterGroup', endpoint: 'rds', why: 'the target parameter group it names' },
+    { action: 'rds:AddTagsToResource', resource: 'blueGreenDeployment', why: 'the request carries Tags (db-playbook:upgrade)' },
+    // Unsure: AWS's Blue/Green guide lists these as needed by the caller while RDS builds green and switches over; listed to be safe.
+    { action: 'rds:CreateDBInstanceReadReplica', resource: 'sourceInstance', why: 'RDS creates green as a replica of the source' },
+    { action: 'rds:CreateDBInstanceReadReplica', resource: 'greenInstance', why: 'RDS creates green as a replica of the source' },
+    { action: 'rds:DescribeBlueGreenDeployments', resource: 'blueGreenDeployment', endpoint: 'rds', why: 'the wait: status and tasks, the green instance' },
+    { action: 'rds:DescribeDBInstances', resource: 'greenInstance', endpoint: 'rds', why: 'green\'s endpoint (for --verify-sql), its deletion protection (before deleting it)' },
+    { action: 'rds:SwitchoverBlueGreenDeployment', resource: 'blueGreenDeployment', endpoint: 'rds', why: '--switchover' },
+    { action: 'rds:ModifyDBInstance', resource: 'sourceInstance', why: 'the switchover renames blue (<id>-old1)' },
+    { action: 'rds:ModifyDBInstance', resource: 'greenInstance', endpoint: 'rds', why: 'aborting: turns off green\'s deletion protection (copied from blue) so that it can be deleted; the switchover renames it' },
+    { action: 'rds:PromoteReadReplica', resource: 'greenInstance', why: 'the switchover promotes green' },
+    { action: 'rds:DeleteBlueGreenDeployment', resource: 'blueGreenDeployment', endpoint: 'rds', why: 'aborting before the switchover: DeleteTarget deletes green' },
+    { action: 'rds:DeleteDBInstance', resource: 'greenInstance', why: 'DeleteTarget deletes the green instance' },
+  ];
+}
+
 /** Every table, by command; `region` is where the command runs, `otherRegion` the DR (or destination) region. */
 export function cliCallTables(region: string, otherRegion: string): Record<CliCommand, AwsCall[]> {
   return {
@@ -229,6 +265,7 @@ export function cliCallTables(region: string, otherRegion: string): Record<CliCo
     'inspect --secret-arn': inspectSecretCalls(region),
     'logs': logsCalls(),
     'logs --log-files': logsLogFilesCalls(),
+    'upgrade': upgradeCalls(),
   };
 }
 

@@ -64,11 +64,25 @@ export interface VerifyTarget {
 
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
+/** How a command names its connection flag (restore: --verify-url with the host RESTORED). */
+export interface TargetNaming {
+  /** The URL's flag. @default '--verify-url' */
+  readonly urlFlag: string;
+  /** The host that stands for the instance the command makes or checks. @default 'RESTORED' */
+  readonly placeholder: string;
+  /** What needs the user, starting the message. @default '--verify-sql' */
+  readonly purpose: string;
+}
+
+const RESTORE_NAMING: TargetNaming = { urlFlag: '--verify-url', placeholder: 'RESTORED', purpose: '--verify-sql' };
+
 /**
  * Reads --verify-url and PG* variables, and the CA bundle when the sslmode checks certificates;
- * throws UsageError (before anything is created) when unusable.
+ * throws UsageError (before anything is created) when unusable. `naming` is the command's flag
+ * and placeholder host (upgrade: --db-url and INSTANCE).
  */
-export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv): VerifyTarget {
+export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv, naming: TargetNaming = RESTORE_NAMING): VerifyTarget {
+  const { urlFlag, placeholder, purpose } = naming;
   let host: string | undefined;
   let sslRootCert = env.PGSSLROOTCERT || undefined;
   let rootCertFrom = 'PGSSLROOTCERT';
@@ -82,12 +96,12 @@ export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv): V
     try {
       parsed = new URL(url);
     } catch {
-      throw new UsageError(`--verify-url is not a URL: expected postgresql://user:password@RESTORED/dbname (the password may also come from PGPASSWORD)`);
+      throw new UsageError(`${urlFlag} is not a URL: expected postgresql://user:password@${placeholder}/dbname (the password may also come from PGPASSWORD)`);
     }
     if (parsed.protocol !== 'postgresql:' && parsed.protocol !== 'postgres:') {
-      throw new UsageError(`--verify-url must start with postgresql:// (got ${parsed.protocol}//)`);
+      throw new UsageError(`${urlFlag} must start with postgresql:// (got ${parsed.protocol}//)`);
     }
-    if (parsed.hostname && parsed.hostname.toUpperCase() !== 'RESTORED') {
+    if (parsed.hostname && parsed.hostname.toUpperCase() !== placeholder) {
       host = parsed.hostname.replace(/^\[|\]$/g, '');
       port = parsed.port ? Number(parsed.port) : 5432;
     }
@@ -99,23 +113,23 @@ export function verifyTarget(url: string | undefined, env: NodeJS.ProcessEnv): V
     const rootCert = parsed.searchParams.get('sslrootcert');
     if (rootCert) {
       sslRootCert = rootCert;
-      rootCertFrom = 'sslrootcert in --verify-url';
+      rootCertFrom = `sslrootcert in ${urlFlag}`;
     }
   }
-  if (!user) throw new UsageError('--verify-sql needs a database user: give --verify-url postgresql://user:password@RESTORED/dbname or set PGUSER (and PGPASSWORD)');
+  if (!user) throw new UsageError(`${purpose} needs a database user: give ${urlFlag} postgresql://user:password@${placeholder}/dbname or set PGUSER (and PGPASSWORD)`);
   sslmode = sslmode ?? 'verify-full';
   if (!SSL_MODES.includes(sslmode)) throw new UsageError(`sslmode '${sslmode}' is not one of ${SSL_MODES.join(', ')}`);
   let ca: string | undefined;
   if (checksCertificate(sslmode)) {
     if (!sslRootCert) {
-      throw new UsageError(`--verify-sql: sslmode ${sslmode} checks the restored instance's certificate, and no CA bundle is given: `
-        + `set PGSSLROOTCERT (or sslrootcert= in --verify-url) to the RDS CA bundle, ${RDS_CA_BUNDLE_URL} `
+      throw new UsageError(`${purpose}: sslmode ${sslmode} checks the ${placeholder === 'RESTORED' ? 'restored instance' : 'database'}'s certificate, and no CA bundle is given: `
+        + `set PGSSLROOTCERT (or sslrootcert= in ${urlFlag}) to the RDS CA bundle, ${RDS_CA_BUNDLE_URL} `
         + `(sslrootcert=${SYSTEM_CAS} for Node's built-in CAs), or use sslmode=require to encrypt without checking`);
     }
     // As libpq: Node's public CAs check a name or nothing; with verify-ca any publicly trusted
     // certificate would pass for the restored instance.
     if (sslRootCert === SYSTEM_CAS && sslmode !== 'verify-full') {
-      throw new UsageError(`--verify-sql: sslrootcert=${SYSTEM_CAS} (Node's public CAs) is only allowed with sslmode=verify-full, as in libpq (got sslmode ${sslmode})`);
+      throw new UsageError(`${purpose}: sslrootcert=${SYSTEM_CAS} (Node's public CAs) is only allowed with sslmode=verify-full, as in libpq (got sslmode ${sslmode})`);
     }
     ca = readCaBundle(sslRootCert, rootCertFrom);
   }
@@ -132,7 +146,8 @@ export interface VerifyResult {
   readonly error?: string;
 }
 
-function sslConfig(t: VerifyTarget): ClientConfig['ssl'] {
+/** node-postgres's `ssl` for the target's sslmode and CA bundle. */
+export function sslConfig(t: VerifyTarget): ClientConfig['ssl'] {
   switch (t.sslmode) {
     case 'disable': return false;
     case 'allow': case 'prefer': case 'require': return { rejectUnauthorized: false };
@@ -150,7 +165,9 @@ function sslConfig(t: VerifyTarget): ClientConfig['ssl'] {
  * rolled back, on `endpoint` (or the target's own host). Never throws: a failure is a result
  * with the reason.
  */
-export async function runVerifySql(sql: string, t: VerifyTarget, endpoint: { address: string; port: number }, timeoutMs = 60_000): Promise<VerifyResult> {
+export async function runVerifySql(
+  sql: string, t: VerifyTarget, endpoint: { address: string; port: number }, timeoutMs = 60_000, applicationName = 'db-playbook restore --verify-sql',
+): Promise<VerifyResult> {
   const host = t.host ?? endpoint.address;
   const port = t.port ?? endpoint.port;
   const target = `${host}:${port}/${t.database}`;
@@ -161,7 +178,7 @@ export async function runVerifySql(sql: string, t: VerifyTarget, endpoint: { add
     client = new Client({
       host, port, user: t.user, password: t.password, database: t.database,
       ssl: sslConfig(t),
-      application_name: 'db-playbook restore --verify-sql',
+      application_name: applicationName,
       options: VERIFY_SESSION_OPTIONS,
       connectionTimeoutMillis: timeoutMs,
       statement_timeout: timeoutMs,

@@ -24,7 +24,7 @@ import { main } from '../../cli/program';
 import { AwsGapsProxy, startAwsGapsProxy } from '../support/aws-gaps-proxy';
 import { fakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
-import { freePort } from '../support/postgres-server';
+import { freePort, startPostgres } from '../support/postgres-server';
 import { SeededDeployment, seedDeployment } from '../support/seed-deployment';
 
 const TABLES = cliCallTables('us-east-1', 'us-west-2');
@@ -166,6 +166,25 @@ describe('every call a command sends is in its table, and every call of the tabl
     expect(code).toBe(1);
     expect(uncovered(sent, TABLES['inspect --secret-arn'])).toEqual([]);
     expect(neverSent(TABLES['inspect --secret-arn'], sent)).toEqual([]);
+  });
+});
+
+describe('upgrade (every call of its table: an aborted run and a switchover)', () => {
+  test('upgrade', async () => {
+    // The prechecks read a database: a local PostgreSQL, named by --db-url as a tunnel would be.
+    const pg = await startPostgres();
+    try {
+      const d = await seedDeployment(moto.endpoint, { prefix: 'calls-upgrade', parameters: { 'rds.logical_replication': '1' }, replicas: 0, manualSnapshots: 1, proxy: false });
+      const args = ['upgrade', '--instance', d.primary.id, '--target-version', '18.1', '--db-url', `${pg.connectionString()}?sslmode=disable`, '--switchover', '--yes'];
+      const aborted = await sentBy([...args, '--verify-sql', 'SELECT * FROM no_such_table'], gaps.url);
+      const switched = await sentBy([...args, '--verify-sql', 'SELECT 1', '--target-parameter-group', 'calls-upgrade-postgres18'], gaps.url);
+      expect({ aborted: aborted.code, switched: switched.code, err: switched.err }).toEqual({ aborted: 1, switched: 0, err: '' });
+      const sent = [...aborted.sent, ...switched.sent];
+      expect(uncovered(sent, TABLES.upgrade)).toEqual([]);
+      expect(neverSent(TABLES.upgrade, sent)).toEqual([]);
+    } finally {
+      await pg.stop();
+    }
   });
 });
 
