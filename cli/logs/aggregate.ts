@@ -332,6 +332,10 @@ export class LogAggregator {
     const statement = e.details.find((d) => d.kind === 'STATEMENT')?.text;
     if (statement && ev.type !== 'temp-file') this.remember(e.pid, statement);
     if (e.severity === 'ERROR' || e.severity === 'FATAL' || e.severity === 'PANIC') this.addError(e, statement);
+    // A client gone mid-session is a LOG line (`could not receive data from client`, `unexpected EOF`): a connection problem, not an error.
+    else if (e.severity === 'LOG' && ev.type === 'other' && /^(could not receive data from client|unexpected EOF on client connection|connection to client lost|could not accept SSL connection|invalid length of startup packet|unsupported frontend protocol)/.test(e.message)) {
+      this.addConnection(sqlStateOf(e.message), e);
+    }
   }
 
   private addSlow(e: LogEntry, statement: string, durationMs: number): void {
@@ -395,19 +399,21 @@ export class LogAggregator {
     });
   }
 
+  private addConnection(state: ReturnType<typeof sqlStateOf>, e: LogEntry): void {
+    const kind = state.code?.startsWith('28') ? 'authentication' : 'connection';
+    const pattern = messagePattern(state.message);
+    const key = [kind, state.code, pattern, e.user, host(e.remote)].join('\u0000');
+    const g = this.connections.get(key);
+    if (g) { g.count++; g.last = iso(e.time); } else if (!this.full('connectionProblems', this.connections.size)) {
+      this.connections.set(key, { kind, sqlState: state.code, message: pattern, user: e.user, host: host(e.remote), count: 1, first: iso(e.time), last: iso(e.time) });
+    }
+  }
+
   private addError(e: LogEntry, statement: string | undefined): void {
     const state = sqlStateOf(e.message);
     const pattern = messagePattern(state.message);
     const cls = state.code?.slice(0, 2);
-    const connection = cls === '28' || cls === '08' || state.code === '53300' || state.code === '57P03' || state.code === '3D000';
-    if (connection) {
-      const kind = cls === '28' ? 'authentication' : 'connection';
-      const key = [kind, state.code, pattern, e.user, host(e.remote)].join('\u0000');
-      const g = this.connections.get(key);
-      if (g) { g.count++; g.last = iso(e.time); } else if (!this.full('connectionProblems', this.connections.size)) {
-        this.connections.set(key, { kind, sqlState: state.code, message: pattern, user: e.user, host: host(e.remote), count: 1, first: iso(e.time), last: iso(e.time) });
-      }
-    }
+    if (cls === '28' || cls === '08' || state.code === '53300' || state.code === '57P03' || state.code === '3D000') this.addConnection(state, e);
     const key = state.code ?? `?${pattern}`;
     let g = this.errors.get(key);
     if (!g) {

@@ -39,7 +39,7 @@ export interface LineCounts {
   orphans: number;
   /** Lines dropped from entries past the size bound. */
   truncated: number;
-  /** A few of the malformed lines, cut to 200 characters, to show what they look like. */
+  /** A few of the malformed lines, cut to 200 characters, quoted strings masked, to show what they look like. */
   malformedExamples: string[];
 }
 
@@ -74,7 +74,7 @@ export class EntryAssembler {
     const line = parseLine(text);
     if (line.kind === 'malformed') {
       this.counts.malformed++;
-      if (this.counts.malformedExamples.length < MAX_EXAMPLES) this.counts.malformedExamples.push(line.raw.slice(0, 200));
+      if (this.counts.malformedExamples.length < MAX_EXAMPLES) this.counts.malformedExamples.push(line.raw.slice(0, 200).replace(/'(?:[^']|'')*'?/g, "'…'"));
       return;
     }
     const b = this.current;

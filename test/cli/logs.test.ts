@@ -215,6 +215,29 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
     expect(fs.readFileSync(r.pgbadger!.file, 'utf8')).toBe(`${lines.join('\n')}\n`);
   });
 
+  test('connection problems beyond a wrong password: each by kind, user and address (lines in PostgreSQL 17\'s wording)', async () => {
+    // Not produced by the scenario (a full server, a client gone mid-session, RDS's rds.force_ssl refusing plaintext): written here in the messages' fixed texts.
+    const p = (pid: number, who = 'app@shop', from = '10.0.1.5(50000)') => `2026-03-14 13:44:59 UTC:${from}:${who}:[${pid}]:`;
+    const text = [
+      `${p(1)}FATAL:  sorry, too many clients already`,
+      `${p(2)}FATAL:  sorry, too many clients already`,
+      `${p(3, 'app@shop', '10.0.2.7(41000)')}FATAL:  no pg_hba.conf entry for host "10.0.2.7", user "app", database "shop", no encryption`,
+      `${p(4)}LOG:  could not receive data from client: Connection reset by peer`,
+      `${p(5, 'app@no_db')}FATAL:  database "no_db" does not exist`,
+    ];
+    const f = path.join(dir, 'connections.log');
+    fs.writeFileSync(f, `${text.join('\n')}\n`);
+    const r = await json(['logs', '--file', f, '--from', '2026-03-14T00:00Z', '--to', '2026-03-15T00:00Z']);
+    expect(r.connectionProblems.map((g) => [g.kind, g.sqlState, g.user, g.host, g.count])).toEqual([
+      ['connection', '53300', 'app', '10.0.1.5', 2],
+      ['authentication', '28000', 'app', '10.0.2.7', 1],
+      ['connection', '08006', 'app', '10.0.1.5', 1],
+      ['connection', '3D000', 'app', '10.0.1.5', 1],
+    ]);
+    // The LOG line is a connection problem, not an error.
+    expect(r.errors.map((g) => g.sqlState).sort()).toEqual(['28000', '3D000', '53300']);
+  });
+
   describe('from CloudWatch Logs (moto)', () => {
     const rds = () => new RDSClient(awsClientConfig(moto.endpoint));
     const cwl = (region = 'us-east-1') => new CloudWatchLogsClient(awsClientConfig(moto.endpoint, region));
