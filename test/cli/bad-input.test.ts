@@ -439,16 +439,41 @@ const CASES: readonly Case[] = [
   { when: '--include-query-text is given without --json', argv: ['logs', '--instance', 'playbook-db', '--include-query-text'], exit: 2, stderr: 'db-playbook: --include-query-text is for --json (the text report always shows statements normalized)\n' },
   { when: '--file does not exist', argv: ['logs', '--file', '/nonexistent/postgresql.log'], exit: 2, stderr: 'db-playbook: --file /nonexistent/postgresql.log: no such file\n' },
   { when: 'there are no credentials', argv: ['logs', '--instance', 'playbook-db'], env: NO_CREDENTIALS, exit: 1, stderr: NO_CREDENTIALS_MESSAGE },
+  // --- upgrade ------------------------------------------------------------------------------------
+  { when: 'no --instance is given', argv: ['upgrade', '--target-version', '18.1'], exit: 2, stderr: `error: required option '--instance <id>' not specified${USAGE}` },
+  { when: 'no --target-version is given', argv: ['upgrade', '--instance', 'playbook-db'], exit: 2, stderr: `error: required option '--target-version <version>' not specified${USAGE}` },
+  { when: '--instance is not an identifier', argv: ['upgrade', '--instance', 'playbook_db', '--target-version', '18.1'], exit: 2, stderr: "db-playbook: --instance 'playbook_db' is not a DB instance identifier: it may contain only letters, digits and hyphens\n" },
+  { when: '--target-version is a major version only', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18'], exit: 2,
+    stderr: "db-playbook: --target-version '18' is not an RDS for PostgreSQL version: give <major>.<minor> as RDS lists it, such as 18.1 (aws rds describe-db-engine-versions --engine postgres --engine-version <current version> lists the valid targets)\n" },
+  { when: '--target-version is not a version, with --json', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', 'latest', '--json'], exit: 2,
+    stderr: "db-playbook: --target-version 'latest' is not an RDS for PostgreSQL version: give <major>.<minor> as RDS lists it, such as 18.1 (aws rds describe-db-engine-versions --engine postgres --engine-version <current version> lists the valid targets)\n", jsonCode: 'usage' },
+  { when: 'no database user for the prechecks', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1'], exit: 2,
+    stderr: "db-playbook: upgrade's prechecks needs a database user: give --db-url postgresql://user:password@INSTANCE/dbname or set PGUSER (and PGPASSWORD)\n" },
+  { when: '--instance names no instance', argv: ['upgrade', '--instance', 'nosuch-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable'], exit: 2, stderr: 'db-playbook: no DB instance "nosuch-db" in us-east-1: check --instance and --region (nothing was changed)\n' },
+  { when: '--target-version is the version it runs', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '17.9', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable'], exit: 2, stderr: 'db-playbook: playbook-db runs 17.9 already: give a newer --target-version (nothing was changed)\n' },
+  { when: '--switchover is given without --verify-sql or --skip-verify', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable', '--switchover', '--yes'], exit: 2,
+    stderr: 'db-playbook: --switchover needs --verify-sql <sql>: production moves to green only after a check of its data passed (e.g. --verify-sql "SELECT count(*) FROM orders"). To switch over unverified, add --skip-verify\n' },
+  { when: '--switchover is given without --yes and stdin is not a terminal', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable', '--switchover', '--skip-verify'], exit: 2,
+    stderr: "db-playbook: --switchover moves production to the upgraded instance: confirm with --yes (stdin is not a terminal, so the command cannot ask you to type the instance's name). Nothing was changed\n" },
+  { when: '--yes is given without --switchover', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable', '--yes'], exit: 2, stderr: 'db-playbook: --yes is only used with --switchover\n' },
+  { when: '--switchover-timeout is out of range', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--switchover-timeout', '10'], exit: 2,
+    stderr: `error: option '--switchover-timeout <seconds>' argument '10' is invalid. must be a whole number of seconds from 30 to 3600 (SwitchoverBlueGreenDeployment's range)${USAGE}` },
+  { when: '--verify-sql holds two statements', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable', '--verify-sql', 'SELECT 1; SELECT 2'], exit: 2,
+    stderr: /^db-playbook: --verify-sql must be one SQL statement, and it holds 2: .*\(nothing was changed\)\n$/ },
+  { when: '--target-parameter-group is empty', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--target-parameter-group', ''], exit: 2, stderr: /^db-playbook: --target-parameter-group '' is not a parameter group name: it .*\n$/ },
+  { when: 'the database cannot be reached for the prechecks', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable'], exit: 1,
+    stderr: 'db-playbook: the prechecks could not read the database on 127.0.0.1:{CLOSED}/app: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:{CLOSED}. Nothing was changed\n' },
+  { when: 'there are no credentials', argv: ['upgrade', '--instance', 'playbook-db', '--target-version', '18.1', '--db-url', 'postgresql://app@127.0.0.1:{CLOSED}/app?sslmode=disable'], env: NO_CREDENTIALS, exit: 1, stderr: NO_CREDENTIALS_MESSAGE },
 ];
 
 /** The command a case runs (`db-playbook` when it names none, or an unknown one). */
 function commandOf(c: Case): string {
   const words = [...c.argv];
   while (words[0] === '--region' || words[0] === '--profile') words.splice(0, 2);
-  return ['restore', 'recovery-points', 'copy', 'doctor', 'inspect', 'logs'].includes(words[0]) ? words[0] : 'db-playbook';
+  return ['restore', 'recovery-points', 'copy', 'doctor', 'inspect', 'logs', 'upgrade'].includes(words[0]) ? words[0] : 'db-playbook';
 }
 
-describe.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'inspect', 'logs'])('%s', (command) => {
+describe.each(['db-playbook', 'recovery-points', 'copy', 'doctor', 'restore', 'inspect', 'logs', 'upgrade'])('%s', (command) => {
   const cases = CASES.filter((c) => commandOf(c) === command);
 
   test.each(cases.map((c) => [c.when, c.argv.map((w) => (w === '' || /\s/.test(w) ? `'${w}'` : w)).join(' '), c] as const))('fails when %s: db-playbook %s', async (_when, _argv, c) => {

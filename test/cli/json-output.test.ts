@@ -160,6 +160,20 @@ const LOGS: Schema = {
   notes: ['string'],
 };
 
+const UPGRADE: Schema = {
+  ...envelope('upgrade'),
+  instance: 'string', region: 'string', sourceVersion: 'string', targetVersion: 'string', major: 'boolean', targetFamily: nullable('string'), dryRun: 'boolean',
+  targetParameterGroup: nullable({ name: 'string', created: 'boolean' }),
+  deployment: nullable({ id: 'string', name: nullable('string'), status: 'string' }),
+  green: nullable({ id: 'string', endpoint: nullable('string') }),
+  verify: nullable({ sql: 'string', target: 'string', ok: 'boolean', rowCount: nullable('number'), firstRow: nullable('object'), error: nullable('string') }),
+  switchover: { requested: 'boolean', done: 'boolean', status: nullable('string') },
+  greenDeleted: 'boolean',
+  cdkChange: ['string'],
+  summary: SUMMARY,
+  findings: [FINDING],
+};
+
 // --- the test bed -------------------------------------------------------------------------------
 
 let moto: MotoServer;
@@ -292,6 +306,26 @@ describe('every command\'s --json document has the envelope and its own schema',
     // Every array section has a row, so their rows' fields were checked too.
     for (const key of ['slowStatements', 'lockWaits', 'autovacuum', 'connectionProblems', 'errors']) expect({ key, rows: (doc[key] as unknown[]).length > 0 }).toEqual({ key, rows: true });
     expect(doc).toMatchObject({ deadlocks: { count: 1 }, tempFiles: { count: 1 }, checkpoints: { completed: 1 } });
+  });
+
+  test('upgrade --dry-run and upgrade --switchover: one shape, the prechecks last as findings', async () => {
+    // DescribeDBEngineVersions is not in moto: the gaps proxy answers it (test/support/aws-gaps-proxy.ts).
+    const gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date(Date.now() - 86_400_000) });
+    try {
+      const d = await seedDeployment(moto.endpoint, { prefix: 'json-upgrade', parameters: { 'rds.logical_replication': '1' }, replicas: 0, manualSnapshots: 1, proxy: false });
+      const argv = ['upgrade', '--instance', d.primary.id, '--target-version', '18.1', '--db-url', `${pg.connectionString()}?sslmode=disable`, '--json'];
+      const dry = await run([...argv, '--dry-run'], fakeIo(motoEnv(gaps.url)));
+      const real = await run([...argv, '--verify-sql', 'SELECT 1 AS one', '--switchover', '--yes'], fakeIo(motoEnv(gaps.url)));
+      expect({ dry: dry.code, real: real.code }).toEqual({ dry: 0, real: 0 });
+      expect(violations(dry.doc, UPGRADE)).toEqual([]);
+      expect(violations(real.doc, UPGRADE)).toEqual([]);
+      expect(Object.keys(dry.doc)).toEqual(Object.keys(real.doc));
+      expect(Object.keys(real.doc).slice(-2)).toEqual(['summary', 'findings']);
+      expect(dry.doc).toMatchObject({ dryRun: true, deployment: null, green: null, verify: null, switchover: { done: false }, cdkChange: [] });
+      expect(real.doc).toMatchObject({ dryRun: false, verify: { ok: true, rowCount: 1 }, switchover: { done: true, status: 'SWITCHOVER_COMPLETED' } });
+    } finally {
+      await gaps.close();
+    }
   });
 
   test('inspect without --fail-on: advice is INFO, nothing is FAIL', async () => {
