@@ -179,6 +179,30 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
     expect(r.slowStatements.find((g) => g.statement === 'SELECT pg_sleep($1)')!.example.text).toBe('SELECT pg_sleep(0.7)');
   });
 
+  test('--pgbadger\'s lines match the pattern pgbadger -f stderr -p \'%t:%r:%u@%d:[%p]:\' parses them with', async () => {
+    // pgbadger (darold/pgbadger, `pgbadger`: set_parser_regex) reads a stderr line as
+    // '^' . <the prefix as a regex> . '\s*(LOG|WARNING|ERROR|FATAL|PANIC|DETAIL|STATEMENT|HINT|CONTEXT|LOCATION):\s+(?:[0-9A-Z]{5}:\s+)?(.*)',
+    // the prefix's escapes from its regex map (%t, %r, %u, %d, %p below, as its source has them) and
+    // its other characters literal; a line that does not match is an orphan line of the last pid.
+    const prefix = [
+      '(\\d{4}-\\d{2}-\\d{2}[\\sT]\\d{2}:\\d{2}:\\d{2})[Z]*(?:[ \\+\\-][A-Z\\+\\-\\d]{3,6})?', ':',
+      '([a-zA-Z0-9\\-\\.]+|\\[local\\]|\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|[0-9a-fA-F:]+)?[\\(\\d\\)]*', ':',
+      '([0-9a-zA-Z\\_\\[\\]\\-\\.]*)', '@', '([0-9a-zA-Z\\_\\[\\]\\-\\.]*)', ':\\[', '(\\d+)', '\\]:',
+    ].join('');
+    const pgbadger = new RegExp(`^${prefix}\\s*(LOG|WARNING|ERROR|FATAL|PANIC|DETAIL|STATEMENT|HINT|CONTEXT|LOCATION):\\s+(?:[0-9A-Z]{5}:\\s+)?(.*)`);
+    const out = path.join(dir, 'pgbadger-pattern');
+    const r = await json([...fileArgs(), '--pgbadger', out]);
+    const written = fs.readFileSync(r.pgbadger!.file, 'utf8').replace(/\n$/, '').split('\n');
+    const entryLines = written.filter((l) => !l.startsWith('\t'));
+    const unmatched = entryLines.filter((l) => !pgbadger.test(l));
+    expect(unmatched).toEqual([]);
+    // pgbadger reads the pid and the level the way logs does.
+    for (const l of entryLines) {
+      const m = pgbadger.exec(l)!;
+      expect(`${m[5]} ${m[6]}`).toBe(/:\[(\d+)\]:([A-Z]+):/.exec(l)!.slice(1).join(' '));
+    }
+  });
+
   test('--pgbadger writes the server\'s own lines back, as RDS\'s log file holds them', async () => {
     const out = path.join(dir, 'pgbadger');
     const r = await json([...fileArgs(), '--pgbadger', out]);
