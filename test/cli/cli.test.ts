@@ -52,7 +52,7 @@ describe('--help', () => {
     const { code, io } = await run(['--help']);
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^Usage: db-playbook \[options\] \[command\]/);
-    for (const word of ['restore', 'doctor', 'recovery-points', 'copy', 'inspect', 'logs', '--region <region>', '--profile <name>', '--version']) {
+    for (const word of ['restore', 'doctor', 'recovery-points', 'copy', 'inspect', 'logs', 'upgrade', '--region <region>', '--profile <name>', '--version']) {
       expect(io.out()).toContain(word);
     }
   });
@@ -64,6 +64,8 @@ describe('--help', () => {
     ['copy', ['--snapshot <id-or-arn>', '--to-region <region>', '--kms-key <arn-or-alias>', '--target-id <id>', '--wait', '--timeout <minutes>', '--json', 'Exit codes']],
     ['doctor', ['--instance <id>', '--buckets <names>', '--proxy <name>', '--dr-region <region>', '--json']],
     ['inspect', ['--url <postgres-url>', '--secret-arn <arn>', '--sslmode <mode>', '--min-rows <n>', '--n1-min-calls <n>', '--fail-on <rules>', '--json']],
+    ['upgrade', ['--instance <id>', '--target-version <version>', '--target-parameter-group <name>', '--db-url <postgres-url>', '--verify-sql <sql>', '--skip-verify',
+      '--switchover', '--yes', '--switchover-timeout <seconds>', '--timeout <minutes>', '--dry-run', '--json', 'rds.logical_replication', 'Exit codes']],
     ['logs', ['--instance <id>', '--file <path>', '--log-files', '--since <duration>', '--from <time>', '--to <time>', '--temp-file-min <size>', '--pgbadger <dir>', '--json', "-p '%t:%r:%u@%d:[%p]:'", 'Exit codes']],
   ])('%s --help exits 0 and describes its options', async (command, words) => {
     const { code, io } = await run([command, '--help']);

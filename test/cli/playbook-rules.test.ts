@@ -6,16 +6,19 @@ import {
   BucketFacts,
   checkBackupReplication,
   checkBucket,
+  checkCertificate,
   checkDeletionProtection,
   checkIamAuth,
   checkMultiAz,
   checkParameterGroup,
+  checkPendingMaintenance,
   checkProxy,
   checkRecoveryPointAge,
   checkReplicaParameters,
   checkReplicas,
   checkRestorableTime,
   checkRetention,
+  checkStandardSupport,
   checkStorageEncryption,
   DeploymentFacts,
   evaluate,
@@ -540,5 +543,49 @@ describe('foldFixes', () => {
   test('one call can set every parameter a group has a rule for (the API takes at most 20)', () => {
     expect(PARAMETER_RULES.length).toBeLessThanOrEqual(MAX_PARAMETERS_PER_CALL);
     expect(REPLICA_PARAMETER_RULES.length).toBeLessThanOrEqual(MAX_PARAMETERS_PER_CALL);
+  });
+});
+
+describe('support dates, maintenance, certificates (issue 18)', () => {
+  const DAY = 24 * HOUR;
+  const inDays = (days: number) => new Date(NOW.getTime() + days * DAY);
+  const lifecycle = (standardSupportEnd?: Date, lifecycleSupport?: string) => ({
+    engine: 'postgres', engineVersion: '17.9', majorVersion: '17', standardSupportEnd, extendedSupportEnd: inDays(1200), lifecycleSupport,
+  });
+
+  test('standard support: PASS beyond 180 days, WARN at 180 days and within, FAIL past the end', () => {
+    expect(checkStandardSupport(instance(), lifecycle(inDays(181)), NOW).status).toBe('PASS');
+    expect(checkStandardSupport(instance(), lifecycle(inDays(180)), NOW).status).toBe('WARN');
+    expect(checkStandardSupport(instance(), lifecycle(inDays(0)), NOW).status).toBe('WARN');
+    expect(checkStandardSupport(instance(), lifecycle(inDays(-1)), NOW)).toMatchObject({ status: 'FAIL', detail: expect.stringMatching(/ended 2026-02-28, 1 days ago: RDS bills Extended Support/) });
+  });
+
+  test('standard support: with Extended Support disabled, the detail says RDS upgrades by itself', () => {
+    expect(checkStandardSupport(instance(), lifecycle(inDays(30), 'open-source-rds-extended-support-disabled'), NOW).detail)
+      .toMatch(/RDS upgrades the major version by itself after it/);
+  });
+
+  test('pending maintenance: WARN only when an action is applied within 30 days (or overdue)', () => {
+    expect(checkPendingMaintenance(instance(), [], NOW).status).toBe('PASS');
+    expect(checkPendingMaintenance(instance(), [{ action: 'system-update', applyDate: inDays(31) }], NOW).status).toBe('PASS');
+    expect(checkPendingMaintenance(instance(), [{ action: 'system-update', applyDate: inDays(30) }], NOW).status).toBe('WARN');
+    expect(checkPendingMaintenance(instance(), [{ action: 'db-upgrade', applyDate: inDays(-2) }], NOW).status).toBe('WARN');
+    expect(checkPendingMaintenance(instance(), [{ action: 'db-upgrade' }], NOW)).toMatchObject({ status: 'PASS', detail: expect.stringContaining('db-upgrade (not scheduled)') });
+  });
+
+  test('CA certificate: WARN within 90 days of the CA\'s expiry, FAIL once the CA or the server certificate expired, WARN when unknown', () => {
+    const cert = (caDays?: number, serverDays?: number) => ({ caIdentifier: 'rds-ca-rsa2048-g1', caValidTill: caDays === undefined ? undefined : inDays(caDays), serverValidTill: serverDays === undefined ? undefined : inDays(serverDays) });
+    expect(checkCertificate(instance(), cert(91, 300), NOW).status).toBe('PASS');
+    expect(checkCertificate(instance(), cert(90, 300), NOW).status).toBe('WARN');
+    // RDS renews the server certificate itself: only its expiry counts.
+    expect(checkCertificate(instance(), cert(5000, 10), NOW).status).toBe('PASS');
+    expect(checkCertificate(instance(), cert(5000, -1), NOW).status).toBe('FAIL');
+    expect(checkCertificate(instance(), cert(-1, 300), NOW).status).toBe('FAIL');
+    expect(checkCertificate(instance(), cert(undefined, 300), NOW).status).toBe('WARN');
+  });
+
+  test('evaluate runs them when the facts are there, right after the restore-time check', () => {
+    const ids = evaluate(facts({ lifecycle: lifecycle(inDays(1000)), pendingMaintenance: [], certificate: { caIdentifier: 'x', caValidTill: inDays(1000) } }), NOW).map((f) => f.id);
+    expect(ids.slice(0, 5)).toEqual(['backup.retention', 'backup.latest-restorable-time', 'engine.standard-support', 'maintenance.pending', 'instance.ca-certificate']);
   });
 });
