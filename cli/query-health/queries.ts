@@ -46,9 +46,10 @@ export async function autovacuumSettings(db: QueryFunction): Promise<AutovacuumS
   return { scaleFactor: num(r.scale_factor), threshold: num(r.threshold), naptimeSeconds: num(r.naptime) };
 }
 
-/** Whether hypopg is installed in the connected database. */
-export async function hypopgInstalled(db: QueryFunction): Promise<boolean> {
-  return (await db("SELECT 1 FROM pg_extension WHERE extname = 'hypopg'")).rows.length > 0;
+/** The schema of hypopg in the connected database; null when it is not installed. */
+export async function hypopgSchema(db: QueryFunction): Promise<string | null> {
+  const { rows } = await db("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'hypopg'");
+  return rows.length > 0 ? String(rows[0].nspname) : null;
 }
 
 /** Each user index's scan count on the connected instance, with when its statistics were reset (a --replica's read). */

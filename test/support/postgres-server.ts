@@ -49,6 +49,12 @@ export interface StartPostgresOptions {
    * @default - a new cluster (initdb)
    */
   readonly standbyOf?: PostgresServer;
+  /**
+   * Another build's bin directory (initdb, pg_ctl, postgres), e.g. Debian's PostgreSQL 15
+   * (`/usr/lib/postgresql/15/bin`, with extensions the npm build lacks, such as hypopg).
+   * @default - the npm build of PostgreSQL 17.9 (postgres-binaries.ts)
+   */
+  readonly binDir?: string;
 }
 
 /** A running server started by startPostgres. */
@@ -85,13 +91,13 @@ const DEFAULT_SETTINGS: Readonly<Record<string, string>> = { fsync: 'off' };
 // --- running binaries as the right user ------------------------------------------------------
 
 /** The command line running `bin` (a server binary) as the user PostgreSQL accepts. */
-function command(bin: string, args: string[]): { file: string; args: string[] } {
-  const file = path.join(pgBinDir(), bin);
+function command(bin: string, args: string[], binDir = pgBinDir()): { file: string; args: string[] } {
+  const file = path.join(binDir, bin);
   return runningAsRoot() ? { file: 'runuser', args: ['-u', SUPERUSER, '--', file, ...args] } : { file, args };
 }
 
-function runSync(bin: string, args: string[], cwd: string, timeoutMs = 60_000): SpawnSyncReturns<string> {
-  const cmd = command(bin, args);
+function runSync(bin: string, args: string[], cwd: string, timeoutMs = 60_000, binDir?: string): SpawnSyncReturns<string> {
+  const cmd = command(bin, args, binDir);
   return spawnSync(cmd.file, cmd.args, { cwd, encoding: 'utf8', timeout: timeoutMs, env: serverEnv() });
 }
 
@@ -132,10 +138,10 @@ function removeDir(dir: string): void {
 }
 
 /** Runs initdb into `dataDir` (which must not exist yet, its parent owned by the server user). */
-function initdb(dataDir: string, cwd: string): void {
+function initdb(dataDir: string, cwd: string, binDir?: string): void {
   const r = runSync('initdb', [
     '-D', dataDir, '--auth=trust', '-U', SUPERUSER, '--no-sync', '--encoding=UTF8', '--locale=C',
-  ], cwd);
+  ], cwd, 60_000, binDir);
   if (r.status !== 0) throw new Error(describeFailure(`initdb -D ${dataDir}`, r));
 }
 
@@ -205,6 +211,8 @@ class ServerHandle implements PostgresServer {
     public readonly settings: Readonly<Record<string, string>>,
     private readonly baseDir: string,
     private readonly child: ChildProcess,
+    /** The bin directory it runs from; undefined: the npm build's. */
+    private readonly binDir?: string,
   ) {
     this.dataDir = path.join(baseDir, 'data');
     this.socketDir = path.join(baseDir, 'socket');
@@ -269,7 +277,7 @@ class ServerHandle implements PostgresServer {
     liveServers.delete(this);
     try {
       if (!this.exited) {
-        const cmd = command('pg_ctl', ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '30']);
+        const cmd = command('pg_ctl', ['stop', '-D', this.dataDir, '-m', 'fast', '-w', '-t', '30'], this.binDir);
         await new Promise<void>((resolve) => {
           const p = spawn(cmd.file, cmd.args, { cwd: this.baseDir, stdio: 'ignore', env: serverEnv() });
           p.once('error', () => resolve());
@@ -293,7 +301,7 @@ class ServerHandle implements PostgresServer {
     this.stopped = true;
     if (!this.exited) {
       try {
-        runSync('pg_ctl', ['stop', '-D', this.dataDir, '-m', 'immediate', '-w', '-t', '10'], this.baseDir, 15_000);
+        runSync('pg_ctl', ['stop', '-D', this.dataDir, '-m', 'immediate', '-w', '-t', '10'], this.baseDir, 15_000, this.binDir);
       } catch {
         // best effort
       }
@@ -348,7 +356,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     if (opts.standbyOf) {
       await copyForStandby(opts.standbyOf, dataDir);
     } else {
-      initdb(dataDir, baseDir);
+      initdb(dataDir, baseDir, opts.binDir);
       if (opts.hba?.length) prependHba(dataDir, opts.hba);
     }
     fs.mkdirSync(socketDir, { mode: 0o700 });
@@ -365,13 +373,13 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       const log = fs.openSync(logFile, 'w');
       let child: ChildProcess;
       try {
-        const cmd = command('postgres', args);
+        const cmd = command('postgres', args, opts.binDir);
         child = spawn(cmd.file, cmd.args, { cwd: baseDir, stdio: ['ignore', log, log], env: serverEnv() });
       } finally {
         fs.closeSync(log);
       }
       child.once('error', () => undefined); // reported through 'exit' / waitUntilReady
-      const server = new ServerHandle(port, settings, baseDir, child);
+      const server = new ServerHandle(port, settings, baseDir, child, opts.binDir);
       liveServers.add(server);
       try {
         await server.waitUntilReady(timeoutMs);
