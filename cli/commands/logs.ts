@@ -31,7 +31,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as fs from 'fs';
 import * as readline from 'readline';
 import { clientConfig, configuredRegion } from '../context';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
+import { Interrupts } from '../interrupt';
 import { printJson } from '../json-output';
 import { LogAggregator } from '../logs/aggregate';
 import { cloudWatchLines, LogPage, postgresLogGroup } from '../logs/cloudwatch';
@@ -81,7 +82,8 @@ Output: statements normalized (literals as $n) in the report and --json; --inclu
 puts examples and plans in --json as logged.
 
 Exit codes: 0 done; 1 an AWS call failed; 2 bad input (a bad duration or time, --from not
-before --to, no --instance, an unknown instance, no exported log).
+before --to, no --instance, an unknown instance, no exported log); 130 interrupted by Ctrl-C
+(no report).
 
 Examples:
   db-playbook logs --instance orders-db
@@ -195,8 +197,17 @@ export async function runLogs(opts: LogsOptions, ctx: CommandContext): Promise<L
   const assembler = new EntryAssembler(onEntry, pgbadger !== undefined);
   let pageCount = 0;
   let progress = '';
+  // Ctrl-C ends the read at once (exit 130): a report of part of the window would pass for the whole.
+  const interrupts = new Interrupts(io);
+  const interrupted = () => new InterruptedError(
+    `interrupted while reading the log (${progress || 'nothing read yet'}): no report${pgbadger ? `; ${pgbadger.file} holds the lines read so far` : ''}`,
+    'run it again over a shorter window (--since, or --from and --to)',
+  );
   try {
-    for await (const page of pages) {
+    for (;;) {
+      const next = await interrupts.race(pages.next(), interrupted);
+      if (next.done) break;
+      const page = next.value;
       for (const line of page.lines) assembler.push(line);
       pageCount++;
       progress = page.progress;
@@ -209,6 +220,7 @@ export async function runLogs(opts: LogsOptions, ctx: CommandContext): Promise<L
     }
     throw e;
   } finally {
+    interrupts.dispose();
     assembler.flush();
     pgbadger?.close();
   }

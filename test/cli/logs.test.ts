@@ -80,6 +80,8 @@ async function json(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<LogsRe
   return JSON.parse(r.out) as LogsReport;
 }
 
+const INTERRUPTED_ERR = 'db-playbook: interrupted while reading the log (nothing read yet): no report\nhint: run it again over a shorter window (--since, or --from and --to)\n';
+
 const fileArgs = () => ['logs', '--file', file, '--from', window.from, '--to', window.to];
 
 /** The sections of a report (what must not depend on where the log was read from). */
@@ -349,6 +351,23 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
       expect(r.err).toBe('read: 12,000 events, 2 pages\n');
       const doc = JSON.parse(r.out) as LogsReport;
       expect(doc.slowStatements.map((g) => [g.statement, g.count, g.maxMs])).toEqual([['SELECT * FROM orders WHERE id = $1', 12_000, 16_999.5]]);
+    });
+
+    test('Ctrl-C while reading: exit 130 at once, no report, what to do', async () => {
+      const io = fakeIo(motoEnv(moto.endpoint));
+      // Pressed while the first FilterLogEvents page is on its way.
+      const base = Object.getPrototypeOf(RDSClient.prototype) as { send: (...a: unknown[]) => Promise<unknown> };
+      const original = base.send;
+      jest.spyOn(base, 'send').mockImplementation(function (this: unknown, command: unknown, ...rest: unknown[]) {
+        if ((command as object).constructor.name === 'FilterLogEventsCommand') io.interrupt();
+        return original.call(this, command, ...rest);
+      } as never);
+      try {
+        const code = await main(['logs', '--instance', 'paged-db', '--from', window.from, '--to', window.to], io);
+        expect({ code, out: io.out(), err: io.err() }).toEqual({ code: 130, out: '', err: INTERRUPTED_ERR });
+      } finally {
+        jest.restoreAllMocks();
+      }
     });
 
     test('fails when the log group is not there (nothing exported yet): exit 2, naming the group', async () => {
