@@ -89,7 +89,7 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   return { code, io };
 }
 
-/** The CLI as shipped: cli/bin.ts bundled (as scripts/bundle-handlers.mjs does) outside the repository, away from node_modules. */
+/** The CLI as shipped: cli/bin.ts bundled (as scripts/bundle-handlers.mjs does, libpg-query.wasm beside it) outside the repository, away from node_modules. */
 let bundledCli: string;
 
 async function bundleCli(): Promise<string> {
@@ -98,6 +98,8 @@ async function bundleCli(): Promise<string> {
     absWorkingDir: ROOT, entryPoints: [path.join('cli', 'bin.ts')], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
     external: ['pg-native'], tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } }, logLevel: 'silent',
   });
+  // The SQL parser's WebAssembly beside the bundle, as scripts/bundle-handlers.mjs ships it.
+  fs.copyFileSync(path.join(ROOT, 'node_modules', 'libpg-query', 'wasm', 'libpg-query.wasm'), path.join(dir, 'cli', 'libpg-query.wasm'));
   return outfile;
 }
 

@@ -117,8 +117,13 @@ const DOCTOR: Schema = { ...envelope('doctor'), instance: 'string', region: 'str
 const INSPECT: Schema = {
   ...envelope('inspect'),
   target: 'string', database: 'string', user: 'string', serverVersion: 'string', inRecovery: 'boolean', readAt: 'iso-time', statisticsSince: nullable('iso-time'),
+  // The instances whose index scans were added up (the one connected to, then each --replica).
+  instances: [{ target: 'string', inRecovery: 'boolean', statsReset: nullable('iso-time') }],
   thresholds: 'object', failOn: ['string'], failed: ['string'],
   missingIndexes: ['object'], unusedIndexes: ['object'], duplicateIndexes: ['object'], nPlusOne: ['object'],
+  invalidIndexes: ['object'], autovacuumAdvice: ['object'],
+  suggestions: { verified: 'boolean', advice: nullable('string') },
+  unparsableStatements: { count: 'number', examples: [{ queryId: 'string', error: 'string' }], parser: nullable('string') },
   pgStatStatements: 'object', topStatements: nullable('object'), largeTables: ['object'],
   health: { cacheHitRatio: 'object', deadTuples: ['object'], longRunning: ['object'], idleInTransaction: ['object'] },
   // Whether the document holds statement text (--include-query-text); without it every query is null.
