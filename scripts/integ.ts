@@ -40,6 +40,12 @@ function main(): number {
     return 2;
   }
   const env = { ...process.env, CDK_DEFAULT_ACCOUNT: account, CDK_DEFAULT_REGION: region, AWS_REGION: region, AWS_DEFAULT_REGION: region };
+  const caller = aws(['sts', 'get-caller-identity', '--query', 'Account'], env);
+  const callerAccount = caller.status === 0 ? (JSON.parse(caller.stdout || 'null') as string | null) : null;
+  if (callerAccount !== account) {
+    process.stderr.write(`integ: the credentials are for account ${callerAccount ?? '(none: aws sts get-caller-identity failed)'}, not CDK_INTEG_ACCOUNT ${account}: nothing deployed\n`);
+    return 2;
+  }
   const failures: string[] = [];
   try {
     const deploy = run('npx', ['cdk', 'deploy', '--app', APP, '--all', '--require-approval', 'never', '--output', 'cdk.out.integ'], env);

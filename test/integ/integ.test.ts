@@ -16,7 +16,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { ControlTowerChecks } from '../../bin/control-tower';
 import { Compliance, CompliancePack } from '../../lib';
 import { cfnLint, unacceptedFindings } from '../support/cfn-lint';
-import { ROOT } from '../support/app';
+import { cdkJsonContext, ROOT } from '../support/app';
 import { EVENT_DRIVEN_ALARMS, watchedMetrics } from './alarm-metrics';
 import { DEVELOPMENT_PROFILE_FAILS } from './doctor-expectations';
 import { buildPlatformInteg, PLATFORM_STACK, PlatformInteg } from './integ.platform';
@@ -34,7 +34,8 @@ const templates: Record<string, Record<string, Loose>> = {};
 
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-'));
-  const app = new App({ outdir });
+  // cdk.json's context, as `cdk deploy --app ...` from this repository applies it (feature flags).
+  const app = new App({ outdir, context: cdkJsonContext() });
   built = buildPlatformInteg(app);
   Compliance.addChecks(app, [CompliancePack.AWS_SOLUTIONS]);
   Validations.of(app).addPlugins(new ControlTowerChecks());

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import { App } from 'aws-cdk-lib';
 import { ApplyContext, createObject } from '../../shared/roles-sql';
 import { ObjectSpec } from '../../shared/roles-spec';
+import { cdkJsonContext } from '../support/app';
 import { RdsLikePostgres, startRdsLikePostgres } from '../support/rds-like-postgres';
 import { PROBE_TABLE, probeDatabase, ProbeTarget, verifyFullAgainst } from './functions/probe';
 import { probeSettings } from './functions/probe-handler';
@@ -39,7 +40,7 @@ function providerSpecs(template: Record<string, Loose>): ObjectSpec[] {
 }
 
 beforeAll(async () => {
-  const app = new App();
+  const app = new App({ context: cdkJsonContext() });
   const built = buildPlatformInteg(app);
   const template = app.synth().getStackByName(PLATFORM_STACK).template;
   specs = providerSpecs(template);
