@@ -278,9 +278,18 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
     };
     const prechecks = evaluatePrechecks(facts);
     const targetFamily = targetEngine?.family;
-    // The target parameter group: the one given must exist, of the target's family; the one to create must not exist yet.
-    const groupName = opts.targetParameterGroup ?? (targetFamily && sourceGroup ? targetGroupName(sourceGroup, sourceEngine?.family, targetFamily) : undefined);
-    if (groupName && targetFamily) {
+    // The target parameter group: the one given must exist, of the target's family; within a family (a minor upgrade)
+    // the source's own group; else one to create, whose name must be free.
+    const sameFamily = opts.targetParameterGroup === undefined && sourceGroup !== undefined && targetFamily !== undefined && sourceEngine?.family === targetFamily;
+    const groupName = opts.targetParameterGroup ?? (sameFamily ? sourceGroup
+      : targetFamily && sourceGroup ? targetGroupName(sourceGroup, sourceEngine?.family, targetFamily) : undefined);
+    const createGroup = opts.targetParameterGroup === undefined && !sameFamily;
+    if (sameFamily) {
+      prechecks.push({
+        id: 'target.parameter-group', title: `Target parameter group of family ${targetFamily}`, status: 'PASS',
+        detail: `${groupName}, the source's own (the same family): nothing to create`, fix: '',
+      });
+    } else if (groupName && targetFamily) {
       const family = await parameterGroupFamily(rds, groupName);
       const given = opts.targetParameterGroup !== undefined;
       const ok = given ? family === targetFamily : family === undefined;
@@ -360,8 +369,8 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
     };
     try {
       const startedAt = io.now();
-      let parameterGroup = groupName!;
-      if (!opts.targetParameterGroup) {
+      const parameterGroup = groupName!;
+      if (createGroup) {
         const tags = [{ Key: UPGRADE_TAG, Value: `${instanceId} ${sourceVersion}->${opts.targetVersion}` }];
         const creatingGroup = createParameterGroup(rds, parameterGroup, targetFamily!, `${sourceGroup}'s parameters for ${engine} ${opts.targetVersion} (db-playbook upgrade of ${instanceId})`, sourceParameters, tags);
         await interrupts.race(creatingGroup, () => new InterruptedError(
@@ -369,8 +378,6 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
           `delete the group if it exists (aws rds delete-db-parameter-group --region ${region} --db-parameter-group-name ${parameterGroup}), or pass it as --target-parameter-group`));
         report = { ...report, targetParameterGroup: { name: parameterGroup, created: true } };
         progress(`Created parameter group ${parameterGroup} (family ${targetFamily}) with ${sourceParameters.length} parameter(s) of ${sourceGroup}.\n`);
-      } else {
-        parameterGroup = opts.targetParameterGroup;
       }
 
       creating = createDeployment(rds, {
@@ -438,7 +445,7 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
           out(`Green is ready and left running (no --switchover). Test it on ${report.green?.endpoint ?? greenId}, then either:\n`
             + `  switch over: aws rds switchover-blue-green-deployment --region ${region} --blue-green-deployment-identifier ${ready.id} --switchover-timeout ${opts.switchoverTimeout}\n`
             + `  or delete it: ${deleteHint(ready.id)}\n`
-            + `After a switchover, change the CDK app:\n${cdkChange(instanceId, sourceVersion, opts.targetVersion, targetFamily!, major, parameterGroup).map((l) => `  - ${l}\n`).join('')}`);
+            + `After a switchover, change the CDK app:\n${cdkChange(instanceId, sourceVersion, opts.targetVersion, targetFamily!, major, parameterGroup, createGroup).map((l) => `  - ${l}\n`).join('')}`);
         }
         return;
       }
@@ -478,7 +485,7 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
         }), () => new InterruptedError(
           `interrupted during the switchover of ${ready.id}: it goes on in AWS (RDS rolls it back if it exceeds ${opts.switchoverTimeout} s)`,
           `check it with: aws rds describe-blue-green-deployments --region ${region} --blue-green-deployment-identifier ${ready.id}`));
-        const change = cdkChange(instanceId, sourceVersion, opts.targetVersion, targetFamily!, major, parameterGroup);
+        const change = cdkChange(instanceId, sourceVersion, opts.targetVersion, targetFamily!, major, parameterGroup, createGroup);
         report = { ...report, deployment: { id: switched.id, name: switched.name ?? null, status: switched.status }, switchover: { requested: true, done: true, status: switched.status }, cdkChange: change };
         if (opts.json) printJson(io, 'upgrade', report);
         else {

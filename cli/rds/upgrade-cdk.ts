@@ -6,7 +6,9 @@
  */
 
 /** Lines to print (and to put in --json) for an upgrade of `instanceId` to `targetVersion`. */
-export function cdkChange(instanceId: string, sourceVersion: string, targetVersion: string, targetFamily: string, major: boolean, parameterGroup: string): string[] {
+export function cdkChange(
+  instanceId: string, sourceVersion: string, targetVersion: string, targetFamily: string, major: boolean, parameterGroup: string, created: boolean,
+): string[] {
   const [targetMajor] = targetVersion.split('.');
   const lines = [
     `engineVersion: rds.PostgresEngineVersion.of('${targetVersion}', '${targetMajor}') in PostgresDatabase (DataPlatform: database.engineVersion; `
@@ -15,7 +17,7 @@ export function cdkChange(instanceId: string, sourceVersion: string, targetVersi
   if (major) {
     lines.push(
       `the TunedParameterGroup then has family ${targetFamily}: CloudFormation replaces the group and attaches the new one to ${instanceId} `
-        + `(static parameters wait for a reboot); ${parameterGroup}, which this command created, can be deleted once no instance uses it`,
+        + `(static parameters wait for a reboot); ${parameterGroup}${created ? ', which this command created,' : ''} can be deleted once no instance uses it`,
       `delete the old blue instance (${instanceId}-old1 after the switchover; snapshot it first if needed) before that deploy: `
         + 'while it uses the old group, CloudFormation cannot delete that group (parameter group in use)',
     );

@@ -27,7 +27,7 @@ import { EXIT } from '../../cli/errors';
 import { main } from '../../cli/program';
 import type { PromptIo } from '../../cli/rds/confirm';
 import { PLAYBOOK_PARAMETERS } from '../../shared/playbook-parameters';
-import { AwsGapsProxy, startAwsGapsProxy } from '../support/aws-gaps-proxy';
+import { AwsGapsProxy, ENGINE_VERSIONS, startAwsGapsProxy } from '../support/aws-gaps-proxy';
 import { fakeIo, FakeIo, motoEnv } from '../support/fake-io';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 import { PostgresServer, startPostgres } from '../support/postgres-server';
@@ -43,7 +43,13 @@ let ready: SeededDeployment;
 
 beforeAll(async () => {
   [moto, pg] = await Promise.all([startMoto(), startPostgres()]);
-  gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date(Date.now() - 86_400_000) });
+  // RDS's catalogue as the proxy serves it, with a minor version besides: 17.9 may go to 18.1 (major) or 17.10 (minor).
+  const engineVersions = [
+    { engine: 'postgres', version: '17.9', family: 'postgres17', upgradeTargets: [{ version: '17.10', major: false }, { version: '18.1', major: true }] },
+    { engine: 'postgres', version: '17.10', family: 'postgres17', upgradeTargets: [{ version: '18.1', major: true }] },
+    ...ENGINE_VERSIONS.filter((v) => v.version === '18.1'),
+  ];
+  gaps = await startAwsGapsProxy(moto.endpoint, { earliestRestorableTime: new Date(Date.now() - 86_400_000), engineVersions });
   rds = new RDSClient(awsClientConfig(moto.endpoint));
   const admin = await pg.client();
   await admin.query('CREATE DATABASE app');
@@ -158,6 +164,19 @@ describe('prechecks', () => {
     expect(notPassing(report)).toEqual(['FAIL parameter.rds.logical_replication']);
     expect(report.findings.find((f) => f.rule === 'parameter.rds.logical_replication')!.fix)
       .toContain('--db-parameter-group-name no-logical-postgres17 --parameters "ParameterName=rds.logical_replication,ParameterValue=1,ApplyMethod=pending-reboot"');
+ 
+    // A minor upgrade replicates physically: no logical-replication checks, and green keeps the source's group (the same family).
+    await app.query('CREATE TABLE no_key (v text)');
+    try {
+      const minor = await run(['upgrade', '--instance', off.primary.id, '--target-version', '17.10', '--db-url', dbUrl(), '--dry-run', '--json']);
+      const doc = JSON.parse(minor.out) as Report;
+      expect(minor.code).toBe(EXIT.OK);
+      expect(doc).toMatchObject({ major: false, targetFamily: 'postgres17', targetParameterGroup: { name: 'no-logical-postgres17', created: false } });
+      expect(doc.findings.map((f) => f.rule)).not.toContain('parameter.rds.logical_replication');
+      expect(doc.findings.map((f) => f.rule)).not.toContain('tables.replica-identity');
+    } finally {
+      await app.query('DROP TABLE no_key');
+    }
   });
 
   test('a version that is not a valid upgrade target FAILs, naming the valid ones', async () => {
@@ -165,7 +184,7 @@ describe('prechecks', () => {
     const { code, report } = { code: r.code, report: JSON.parse(r.out) as Report };
     expect(code).toBe(EXIT.CHECK_FAILED);
     expect(notPassing(report)).toEqual(['FAIL target.valid-upgrade', 'FAIL target.parameter-group']);
-    expect(report.findings.find((f) => f.rule === 'target.valid-upgrade')!.message).toBe('valid targets: 18.1');
+    expect(report.findings.find((f) => f.rule === 'target.valid-upgrade')!.message).toBe('valid targets: 17.10, 18.1');
   });
 
   test('an RDS-managed master password (Secrets Manager) FAILs: Blue/Green refuses it', async () => {
@@ -253,6 +272,17 @@ describe('the upgrade', () => {
     const after = await rdsState();
     expect(after.deployments.filter((x) => x.startsWith('badverify'))).toEqual([]);
     expect(after.instances.filter((i) => i.startsWith(d.primary.id))).toEqual(blueBefore);
+  });
+
+  test('a minor upgrade, the switchover confirmed by typing the instance\'s name: green keeps the source\'s group, nothing is created', async () => {
+    const d = await seedDeployment(moto.endpoint, { prefix: 'minor', replicas: 0, manualSnapshots: 1, proxy: false });
+    const groupsBefore = (await rdsState()).parameterGroups;
+    const io = withStdin(fakeIo(motoEnv(gaps.url)), d.primary.id);
+    const r = await run(['upgrade', '--instance', d.primary.id, '--target-version', '17.10', '--db-url', dbUrl(), '--verify-sql', 'SELECT 1', '--switchover'], io);
+    expect({ code: r.code, asked: r.err.includes(`Type the instance's name (${d.primary.id}) to confirm`) }).toEqual({ code: EXIT.OK, asked: true });
+    expect(r.out).toMatch(new RegExp(`Switched over: ${d.primary.id} now runs 17\\.10`));
+    expect((await rdsState()).parameterGroups).toEqual(groupsBefore);
+    expect((await rdsState()).instances).toContain(`${d.primary.id} 17.10 ${d.parameterGroupName} available`);
   });
 
   test('the switchover not confirmed on the terminal: green is deleted, exit 1', async () => {
