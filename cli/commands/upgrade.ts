@@ -286,7 +286,7 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
     const createGroup = opts.targetParameterGroup === undefined && !sameFamily;
     if (sameFamily) {
       prechecks.push({
-        id: 'target.parameter-group', title: `Target parameter group of family ${targetFamily}`, status: 'PASS',
+        id: 'target.parameter-group', title: `Target parameter group (${targetFamily})`, status: 'PASS',
         detail: `${groupName}, the source's own (the same family): nothing to create`, fix: '',
       });
     } else if (groupName && targetFamily) {
@@ -295,7 +295,7 @@ async function runUpgrade(opts: UpgradeOptions, ctx: CommandContext): Promise<vo
       const ok = given ? family === targetFamily : family === undefined;
       prechecks.push({
         id: 'target.parameter-group',
-        title: `Target parameter group of family ${targetFamily}`,
+        title: `Target parameter group (${targetFamily})`,
         status: ok ? 'PASS' : 'FAIL',
         detail: given
           ? (family === undefined ? `--target-parameter-group ${groupName} does not exist in ${region}` : `${groupName} (family ${family})`)

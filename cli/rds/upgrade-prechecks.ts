@@ -78,14 +78,14 @@ export function checkStatus(f: UpgradeFacts): Precheck {
 }
 
 export function checkTarget(f: UpgradeFacts): Precheck {
-  const base = { id: 'target.valid-upgrade', title: `${f.targetVersion} is a valid upgrade target of ${f.sourceVersion}` };
+  const base = { id: 'target.valid-upgrade', title: `${f.targetVersion} a valid target of ${f.sourceVersion}` };
   const list = `aws rds describe-db-engine-versions --region ${f.region} --engine postgres --engine-version ${f.sourceVersion} --query "DBEngineVersions[].ValidUpgradeTarget[].EngineVersion"`;
   if (!f.validTargets) return { ...base, status: 'FAIL', detail: `RDS does not list ${f.sourceVersion} (DescribeDBEngineVersions)`, fix: `\`${list}\`` };
   const ok = f.validTargets.includes(f.targetVersion);
   return {
     ...base,
     status: ok ? 'PASS' : 'FAIL',
-    detail: ok ? `${f.major ? 'major' : 'minor'} upgrade` : `valid targets: ${f.validTargets.join(', ') || 'none'}`,
+    detail: ok ? `${f.major ? 'major upgrade (logical replication)' : 'minor upgrade (physical replication)'}` : `valid targets: ${f.validTargets.join(', ') || 'none'}`,
     fix: `give one of ${f.validTargets.join(', ') || 'the versions'} \`${list}\` lists as --target-version (a major upgrade may need an intermediate version)`,
   };
 }
@@ -93,9 +93,9 @@ export function checkTarget(f: UpgradeFacts): Precheck {
 export function checkMasterUserSecret(f: UpgradeFacts): Precheck {
   return {
     id: 'source.master-user-secret',
-    title: 'Master password not managed by RDS in Secrets Manager',
+    title: 'No RDS-managed master password',
     status: f.masterUserSecretArn ? 'FAIL' : 'PASS',
-    detail: f.masterUserSecretArn ? `RDS manages it (${f.masterUserSecretArn}): Blue/Green deployments refuse such a source` : 'a password the stack\'s secret holds',
+    detail: f.masterUserSecretArn ? `RDS manages it in Secrets Manager (${f.masterUserSecretArn}): Blue/Green deployments refuse such a source` : 'a password the stack\'s secret holds',
     fix: `aws rds modify-db-instance --region ${f.region} --db-instance-identifier ${f.instanceId} --no-manage-master-user-password --master-user-password <new password> --apply-immediately `
       + '(library: PostgresDatabase keeps the password in a secret of its own, with rotation)',
   };
@@ -105,7 +105,7 @@ export function checkLogicalReplication(f: UpgradeFacts): Precheck {
   const on = f.logicalReplication !== undefined && ['1', 'on', 'true'].includes(f.logicalReplication.toLowerCase());
   return {
     id: 'parameter.rds.logical_replication',
-    title: 'rds.logical_replication on (a major upgrade replicates logically)',
+    title: 'rds.logical_replication = 1',
     status: on ? 'PASS' : 'FAIL',
     detail: `${f.logicalReplication ?? 'not set (0)'} in ${f.parameterGroup ?? '(no parameter group)'}`,
     fix: `aws rds modify-db-parameter-group --region ${f.region} --db-parameter-group-name ${f.parameterGroup ?? '<group>'} `
@@ -120,7 +120,7 @@ export function checkReplicaIdentity(f: UpgradeFacts): Precheck {
   const first = tables[0];
   return {
     id: 'tables.replica-identity',
-    title: 'Every table has a primary key or replica identity',
+    title: 'Tables: primary key or replica identity',
     status: tables.length === 0 ? 'PASS' : 'FAIL',
     detail: tables.length === 0 ? `${f.database.databases.length} database(s) checked`
       : `${tables.length} table(s) whose UPDATEs and DELETEs logical replication cannot apply on green: ${listed(tables, name)}`,
@@ -139,7 +139,7 @@ export function checkSlots(f: UpgradeFacts): Precheck {
   const show = (s: { name: string; type: string; active: boolean }) => `${s.name} (${s.type}, ${s.active ? 'active' : 'inactive'})`;
   return {
     id: 'replication.slots',
-    title: 'No replication slot that would block',
+    title: 'No blocking replication slot',
     status: blocking.length === 0 ? 'PASS' : 'FAIL',
     detail: blocking.length === 0 ? (slots.length === 0 ? 'none' : `${listed(slots, show)}: none blocks`)
       : `${listed(blocking, show)}: ${inactive.length > 0 ? 'an inactive slot keeps WAL on blue until the disk is full' : ''}`
@@ -173,7 +173,7 @@ export function checkStorage(f: UpgradeFacts): Precheck {
   const ok = share <= MAX_USED_STORAGE;
   return {
     id: 'storage.free',
-    title: `Databases fill at most ${Math.round(MAX_USED_STORAGE * 100)} % of the storage`,
+    title: `Storage at most ${Math.round(MAX_USED_STORAGE * 100)} % used`,
     status: ok ? 'PASS' : 'FAIL',
     detail: `${used.toFixed(1)} GiB of ${f.allocatedGiB} GiB allocated (${Math.round(share * 100)} %)${ok ? '' : ': the WAL blue keeps while green catches up, and the upgrade on green, need the rest'}`,
     fix: `aws rds modify-db-instance --region ${f.region} --db-instance-identifier ${f.instanceId} --allocated-storage ${Math.ceil(used / MAX_USED_STORAGE) + 10} --apply-immediately `
@@ -184,7 +184,7 @@ export function checkStorage(f: UpgradeFacts): Precheck {
 export function checkNoDeployment(f: UpgradeFacts): Precheck {
   return {
     id: 'blue-green.none',
-    title: 'No other Blue/Green deployment of the source',
+    title: 'No other Blue/Green deployment',
     status: f.existingDeployments.length === 0 ? 'PASS' : 'FAIL',
     detail: f.existingDeployments.length === 0 ? 'none' : f.existingDeployments.join(', '),
     fix: `finish or delete it: \`aws rds delete-blue-green-deployment --region ${f.region} --blue-green-deployment-identifier <id> --delete-target\` (before a switchover)`,

@@ -143,7 +143,7 @@ describe('prechecks', () => {
       const run1 = await run(upgradeArgs(ready, ['--switchover', '--yes', '--verify-sql', 'SELECT 1']), fakeIo(motoEnv(gaps.url), { columns: 1000 }));
 
       expect(run1.code).toBe(EXIT.CHECK_FAILED);
-      expect(run1.out).toMatch(/^FAIL {4}Every table has a primary key or replica identity +1 table\(s\) whose UPDATEs and DELETEs logical replication cannot apply on green: app\.public\.events$/m);
+      expect(run1.out).toMatch(/^FAIL {4}Tables: primary key or replica identity +1 table\(s\) whose UPDATEs and DELETEs logical replication cannot apply on green: app\.public\.events$/m);
       expect(run1.out).toContain('fix: add a primary key (ALTER TABLE "public"."events" ADD PRIMARY KEY (<columns>))');
       expect(run1.out).toMatch(/Nothing was changed: fix the FAILs above/);
       expect(await rdsState()).toEqual(before);
