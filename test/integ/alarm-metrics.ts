@@ -18,6 +18,11 @@ export const EVENT_DRIVEN_ALARMS: Readonly<Record<string, string>> = {
   SlowQueries: 'a metric filter on the exported postgresql log: CloudWatch has its metric only once the log group receives an event',
 };
 
+/** Alarms over several nodes' metrics of which only some nodes publish: one must have data. */
+export const ANY_NODE_ALARMS: Readonly<Record<string, string>> = {
+  CacheReplicationLag: 'ElastiCache publishes ReplicationLag for the replica nodes only, and a failover changes which node that is',
+};
+
 function dimensionsOf(stat: cloudwatch.MetricStatConfig): { [name: string]: string } {
   return Object.fromEntries((stat.dimensions ?? []).map((d) => [d.name, String(d.value)]));
 }
@@ -42,7 +47,8 @@ export function metricsOfAlarm(alarmId: string, alarm: cloudwatch.Alarm): Watche
 export function watchedMetrics(alarms: { [alarmId: string]: cloudwatch.Alarm }): { metrics: WatchedMetric[]; eventDriven: string[] } {
   const ids = Object.keys(alarms).sort();
   return {
-    metrics: ids.filter((id) => !(id in EVENT_DRIVEN_ALARMS)).flatMap((id) => metricsOfAlarm(id, alarms[id])),
+    metrics: ids.filter((id) => !(id in EVENT_DRIVEN_ALARMS)).flatMap((id) => metricsOfAlarm(id, alarms[id])
+      .map((m) => (id in ANY_NODE_ALARMS ? { ...m, anyOf: true } : m))),
     eventDriven: ids.filter((id) => id in EVENT_DRIVEN_ALARMS),
   };
 }

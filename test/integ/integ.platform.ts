@@ -246,7 +246,7 @@ function onDemandBackup(a: IntegTest['assertions'], p: Parts, _label: string) {
   });
   const done = a.awsApiCall('Backup', 'describeBackupJob', { BackupJobId: start.getAttString('BackupJobId') })
     .expect(ExpectedResult.objectLike({ State: 'COMPLETED' }))
-    .waitForAssertions({ totalTimeout: Duration.minutes(45), interval: Duration.minutes(1) });
+    .waitForAssertions({ totalTimeout: Duration.minutes(40), interval: Duration.minutes(1) });
   // AWS Backup takes the role from the caller: the assertion provider must be allowed to pass it.
   start.provider.addToRolePolicy({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [p.backupRole.roleArn] });
   start.next(done);
@@ -275,7 +275,7 @@ function restoreAndValidate(a: IntegTest['assertions'], p: Parts, assertStack: S
   });
   const restored = a.awsApiCall('Backup', 'describeRestoreJob', { RestoreJobId: start.getAttString('RestoreJobId') })
     .expect(ExpectedResult.objectLike({ Status: 'COMPLETED' }))
-    .waitForAssertions({ totalTimeout: Duration.minutes(60), interval: Duration.minutes(2) });
+    .waitForAssertions({ totalTimeout: Duration.minutes(50), interval: Duration.minutes(2) });
   start.provider.addToRolePolicy({ Effect: 'Allow', Action: ['iam:PassRole'], Resource: [restoreRole.roleArn] });
   start.next(restored);
   const event = {

@@ -178,6 +178,8 @@ describe('what the assertions check', () => {
     for (const m of cacheMetrics) {
       expect(m.namespace).toBe('AWS/ElastiCache');
       expect(Object.keys(m.dimensions)).toEqual(['CacheClusterId']);
+      // Every node's metric must have data, but ReplicationLag's: the replica's (any node's) is enough.
+      expect({ alarm: m.alarm, anyOf: m.anyOf ?? false }).toEqual({ alarm: m.alarm, anyOf: m.alarm === 'CacheReplicationLag' });
     }
     const resolved = cacheMetrics.map((m) => Stack.of(built.stack).resolve(m.dimensions.CacheClusterId));
     expect(new Set(resolved.map((r) => JSON.stringify(r))).size).toBe(2);

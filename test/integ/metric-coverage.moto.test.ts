@@ -95,6 +95,18 @@ test('a published metric is listed with its dimension; one of another instance, 
   expect(await missingMetrics([node2], listMetrics)).toEqual([]);
 });
 
+test('an any-node alarm passes when one node publishes, and fails when none does', async () => {
+  const lag = (node: string): WatchedMetric => ({ alarm: 'CacheReplicationLag', namespace: 'AWS/ElastiCache', metricName: 'ReplicationLag', dimensions: { CacheClusterId: node }, anyOf: true });
+  expect(await missingMetrics([lag('lag-001'), lag('lag-002')], listMetrics)).toEqual([
+    'CacheReplicationLag: none of 2 metrics listed (CacheReplicationLag: AWS/ElastiCache/ReplicationLag {"CacheClusterId":"lag-001"}; CacheReplicationLag: AWS/ElastiCache/ReplicationLag {"CacheClusterId":"lag-002"})',
+  ]);
+  // The replica publishes it; the primary never does.
+  await putDatapoint('AWS/ElastiCache', 'ReplicationLag', { CacheClusterId: 'lag-002' }, 0.1);
+  expect(await missingMetrics([lag('lag-001'), lag('lag-002')], listMetrics)).toEqual([]);
+  // Without anyOf, the primary's missing metric is reported.
+  expect(await missingMetrics([{ ...lag('lag-001'), anyOf: undefined }], listMetrics)).toHaveLength(1);
+});
+
 test('GetMetricData returns the datapoint of the last 10 minutes, and nothing for a metric never published', async () => {
   await putDatapoint(bchr.namespace, bchr.metricName, bchr.dimensions, 99.9);
   expect(await metricsWithoutDatapoint([bchr], 10, getMetricData)).toEqual([]);

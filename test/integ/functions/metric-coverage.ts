@@ -14,6 +14,12 @@ export interface WatchedMetric {
   readonly namespace: string;
   readonly metricName: string;
   readonly dimensions: { [name: string]: string };
+  /**
+   * Set on the metrics of an alarm of which one must have data, not each: ReplicationLag, which
+   * ElastiCache publishes for the replica nodes only (and which node is the replica changes with
+   * a failover).
+   */
+  readonly anyOf?: boolean;
 }
 
 /** What ListMetrics answers, reduced to what is compared. */
@@ -45,10 +51,21 @@ export async function missingMetrics(
   list: (request: ReturnType<typeof listMetricsRequest>) => Promise<ListedMetric[]>,
 ): Promise<string[]> {
   const missing: string[] = [];
+  const anyOf = new Map<string, { listed: boolean; names: string[] }>();
   for (const m of metrics) {
-    if (!isListed(m, await list(listMetricsRequest(m)))) {
-      missing.push(`${m.alarm}: ${m.namespace}/${m.metricName} ${JSON.stringify(m.dimensions)}`);
+    const listed = isListed(m, await list(listMetricsRequest(m)));
+    const name = `${m.alarm}: ${m.namespace}/${m.metricName} ${JSON.stringify(m.dimensions)}`;
+    if (m.anyOf) {
+      const group = anyOf.get(m.alarm) ?? { listed: false, names: [] };
+      group.listed ||= listed;
+      group.names.push(name);
+      anyOf.set(m.alarm, group);
+    } else if (!listed) {
+      missing.push(name);
     }
+  }
+  for (const [alarm, group] of anyOf) {
+    if (!group.listed) missing.push(`${alarm}: none of ${group.names.length} metrics listed (${group.names.join('; ')})`);
   }
   return missing;
 }
