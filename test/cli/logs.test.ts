@@ -60,7 +60,9 @@ beforeAll(async () => {
   }
   file = path.join(dir, 'postgresql.log');
   fs.writeFileSync(file, `${lines.join('\n')}\n`);
-  window = { from: new Date(lineTime(lines[0]) - 60_000).toISOString(), to: new Date(lineTime(lines[lines.length - 1]) + 60_000).toISOString() };
+  // The last line may be a continuation (an autovacuum report ending the log): the last entry line's time.
+  const lastEntry = [...lines].reverse().find((l) => !l.startsWith('\t'))!;
+  window = { from: new Date(lineTime(lines[0]) - 60_000).toISOString(), to: new Date(lineTime(lastEntry) + 60_000).toISOString() };
 });
 
 afterAll(async () => {
@@ -108,6 +110,13 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
     expect(group!.example.plan).toMatch(/^Result {2}\(cost=/);
     // Without --include-query-text, the example is the normalized statement.
     expect(group!.example.text).toBe('SELECT pg_sleep($1)');
+  });
+
+  test('a statement over several lines: one entry, normalized to one line, its plan without the query\'s lines', () => {
+    const group = report.slowStatements.find((g) => g.statement.startsWith('SELECT pg_sleep($1), $2 AS how'));
+    expect(group).toMatchObject({ count: 1, statement: 'SELECT pg_sleep($1), $2 AS how FROM generate_series($3, $4)' });
+    expect(group!.example.plan).toMatch(/^Function Scan on generate_series {2}\(cost=/);
+    expect(group!.example.plan).not.toMatch(/multi-line|AS how/);
   });
 
   test('the lock wait: the relation, the waiting statement and the pid holding the lock', () => {

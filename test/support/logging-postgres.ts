@@ -89,7 +89,7 @@ async function pidOf(c: Client): Promise<number> {
 
 /**
  * Makes the server log one of each: slow statements (two pg_sleep with different literals: one
- * group), their auto_explain plans, a lock wait (still waiting / acquired), a deadlock, an
+ * group; one statement over three lines), their auto_explain plans, a lock wait (still waiting / acquired), a deadlock, an
  * autovacuum run, a temporary file, a checkpoint, a failed password login, and two errors
  * (division by zero, a missing table).
  */
@@ -106,6 +106,8 @@ export async function runLogScenario(pg: LoggingPostgres): Promise<LogScenario> 
     // Slow statements (and their plans).
     await a.query('SELECT pg_sleep(0.6)');
     await a.query('SELECT pg_sleep(0.7)');
+    // A statement over several lines: its continuation lines (and its plan's Query Text) are tab-led.
+    await admin.query("SELECT pg_sleep(0.55),\n       'multi-line' AS how -- a comment\n  FROM generate_series(1, 1)");
 
     // A lock wait: a holds the row, b waits past deadlock_timeout, then gets it.
     const holder = await pidOf(a);
@@ -131,12 +133,11 @@ export async function runLogScenario(pg: LoggingPostgres): Promise<LogScenario> 
     await b.query('ROLLBACK');
 
     // Autovacuum: enough dead rows to pass the thresholds (scale factor 0.05 of 2000 rows, +50).
+    // An earlier run (after the INSERT) may have happened already: wait for the next one.
+    const vacuums = async () => Number((await admin.query("SELECT autovacuum_count FROM pg_stat_user_tables WHERE relname = 'accounts'")).rows[0]?.autovacuum_count ?? 0);
+    const before = await vacuums();
     await admin.query('DELETE FROM accounts WHERE id > 1000');
-    for (let i = 0; i < 100; i++) {
-      const row = await admin.query("SELECT autovacuum_count FROM pg_stat_user_tables WHERE relname = 'accounts'");
-      if (Number(row.rows[0]?.autovacuum_count ?? 0) > 0) break;
-      await sleep(200);
-    }
+    for (let i = 0; i < 150 && await vacuums() <= before; i++) await sleep(200);
 
     // A temporary file: a sort larger than work_mem.
     await a.query("SET work_mem = '64kB'");
@@ -155,8 +156,8 @@ export async function runLogScenario(pg: LoggingPostgres): Promise<LogScenario> 
     await wrong.connect().then(() => { throw new Error('the wrong password was accepted'); }, () => undefined);
     await wrong.end().catch(() => undefined);
 
-    // Let the last lines reach the file.
-    await sleep(200);
+    // Let the last lines reach the file (the failed login's DETAIL is the last the scenario writes).
+    for (let i = 0; i < 50 && !pg.logLines().some((l) => /:app@postgres:\[\d+\]:DETAIL: {2}Connection matched/.test(l)); i++) await sleep(100);
     return { table: 'postgres.public.accounts', failedUser: 'app', lockHolderPid: holder, lockWaiterPid: waiter };
   } finally {
     await Promise.all([admin, a, b].map((c) => c.end().catch(() => undefined)));
