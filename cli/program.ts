@@ -18,7 +18,7 @@ import { nodeAdvice } from './warnings';
 export const VERSION = '0.1.0';
 
 const JSON_HELP = '--json: stdout carries one JSON document, the same envelope for every command: '
-  + '{ "schemaVersion": 1, "command", "generatedAt", ...the command\'s fields, and for doctor and inspect "summary" and '
+  + '{ "schemaVersion": 1, "command", "generatedAt", ...the command\'s fields, and for doctor, inspect and upgrade "summary" and '
   + '"findings" (rule, severity FAIL|WARN|INFO|PASS, resource, title, message, fix) }; a failure is '
   + '{ ..., "error": { "code", "message", "hint", "exitCode" } } with the same exit code.';
 
