@@ -245,6 +245,9 @@ export async function runLogs(opts: LogsOptions, ctx: CommandContext): Promise<L
 function notesFor(a: ReturnType<LogAggregator['result']>): string[] {
   const notes: string[] = [];
   if (a.counts.entries === 0) notes.push('no entries in the window: is the window right, and the log exported (or --log-files)?');
+  for (const [zone, k] of Object.entries(a.counts.namedZones)) {
+    notes.push(`${k.toLocaleString('en-US')} lines have their time in zone ${zone}, which names no offset: they were skipped; set log_timezone to UTC (RDS's default) or an offset`);
+  }
   if (a.tempFiles.count === 0) notes.push('no temporary files logged: log_temp_files is -1 (off) unless the parameter group sets it (the tuned group does not); 0 logs every one, or a size in kB');
   if (a.checkpoints.completed + a.checkpoints.restartpoints === 0) notes.push('no checkpoints logged: log_checkpoints must be on (the tuned group does not set it)');
   const errors = a.errors.reduce((k, g) => k + g.count, 0);

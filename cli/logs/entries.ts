@@ -41,14 +41,18 @@ export interface LineCounts {
   truncated: number;
   /** A few of the malformed lines, cut to 200 characters, quoted strings masked, to show what they look like. */
   malformedExamples: string[];
+  /** Malformed lines whose %t has a zone name (log_timezone not UTC): their times cannot be read. By zone. */
+  namedZones: Record<string, number>;
 }
 
 export const MAX_ENTRY_LINES = 2000;
 export const MAX_ENTRY_CHARS = 64 * 1024;
 const MAX_EXAMPLES = 5;
+/** A %t with a zone name other than UTC / GMT, then the rest of the prefix. */
+const NAMED_ZONE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (?!UTC:|GMT:)([A-Za-z]{2,5}):.*:\[\d+\]:[A-Z]+:/;
 
 export function newCounts(): LineCounts {
-  return { lines: 0, entries: 0, malformed: 0, orphans: 0, truncated: 0, malformedExamples: [] };
+  return { lines: 0, entries: 0, malformed: 0, orphans: 0, truncated: 0, malformedExamples: [], namedZones: {} };
 }
 
 interface Building {
@@ -75,6 +79,8 @@ export class EntryAssembler {
     if (line.kind === 'malformed') {
       this.counts.malformed++;
       if (this.counts.malformedExamples.length < MAX_EXAMPLES) this.counts.malformedExamples.push(line.raw.slice(0, 200).replace(/'(?:[^']|'')*'?/g, "'…'"));
+      const zone = NAMED_ZONE.exec(line.raw)?.[1];
+      if (zone && (zone in this.counts.namedZones || Object.keys(this.counts.namedZones).length < MAX_EXAMPLES)) this.counts.namedZones[zone] = (this.counts.namedZones[zone] ?? 0) + 1;
       return;
     }
     const b = this.current;

@@ -143,7 +143,7 @@ const LOGS: Schema = {
   pgbadger: nullable({ file: 'string', lines: 'number', command: 'string' }),
   first: nullable('iso-time'),
   last: nullable('iso-time'),
-  counts: { lines: 'number', entries: 'number', malformed: 'number', orphans: 'number', truncated: 'number', malformedExamples: ['string'], bySeverity: 'object', outsideWindow: 'number' },
+  counts: { lines: 'number', entries: 'number', malformed: 'number', orphans: 'number', truncated: 'number', malformedExamples: ['string'], namedZones: 'object', bySeverity: 'object', outsideWindow: 'number' },
   slowStatements: [{ statement: 'string', count: 'number', totalMs: 'number', maxMs: 'number', example: { ...WHERE, durationMs: 'number', text: 'string', plan: nullable('string') } }],
   lockWaits: [{
     on: 'string', lockMode: 'string', waits: 'number', acquired: 'number', deadlocks: 'number', cancelled: 'number', maxWaitMs: 'number', totalWaitMs: 'number',

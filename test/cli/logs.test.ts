@@ -250,6 +250,15 @@ describe('the log of PostgreSQL 17.9 with RDS\'s prefix and the tuned parameters
     expect(fs.readFileSync(r.pgbadger!.file, 'utf8')).toBe(`${lines.join('\n')}\n`);
   });
 
+  test('a log whose times carry a zone name (log_timezone not UTC): its lines skipped and counted, and the note says what to set', async () => {
+    const f = path.join(dir, 'cet.log');
+    fs.writeFileSync(f, `${lines.slice(0, 5).map((l) => l.replace(/^(\S+ \S+) UTC:/, '$1 CET:')).join('\n')}\n`);
+    const r = await json(['logs', '--file', f, '--from', window.from, '--to', window.to]);
+    const named = lines.slice(0, 5).filter((l) => !l.startsWith('\t')).length;
+    expect(r.counts).toMatchObject({ entries: 0, namedZones: { CET: named } });
+    expect(r.notes).toContain(`${named} lines have their time in zone CET, which names no offset: they were skipped; set log_timezone to UTC (RDS's default) or an offset`);
+  });
+
   test('connection problems beyond a wrong password: each by kind, user and address (lines in PostgreSQL 17\'s wording)', async () => {
     // Not produced by the scenario (a full server, a client gone mid-session, RDS's rds.force_ssl refusing plaintext): written here in the messages' fixed texts.
     const p = (pid: number, who = 'app@shop', from = '10.0.1.5(50000)') => `2026-03-14 13:44:59 UTC:${from}:${who}:[${pid}]:`;
