@@ -684,9 +684,9 @@ export async function runInspect(opts: InspectOptions, ctx: CommandContext): Pro
   }
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, minRows: opts.minRows, n1MinCalls: opts.n1MinCalls, n1MaxMeanMs: opts.n1MaxMeanMs };
 
-  // The parser's WASM compiles while inspect connects; it never rejects (a parser that did not load makes every statement unparsable, counted).
-  const parserLoaded = loadParser();
   const client = await connect(target, opts.statementTimeout);
+  // The parser's WASM compiles while inspect reads the statistics; it never rejects (a parser that did not load makes every statement unparsable, counted).
+  const parserLoaded = loadParser();
   let gathered: Gathered;
   try {
     await step('BEGIN TRANSACTION READ ONLY', opts.statementTimeout, () => tagged(client)('BEGIN TRANSACTION READ ONLY'));
@@ -844,12 +844,12 @@ export function renderText(r: InspectReport, opts: TextOptions = { top: DEFAULT_
   const of = (rule: RuleId) => r.findings.filter((f) => f.rule === rule);
   const none = (what = 'none') => out.push(`  ${what}`);
   /** Lists a rule's findings, most impact first, the rest folded. */
-  const section = (rule: RuleId, what: string, lines: (f: Finding) => string[] = (f) => findingLines(f)) => {
+  const section = (rule: RuleId, what: string, lines: (f: Finding) => string[] = (f) => findingLines(f), indent = '  ') => {
     const folded = fold(of(rule), opts.top, opts.all);
-    if (folded.shown.length === 0) none();
+    if (folded.shown.length === 0) out.push(`${indent}none`);
     for (const f of folded.shown) out.push(...lines(f));
     const more = foldedLine(folded, what);
-    if (more) out.push(`  ${more}`);
+    if (more) out.push(`${indent}${more}`);
   };
   out.push(`db-playbook inspect: ${r.target} (PostgreSQL ${r.serverVersion}${r.inRecovery ? ', a standby: its own statistics' : ''})`);
   out.push(`statistics since ${r.statisticsSince ? when(r.statisticsSince) : 'never reset'}, read at ${when(r.readAt)}`);
@@ -912,7 +912,7 @@ export function renderText(r: InspectReport, opts: TextOptions = { top: DEFAULT_
   }
   for (const f of of('dead-tuples')) out.push(...findingLines(f));
   out.push('  autovacuum settings per table: tables the global thresholds do not fit, most dead tuples per second first');
-  section('autovacuum-settings', 'tables to give their own autovacuum settings', (f) => findingLines(f, '    '));
+  section('autovacuum-settings', 'tables to give their own autovacuum settings', (f) => findingLines(f, '    '), '    ');
   out.push(`  sessions running longer than ${LONG_RUNNING_SECONDS} s: ${r.health.longRunning.length}`);
   for (const f of of('long-running').slice(0, opts.all ? undefined : opts.top)) out.push(...findingLines(f, '    '));
   out.push(`  sessions idle in transaction: ${r.health.idleInTransaction.length}`);

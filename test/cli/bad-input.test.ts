@@ -214,6 +214,8 @@ beforeAll(async () => {
   home = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-input-home-'));
   bin = path.join(home, 'db-playbook.js');
   await bundleCli(bin);
+  // inspect's SQL parser loads its WebAssembly from beside the bundle, as scripts/bundle-handlers.mjs ships it.
+  fs.copyFileSync(path.join(ROOT, 'node_modules', 'libpg-query', 'wasm', 'libpg-query.wasm'), path.join(home, 'libpg-query.wasm'));
   moto = await startMoto();
   seeded = await seedDeployment(moto.endpoint);
   const rds = new RDSClient(seeded.clientConfig());
