@@ -1,7 +1,9 @@
 import { Token } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { grantRdsEvents } from './alarm-topic';
 import { PlaybookValidationError } from '../private/validation';
 
 /**
@@ -11,7 +13,8 @@ export interface DatabaseEventsProps {
   /**
    * The topic the events go to, in the region of the instances (RDS sends to a topic of its own
    * region). Its policy, and its key's when it is encrypted, must let `events.rds.amazonaws.com`
-   * publish: PlatformAlarms' and CrossRegionReplica's topics do.
+   * publish: PlatformAlarms' and CrossRegionReplica's topics do; `DatabaseEvents.allowPublishing`
+   * adds that to a topic of your own.
    */
   readonly topic: sns.ITopic;
 
@@ -53,6 +56,15 @@ export interface DatabaseEventsProps {
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html
  */
 export class DatabaseEvents extends Construct {
+  /**
+   * Lets RDS publish its events to a topic of this app encrypted with `key`: a statement for
+   * `events.rds.amazonaws.com` in the topic's policy and in the key's, each for this account's
+   * RDS resources of the region only. PlatformAlarms' and CrossRegionReplica's topics have it.
+   */
+  public static allowPublishing(topic: sns.Topic, key: kms.IKey): void {
+    grantRdsEvents(topic, key);
+  }
+
   /**
    * The DB instance categories sent: those that ask for an operator (AWS Control Tower's
    * CT.RDS.PR.17 asks for maintenance, failure and configuration change). Backup, creation,

@@ -151,6 +151,20 @@ describe('DatabaseEvents on its own', () => {
     expect(Object.values(subs).map((s) => [s.Properties.SourceType, s.Properties.SourceIds])).toEqual([['db-instance', ['orders']]]);
   });
 
+  test('allowPublishing lets RDS publish to a topic of the app and use its key, for this account\'s RDS resources only', () => {
+    const stack = new Stack(new App(), 'Own', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const key = new kms.Key(stack, 'K');
+    const topic = new sns.Topic(stack, 'T', { masterKey: key });
+    DatabaseEvents.allowPublishing(topic, key);
+    const template = Template.fromStack(stack);
+    const statement = {
+      Sid: 'RdsEventsOfThisAccount', Effect: 'Allow', Principal: { Service: 'events.rds.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': RDS_OF_THIS_ACCOUNT } },
+    };
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: [{ ...statement, Action: 'sns:Publish', Resource: { Ref: stack.getLogicalId(topic.node.defaultChild as never) } }] } });
+    template.hasResourceProperties('AWS::KMS::Key', { KeyPolicy: { Statement: Match.arrayWith([{ ...statement, Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: '*' }]) } });
+  });
+
   test('fails when no instance is named', () => {
     const { stack } = stackWithVpc();
     expect(() => new DatabaseEvents(stack, 'E', { topic: new sns.Topic(stack, 'T'), instanceIdentifiers: [] }))
