@@ -13,6 +13,8 @@
  * - query-health/n-plus-one.ts: single-row lookups called very often;
  * - query-health/vacuum.ts: autovacuum-settings, per-table settings for tables the global
  *   thresholds do not fit;
+ * - query-health/bloat.ts: table-bloat and index-bloat, estimated from row counts and pg_stats;
+ * - query-health/hypopg.ts: dexter's check of a suggested index with a hypothetical one;
  * - query-health/analyze.ts: every rule applied, the findings with their fixes;
  * - query-health/rank.ts: the text report's ranking and folding;
  * - query-health/format.ts: sizes, times, and statements with their literals redacted;
@@ -29,6 +31,7 @@ export * from './query-health/sql-parser';
 export * from './query-health/n-plus-one';
 export * from './query-health/indexes';
 export * from './query-health/vacuum';
+export * from './query-health/bloat';
 export * from './query-health/analyze';
 export * from './query-health/rank';
 

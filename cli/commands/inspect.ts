@@ -79,6 +79,7 @@ import {
 import {
   AutovacuumAdvice,
   AutovacuumSettings,
+  BloatEstimate,
   analyze,
   DEFAULT_THRESHOLDS,
   failedRules,
@@ -97,6 +98,7 @@ import {
   readableStatement,
   RULE_IDS,
   RuleId,
+  RelationSpace,
   RULES,
   SuggestionCheck,
   TableStatement,
@@ -106,7 +108,7 @@ import {
   UnparsableStatements,
 } from '../query-health';
 import { checkSuggestion } from '../query-health/hypopg';
-import { autovacuumSettings, hypopgSchema, indexScans, tableVacuumStats } from '../query-health/queries';
+import { autovacuumSettings, hypopgSchema, indexScans, relationSpace, tableVacuumStats } from '../query-health/queries';
 
 /** Options of `db-playbook inspect`. */
 export interface InspectOptions {
@@ -485,6 +487,7 @@ export interface Gathered {
   readonly vacuumStats: TableVacuumStats[];
   readonly autovacuum: AutovacuumSettings;
   readonly secondsSinceReset: number | null;
+  readonly space: RelationSpace[];
   /** hypopg's schema; null when it is not installed. */
   readonly hypopg: string | null;
   /** hypopg's verdicts on the missing-index suggestions, by CREATE INDEX statement (filled in after gathering). */
@@ -549,6 +552,7 @@ async function gather(client: Client, opts: InspectOptions): Promise<Gathered> {
     vacuumStats: await step('pg_stat_user_tables (writes)', t, () => tableVacuumStats(db, opts.minRows)),
     autovacuum: await step('autovacuum settings', t, () => autovacuumSettings(db)),
     secondsSinceReset: server.stats_reset ? (new Date(server.now as Date).getTime() - new Date(server.stats_reset as Date).getTime()) / 1000 : null,
+    space: await step('pg_class and pg_stats (bloat estimates)', t, () => relationSpace(db)),
     hypopg: await step('pg_extension (hypopg)', t, () => hypopgSchema(db)),
   };
 }
@@ -596,6 +600,8 @@ export interface InspectReport {
   readonly invalidIndexes: IndexUsage[];
   /** Per-table autovacuum settings to give (autovacuum-settings). */
   readonly autovacuumAdvice: AutovacuumAdvice[];
+  /** Tables and btree indexes estimated at least twice the size their rows need (table-bloat, index-bloat). */
+  readonly bloat: BloatEstimate[];
   /** Whether missing-index suggestions were checked with hypopg; when not, how to enable it. */
   readonly suggestions: { readonly verified: boolean; readonly advice: string | null };
   /** Statements the SQL parser could not read (left out of the statement rules); `parser` says why none could be read when it did not load. */
@@ -646,6 +652,7 @@ function buildReport(target: ConnectionTarget, g: Gathered, replicas: ReplicaRea
     nPlusOne: a.nPlusOne,
     invalidIndexes: a.invalidIndexes,
     autovacuumAdvice: a.autovacuumAdvice,
+    bloat: a.bloat,
     suggestions: { verified: g.hypopg !== null, advice: g.hypopg !== null ? null : HYPOPG_ADVICE },
     unparsableStatements: { ...a.unparsable, parser: parserUnavailable() ?? null },
     pgStatStatements: { ...g.pgStatStatements, available: g.statements !== null, advice: a.pgStatStatementsAdvice },
@@ -886,6 +893,9 @@ export function renderText(r: InspectReport, opts: TextOptions = { top: DEFAULT_
   section('invalid-index', 'invalid indexes');
   out.push('', 'Duplicate and prefix-redundant indexes');
   section('duplicate-index', 'duplicate indexes');
+  out.push('', 'Bloat: tables and btree indexes an estimated 2x or more the size their rows need, most to gain first');
+  section('table-bloat', 'bloated tables');
+  section('index-bloat', 'bloated indexes');
 
   out.push('', `N+1 suspects: >= ${n(r.thresholds.n1MinCalls)} calls, mean < ${r.thresholds.n1MaxMeanMs} ms, one row per call by a single key`);
   if (r.topStatements === null) none('(needs pg_stat_statements)');

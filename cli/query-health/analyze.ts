@@ -16,6 +16,7 @@ import { invalidIndexes, missingIndexes, MissingIndex, RedundantIndex, redundant
 import { NPlusOneSuspect, nPlusOneSuspects } from './n-plus-one';
 import { DEFAULT_THRESHOLDS, Finding, Thresholds } from './rules';
 import { tryParse } from './sql-parser';
+import { BloatEstimate, bloatEstimates, bloatFinding, RelationSpace } from './bloat';
 import { adviceMessage, AutovacuumAdvice, autovacuumAdvice, AutovacuumSettings, TableVacuumStats } from './vacuum';
 
 /** Everything inspect gathered. */
@@ -46,6 +47,8 @@ export interface HealthInput {
   readonly suggestionChecks?: Readonly<Record<string, SuggestionCheck>>;
   /** Whether hypopg is installed in the database; absent or false: the report says how to enable it. */
   readonly hypopg?: boolean;
+  /** Tables' and btree indexes' pages and what their rows need (table-bloat, index-bloat); absent: the rules do not run. */
+  readonly space?: readonly RelationSpace[];
   /** How many instances' scan counts `indexes` adds up (the primary and its --replica ones); absent: one. */
   readonly instances?: number;
 }
@@ -66,6 +69,7 @@ export interface HealthAnalysis {
   readonly invalidIndexes: IndexUsage[];
   readonly nPlusOne: NPlusOneSuspect[];
   readonly autovacuumAdvice: AutovacuumAdvice[];
+  readonly bloat: BloatEstimate[];
   readonly unparsable: UnparsableStatements;
   /** How to get statement statistics; null when pg_stat_statements answered. */
   readonly pgStatStatementsAdvice: string | null;
@@ -253,9 +257,15 @@ export function analyze(input: HealthInput, thresholds: Thresholds = DEFAULT_THR
     });
   }
 
+  const bloat = bloatEstimates(input.space ?? []);
+  for (const b of bloat) {
+    const { message, fix } = bloatFinding(b);
+    findings.push({ rule: b.kind === 'table' ? 'table-bloat' : 'index-bloat', target: b.relation, message, fix, impact: b.wastedBytes, bytes: b.wastedBytes });
+  }
+
   return {
     findings, missingIndexes: missing, unusedIndexes: unused, redundantIndexes: redundant, invalidIndexes: invalid, nPlusOne,
-    autovacuumAdvice: advised, unparsable: unparsableStatements(statements), pgStatStatementsAdvice: advice,
+    autovacuumAdvice: advised, bloat, unparsable: unparsableStatements(statements), pgStatStatementsAdvice: advice,
   };
 }
 

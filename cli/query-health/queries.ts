@@ -4,6 +4,7 @@
  * small post-process.
  */
 import type { QueryFunction } from '../../shared/pg-health';
+import type { RelationSpace } from './bloat';
 import type { AutovacuumSettings, TableVacuumStats } from './vacuum';
 
 /** Write counters, autovacuum runs and per-table settings of the tables of at least $1 live rows. */
@@ -59,4 +60,45 @@ export const INDEX_SCANS_SQL = `SELECT schemaname, indexrelname, idx_scan FROM p
 export async function indexScans(db: QueryFunction): Promise<Map<string, number>> {
   const { rows } = await db(INDEX_SCANS_SQL);
   return new Map(rows.map((r) => [`${r.schemaname}.${r.indexrelname}`, num(r.idx_scan)]));
+}
+
+/** Tables of at least $1 pages: their row count, pages and the average width of a row (pg_stats). */
+export const TABLE_SPACE_SQL = `SELECT n.nspname, c.relname, c.reltuples::float8 AS tuples, c.relpages::float8 AS pages,
+  current_setting('block_size')::int AS block_size,
+  coalesce(substring(array_to_string(c.reloptions, ' ') FROM 'fillfactor=([0-9]+)')::int, 100) AS fillfactor,
+  (SELECT sum((1 - coalesce(s.null_frac, 0)) * coalesce(s.avg_width, 0)) FROM pg_stats s
+    WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND NOT s.inherited)::float8 AS data_width
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+  AND c.relpages >= $1 AND c.reltuples > 0`;
+
+/** Btree indexes (on columns, not partial) of at least $1 pages: entries, pages and the average width of their key columns. */
+export const INDEX_SPACE_SQL = `SELECT n.nspname, ic.relname AS index, c.relname AS table, ic.reltuples::float8 AS tuples, ic.relpages::float8 AS pages,
+  current_setting('block_size')::int AS block_size,
+  coalesce(substring(array_to_string(ic.reloptions, ' ') FROM 'fillfactor=([0-9]+)')::int, 90) AS fillfactor,
+  (SELECT sum(coalesce(s.avg_width, 0)) FROM pg_attribute a
+    JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname AND NOT s.inherited
+    WHERE a.attrelid = c.oid AND a.attnum = ANY (i.indkey::int2[]))::float8 AS data_width
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+WHERE am.amname = 'btree' AND NOT (0 = ANY (i.indkey::int2[])) AND i.indpred IS NULL AND i.indisvalid
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' AND ic.relpages >= $1`;
+
+/** Relations under 1 MB are not estimated: nothing to gain. */
+const MIN_PAGES = 128;
+
+/** Tables and btree indexes of at least 1 MB with what their rows need (cli/query-health/bloat.ts estimates). */
+export async function relationSpace(db: QueryFunction): Promise<RelationSpace[]> {
+  const tables = (await db(TABLE_SPACE_SQL, [MIN_PAGES])).rows.map((r): RelationSpace => ({
+    kind: 'table', schema: String(r.nspname), name: String(r.relname), table: String(r.relname), tuples: num(r.tuples), pages: num(r.pages),
+    blockSize: num(r.block_size), dataWidth: num(r.data_width), fillfactor: num(r.fillfactor),
+  }));
+  const indexes = (await db(INDEX_SPACE_SQL, [MIN_PAGES])).rows.map((r): RelationSpace => ({
+    kind: 'index', schema: String(r.nspname), name: String(r.index), table: String(r.table), tuples: num(r.tuples), pages: num(r.pages),
+    blockSize: num(r.block_size), dataWidth: num(r.data_width), fillfactor: num(r.fillfactor),
+  }));
+  return [...tables, ...indexes];
 }

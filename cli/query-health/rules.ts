@@ -18,6 +18,8 @@ export const RULES = {
   'pg-stat-statements-missing': 'pg_stat_statements not preloaded or not created: no statement statistics',
   'invalid-index': 'an index left INVALID (a failed CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY)',
   'autovacuum-settings': 'a large table whose dead tuples outgrow the global autovacuum thresholds: give it its own',
+  'table-bloat': 'a table an estimated 2x or more the size its rows need (at least 10 MB to gain)',
+  'index-bloat': 'a btree index an estimated 2x or more the size its entries need (at least 10 MB to gain)',
 } as const;
 
 export type RuleId = keyof typeof RULES;

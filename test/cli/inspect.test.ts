@@ -184,7 +184,13 @@ describe('PostgreSQL\'s own parser, the rules of #19, and the bundled bin', () =
         INSERT INTO dupes SELECT g, 'same' FROM generate_series(1, 100) g;
         CREATE TABLE hot (id int PRIMARY KEY, n int NOT NULL);
         CREATE INDEX hot_n_idx ON hot (n);
-        INSERT INTO hot SELECT g, 0 FROM generate_series(1, 20000) g;`);
+        INSERT INTO hot SELECT g, 0 FROM generate_series(1, 20000) g;
+        CREATE TABLE bloated (id int PRIMARY KEY, note text NOT NULL);
+        CREATE INDEX bloated_note_idx ON bloated (note);
+        INSERT INTO bloated SELECT g, repeat('n', 90) || g FROM generate_series(1, 200000) g;
+        DELETE FROM bloated WHERE id % 5 <> 0;`);
+      // Its own statement: VACUUM cannot run in the implicit transaction of a multi-statement query.
+      await c.query('VACUUM bloated');
       // A unique index over duplicates fails and is left INVALID (what a failed CREATE INDEX CONCURRENTLY leaves).
       await c.query('CREATE UNIQUE INDEX CONCURRENTLY dupes_code_key ON dupes (code)').catch(() => undefined);
       await resetStats(c);
@@ -226,6 +232,19 @@ describe('PostgreSQL\'s own parser, the rules of #19, and the bundled bin', () =
     expect(a.sql).toBe('ALTER TABLE public.hot SET (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_cost_delay = 0);');
     expect(report.findings.find((f) => f.rule === 'autovacuum-settings')).toMatchObject({ resource: 'public.hot' });
     expect(report.autovacuumAdvice.map((x) => x.table)).toEqual(['public.hot']);
+  });
+
+  test('estimates the table and the index that lost four rows in five to VACUUM as table-bloat and index-bloat, with their fixes', async () => {
+    const report = await inspectJson('rules');
+    const bloat = Object.fromEntries(report.bloat.map((b) => [b.relation, b]));
+    // 200,000 rows of ~100 bytes, 40,000 left: about 5x the pages the rows need.
+    expect(bloat['public.bloated'].ratio).toBeGreaterThan(3.5);
+    expect(bloat['public.bloated_note_idx'].ratio).toBeGreaterThan(3);
+    // The primary key's entries are small: under 10 MB to gain, not reported.
+    expect(bloat['public.bloated_pkey']).toBeUndefined();
+    const fixes = Object.fromEntries(report.findings.filter((f) => f.rule.endsWith('-bloat')).map((f) => [`${f.rule} ${f.resource}`, f.fix]));
+    expect(fixes['index-bloat public.bloated_note_idx']).toMatch(/^REINDEX INDEX CONCURRENTLY public\.bloated_note_idx;/);
+    expect(fixes['table-bloat public.bloated']).toMatch(/pg_repack .* VACUUM FULL public\.bloated;/);
   });
 
   test('the committed bin loads the parser\'s WASM from beside the bundle: the same suggestion, no statement left unparsed', async () => {

@@ -121,7 +121,7 @@ const INSPECT: Schema = {
   instances: [{ target: 'string', inRecovery: 'boolean', statsReset: nullable('iso-time') }],
   thresholds: 'object', failOn: ['string'], failed: ['string'],
   missingIndexes: ['object'], unusedIndexes: ['object'], duplicateIndexes: ['object'], nPlusOne: ['object'],
-  invalidIndexes: ['object'], autovacuumAdvice: ['object'],
+  invalidIndexes: ['object'], autovacuumAdvice: ['object'], bloat: ['object'],
   suggestions: { verified: 'boolean', advice: nullable('string') },
   unparsableStatements: { count: 'number', examples: [{ queryId: 'string', error: 'string' }], parser: nullable('string') },
   pgStatStatements: 'object', topStatements: nullable('object'), largeTables: ['object'],

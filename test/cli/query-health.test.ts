@@ -21,6 +21,8 @@ import {
   RULE_IDS,
   advisedSettings,
   autovacuumAdvice,
+  bloatEstimates,
+  expectedPages,
   fold,
   foldedLine,
   invalidIndexes,
@@ -28,6 +30,7 @@ import {
   parserUnavailable,
   singleKeyLookup,
   suggestIndex,
+  RelationSpace,
   TableVacuumStats,
   topStatements,
   tryParse,
@@ -542,6 +545,30 @@ describe('autovacuum settings per table', () => {
   test('no advice for a table that already has settings as low, nor for a small one', () => {
     const tuned = vac('accounts', { updates: 900_000, options: { autovacuum_vacuum_scale_factor: '0.005', autovacuum_vacuum_threshold: '1000' } });
     expect(autovacuumAdvice([tuned, vac('tiny', { liveTuples: 5_000, updates: 1e6 })], defaults, 180, 10_000)).toEqual([]);
+  });
+});
+
+describe('bloat estimates', () => {
+  const space = (overrides: Partial<RelationSpace>): RelationSpace => ({
+    kind: 'table', schema: 'public', name: 'events', table: 'events', tuples: 1_000_000, pages: 0, blockSize: 8192, dataWidth: 100, fillfactor: 100, ...overrides,
+  });
+
+  test('a table of a million 100-byte rows needs about 17,000 pages (24-byte headers, 8-byte alignment, 4-byte line pointers)', () => {
+    // align(24 + 100) + 4 = 132 bytes a row; 8,168 usable bytes a page.
+    expect(expectedPages(space({}))).toBe(Math.ceil(1_000_000 * 132 / 8168));
+  });
+
+  test('flagged at twice the needed size with 10 MB to gain; most to gain first', () => {
+    const needed = expectedPages(space({}));
+    const estimates = bloatEstimates([
+      space({ name: 'twice', pages: needed * 2 }),
+      space({ name: 'almost', pages: needed * 2 - 10 }),
+      space({ name: 'small', tuples: 1000, pages: 100 }),
+      space({ name: 'huge', pages: needed * 5 }),
+      space({ name: 'unanalyzed', pages: needed * 5, dataWidth: 0 }),
+    ]);
+    expect(estimates.map((e) => e.relation)).toEqual(['public.huge', 'public.twice']);
+    expect(estimates[1]).toMatchObject({ ratio: 2, wastedBytes: needed * 8192 });
   });
 });
 
