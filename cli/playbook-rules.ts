@@ -289,6 +289,8 @@ export const PARAMETER_RULES: readonly ParameterRule[] = [
     why: 'on SSD storage random reads cost almost what sequential ones do, so the planner uses indexes' },
   { name: 'log_lock_waits', expected: playbook('log_lock_waits'), comparison: 'boolean', looser: 'WARN',
     why: 'lock waits longer than deadlock_timeout are logged' },
+  { name: 'log_temp_files', expected: playbook('log_temp_files'), comparison: 'at-most', looser: 'WARN', disabled: ['-1'],
+    why: 'temporary files of 10 MB or more are logged: statements spilling past work_mem show in db-playbook logs (-1 = none logged)' },
   { name: 'idle_in_transaction_session_timeout', expected: playbook('idle_in_transaction_session_timeout'), comparison: 'at-most', looser: 'WARN', disabled: ['0'],
     why: 'sessions idle inside a transaction hold locks and block vacuum (0 = never ended)' },
   { name: 'max_slot_wal_keep_size', expected: playbook('max_slot_wal_keep_size'), comparison: 'at-most', looser: 'WARN', disabled: ['-1'],

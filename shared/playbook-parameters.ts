@@ -38,6 +38,9 @@ export const PLAYBOOK_PARAMETERS: Readonly<Record<string, string>> = Object.free
   random_page_cost: '1.1',
   // Log waits on locks longer than deadlock_timeout (1 s).
   log_lock_waits: '1',
+  // Kilobytes: log every temporary file of 10 MB or more (RDS's default -1 logs none): a sort or
+  // hash spilling past work_mem shows in `db-playbook logs` with its statement.
+  log_temp_files: '10240',
   // Milliseconds: end sessions idle inside a transaction for 5 min (they block vacuum).
   idle_in_transaction_session_timeout: '300000',
   // Megabytes: a stuck replication slot may hold at most 20 GiB of WAL, not the whole disk.

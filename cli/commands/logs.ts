@@ -73,8 +73,8 @@ console, aws rds download-db-log-file-portion, or a CloudWatch export to S3).
 Window: --since 24h (the default; s, m, h, d, w), or --from and --to (ISO 8601 with a zone, or
 as a log line's time: 2026-03-14 13:44:59 UTC).
 What the log holds depends on the parameter group: the tuned one logs statements slower than
-5 s (with their auto_explain plans), lock waits, autovacuum runs longer than 1 s; temporary
-files need log_temp_files, checkpoints log_checkpoints; failed logins are always logged. RDS's
+5 s (with their auto_explain plans), lock waits, autovacuum runs longer than 1 s, temporary
+files of 10 MB or more; checkpoints need log_checkpoints; failed logins are always logged. RDS's
 log_line_prefix has no SQLSTATE: errors are grouped by the SQLSTATE their message text means
 (exact with log_error_verbosity = verbose).
 --pgbadger <dir> writes the lines in RDS's file format: pgbadger -f stderr -p '${PGBADGER_PREFIX}' <file>.
@@ -248,7 +248,7 @@ function notesFor(a: ReturnType<LogAggregator['result']>): string[] {
   for (const [zone, k] of Object.entries(a.counts.namedZones)) {
     notes.push(`${k.toLocaleString('en-US')} lines have their time in zone ${zone}, which names no offset: they were skipped; set log_timezone to UTC (RDS's default) or an offset`);
   }
-  if (a.tempFiles.count === 0) notes.push('no temporary files logged: log_temp_files is -1 (off) unless the parameter group sets it (the tuned group does not); 0 logs every one, or a size in kB');
+  if (a.tempFiles.count === 0) notes.push('no temporary files logged: none reached log_temp_files (the tuned group logs files of 10 MB or more; RDS's default -1 logs none; 0 logs every one)');
   if (a.checkpoints.completed + a.checkpoints.restartpoints === 0) notes.push('no checkpoints logged: log_checkpoints must be on (the tuned group does not set it)');
   const errors = a.errors.reduce((k, g) => k + g.count, 0);
   const exact = a.errors.reduce((k, g) => k + g.exact, 0);

@@ -307,6 +307,7 @@ const LOOSER: Record<string, [string, 'WARN' | 'FAIL']> = {
   track_io_timing: ['0', 'WARN'],
   random_page_cost: ['4', 'WARN'],
   log_lock_waits: ['0', 'WARN'],
+  log_temp_files: ['-1', 'WARN'],
   idle_in_transaction_session_timeout: ['0', 'WARN'],
   max_slot_wal_keep_size: ['-1', 'WARN'],
   'rds.force_ssl': ['0', 'FAIL'],

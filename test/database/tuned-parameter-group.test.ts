@@ -30,6 +30,7 @@ describe('TunedParameterGroup', () => {
       track_io_timing: '1',
       random_page_cost: '1.1',
       log_lock_waits: '1',
+      log_temp_files: '10240',
       idle_in_transaction_session_timeout: '300000',
       max_slot_wal_keep_size: '20480',
       'rds.force_ssl': '1',

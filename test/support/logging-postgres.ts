@@ -17,8 +17,8 @@
  *   platform's 5000 ms: a pg_sleep of 5 s per statement), log_autovacuum_min_duration 0 (1 s: a
  *   test table vacuums in milliseconds), autovacuum_naptime 1 s, deadlock_timeout 200 ms (RDS's
  *   1 s). The format of each line does not depend on the thresholds.
- * - Added, because the tuned group does not set them (RDS's defaults are off or -1):
- *   log_temp_files 0 (temporary files are logged only with it) and a small work_mem to make one;
+ * - Lowered or added: log_temp_files 0 (the tuned group's 10240 kB: the test's temporary file is
+ *   smaller) and a small work_mem to make one;
  *   log_checkpoints on (PostgreSQL 17's default). A failed password login is logged without any
  *   setting (FATAL is above log_min_messages).
  * - Password logins: scram-sha-256 for every TCP user but the harness's superuser (trust), as
