@@ -248,7 +248,7 @@ function notesFor(a: ReturnType<LogAggregator['result']>): string[] {
   for (const [zone, k] of Object.entries(a.counts.namedZones)) {
     notes.push(`${k.toLocaleString('en-US')} lines have their time in zone ${zone}, which names no offset: they were skipped; set log_timezone to UTC (RDS's default) or an offset`);
   }
-  if (a.tempFiles.count === 0) notes.push('no temporary files logged: none reached log_temp_files (the tuned group logs files of 10 MB or more; RDS's default -1 logs none; 0 logs every one)');
+  if (a.tempFiles.count === 0) notes.push('no temporary files logged: none reached log_temp_files (the tuned group logs files of 10 MB or more; RDS\'s default -1 logs none; 0 logs every one)');
   if (a.checkpoints.completed + a.checkpoints.restartpoints === 0) notes.push('no checkpoints logged: log_checkpoints must be on (the tuned group does not set it)');
   const errors = a.errors.reduce((k, g) => k + g.count, 0);
   const exact = a.errors.reduce((k, g) => k + g.exact, 0);
