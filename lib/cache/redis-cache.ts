@@ -87,7 +87,8 @@ export interface RedisCacheOptions {
   readonly replicas?: number;
 
   /**
-   * Multi-AZ with automatic failover (needs at least one replica).
+   * Multi-AZ: the replicas in other Availability Zones than the primary (needs at least one replica).
+   * Automatic failover is on whenever there is a replica, Multi-AZ or not.
    *
    * @default - true in production, false in development
    */
@@ -254,7 +255,9 @@ export class RedisCache extends Construct implements ec2.IConnectable {
       engineVersion: engine.version,
       cacheNodeType: nodeType,
       numCacheClusters: replicas + 1,
-      automaticFailoverEnabled: multiAz,
+      // A replica takes over a failed primary whether or not it is in another AZ: on with any replica
+      // (CloudFormation's rule E3026 requires it for more than one cluster; Control Tower's CT.ELASTICACHE.PR.3).
+      automaticFailoverEnabled: replicas > 0,
       multiAzEnabled: multiAz,
       port: this.port,
       transitEncryptionEnabled: true,
@@ -283,8 +286,10 @@ export class RedisCache extends Construct implements ec2.IConnectable {
         id: 'AwsSolutions-AEC4',
         reason: 'Single-AZ by choice (development profile or multiAz false): a cache that can be rebuilt from the database.',
       });
+    }
+    if (replicas === 0) {
       acknowledgeControlTower(this.replicationGroup, 'elasticache_repl_grp_auto_failover_enabled_check',
-        'Single-AZ by choice (development profile or multiAz false): nothing to fail over to; a cache that can be rebuilt from the database.');
+        'No replica by choice (development profile or replicas 0): nothing to fail over to; a cache that can be rebuilt from the database.');
     }
     acknowledgeControlTower(this.replicationGroup, 'elasticache_repl_grp_rbac_auth_enabled_check',
       'Clients authenticate with the AUTH token (64 characters, in a Secrets Manager secret under the cache\'s key) over TLS that is required; RBAC user groups would add per-user command limits this cache\'s one application does not use.');

@@ -2,6 +2,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { CacheEngine, CachePurpose, Profile, RedisCache, RedisCacheOptions } from '../../lib';
 
 function build(options: RedisCacheOptions & { profile?: Profile } = {}) {
@@ -79,6 +82,28 @@ describe('RedisCache options', () => {
     build({ profile: Profile.DEVELOPMENT }).template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
       CacheNodeType: 'cache.t4g.micro', NumCacheClusters: 1, MultiAZEnabled: false, AutomaticFailoverEnabled: false, SnapshotRetentionLimit: 0,
     });
+  });
+
+  test('replicas without Multi-AZ still fail over automatically (a replica in the same AZ takes over a failed primary)', () => {
+    // GIVEN a development cache with a replica, single-AZ, synthesized with aws-cdk-lib's CloudFormation validation
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cache-validate-'));
+    const stack = new Stack(new App({ outdir }), 'Cache');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'I', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new RedisCache(stack, 'Cache', { vpc, profile: Profile.DEVELOPMENT, replicas: 1 });
+    const assembly = stack.node.root instanceof App ? stack.node.root.synth() : undefined;
+    // THEN automatic failover is on, Multi-AZ stays off
+    Template.fromStack(stack).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { NumCacheClusters: 2, MultiAZEnabled: false, AutomaticFailoverEnabled: true });
+    // and the CloudFormation rules aws-cdk-lib validates with (E3026: AutomaticFailoverEnabled must be true when
+    // NumCacheClusters > 1 and Engine is 'redis') find nothing on the replication group
+    const report = path.join(assembly!.directory, 'validation-report.json');
+    const violations = fs.existsSync(report)
+      ? (JSON.parse(fs.readFileSync(report, 'utf8')) as { pluginReports: Array<{ violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }> })
+        .pluginReports.flatMap((r) => r.violations)
+        .filter((v) => v.violatingConstructs.some((c) => c.constructPath.startsWith('Cache/Cache/')))
+        .map((v) => v.ruleName)
+      : [];
+    expect(violations).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('connectFunction: rediss:// URL and the token secret ARN, security group opened, token readable', () => {
