@@ -4,7 +4,7 @@
  * database of the instance (Blue/Green replicates them all).
  */
 import { Client } from 'pg';
-import { sslConfig, VERIFY_SESSION_OPTIONS, VerifyTarget } from './verify-sql';
+import { connectReadOnly, VerifyTarget } from './verify-sql';
 
 /** A table logical replication cannot carry UPDATEs and DELETEs of. */
 export interface TableWithoutIdentity {
@@ -46,23 +46,8 @@ export interface Endpoint {
   readonly port: number;
 }
 
-async function connect(t: VerifyTarget, endpoint: Endpoint, database: string, timeoutMs: number): Promise<Client> {
-  const client = new Client({
-    host: t.host ?? endpoint.address,
-    port: t.port ?? endpoint.port,
-    user: t.user,
-    password: t.password,
-    database,
-    ssl: sslConfig(t),
-    application_name: 'db-playbook upgrade prechecks',
-    options: VERIFY_SESSION_OPTIONS,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    query_timeout: timeoutMs + 1000,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
+function connect(t: VerifyTarget, endpoint: Endpoint, database: string, timeoutMs: number): Promise<Client> {
+  return connectReadOnly(t, t.host ?? endpoint.address, t.port ?? endpoint.port, database, 'db-playbook upgrade prechecks', timeoutMs);
 }
 
 /** The databases of the instance a user can connect to (not the templates, not RDS's rdsadmin). */

@@ -160,6 +160,27 @@ export function sslConfig(t: VerifyTarget): ClientConfig['ssl'] {
 }
 
 /**
+ * A connected client for `t` on host:port/database: TLS as sslConfig says, every transaction read-only
+ * (default_transaction_read_only=on), statements and the connection bounded by `timeoutMs`.
+ */
+export async function connectReadOnly(
+  t: VerifyTarget, host: string, port: number, database: string, applicationName: string, timeoutMs: number,
+): Promise<Client> {
+  const client = new Client({
+    host, port, user: t.user, password: t.password, database,
+    ssl: sslConfig(t),
+    application_name: applicationName,
+    options: VERIFY_SESSION_OPTIONS,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+    query_timeout: timeoutMs + 1000,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/**
  * Runs `sql`, one statement (refused otherwise, before connecting), with the extended protocol
  * in a session with default_transaction_read_only=on, inside a READ ONLY transaction that is
  * rolled back, on `endpoint` (or the target's own host). Never throws: a failure is a result
@@ -175,17 +196,7 @@ export async function runVerifySql(
   if (problem) return { ok: false, target, error: `--verify-sql ${problem}` };
   let client: Client | undefined;
   try {
-    client = new Client({
-      host, port, user: t.user, password: t.password, database: t.database,
-      ssl: sslConfig(t),
-      application_name: applicationName,
-      options: VERIFY_SESSION_OPTIONS,
-      connectionTimeoutMillis: timeoutMs,
-      statement_timeout: timeoutMs,
-      query_timeout: timeoutMs + 1000,
-    });
-    client.on('error', () => undefined);
-    await client.connect();
+    client = await connectReadOnly(t, host, port, t.database, applicationName, timeoutMs);
     await client.query('BEGIN TRANSACTION READ ONLY');
     // The extended protocol (Parse, Bind, Execute): PostgreSQL parses exactly one statement.
     // pg takes queryMode (8.11+), which its type definitions do not list yet.
