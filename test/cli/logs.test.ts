@@ -14,8 +14,6 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateDBInstanceCommand, CreateDBInstanceReadReplicaCommand, RDSClient } from '@aws-sdk/client-rds';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { main } from '../../cli/program';
@@ -23,6 +21,7 @@ import type { LogsReport } from '../../cli/logs/report';
 import { actionsOf, logsCalls, logsLogFilesCalls } from '../../shared/calls-cli';
 import { fakeIo, motoEnv } from '../support/fake-io';
 import { LogScenario, runLogScenario, startLoggingPostgres } from '../support/logging-postgres';
+import { startMotoProxy } from '../support/moto-proxy';
 import { awsClientConfig, MotoServer, startMoto } from '../support/moto-server';
 
 jest.setTimeout(180_000);
@@ -457,37 +456,17 @@ function xml(text: string): string {
  * query-protocol XML (LogFileData, Marker, AdditionalDataPending); everything else goes to moto.
  */
 async function downloadStub(upstream: string, log: string, size: number): Promise<{ url: string; portions: number; close: () => Promise<void> }> {
-  const target = new URL(upstream);
   const state = { portions: 0 };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const form = new URLSearchParams(body.toString('utf8'));
-      if (form.get('Action') === 'DownloadDBLogFilePortion') {
-        state.portions++;
-        const start = Number(form.get('Marker') ?? '0');
-        const end = Math.min(log.length, start + size);
-        const out = `<DownloadDBLogFilePortionResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DownloadDBLogFilePortionResult>`
-          + `<LogFileData>${xml(log.slice(start, end))}</LogFileData><Marker>${end}</Marker><AdditionalDataPending>${end < log.length}</AdditionalDataPending>`
-          + `</DownloadDBLogFilePortionResult><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></DownloadDBLogFilePortionResponse>`;
-        res.writeHead(200, { 'content-type': 'text/xml' }).end(out);
-        return;
-      }
-      const forward = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
-        res.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(res);
-      });
-      forward.on('error', (e) => res.writeHead(502).end(String(e)));
-      forward.end(body);
-    });
+  const proxy = await startMotoProxy(upstream, {
+    answer: (req) => {
+      if (req.form.get('Action') !== 'DownloadDBLogFilePortion') return undefined;
+      state.portions++;
+      const start = Number(req.form.get('Marker') ?? '0');
+      const end = Math.min(log.length, start + size);
+      return `<DownloadDBLogFilePortionResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/"><DownloadDBLogFilePortionResult>`
+        + `<LogFileData>${xml(log.slice(start, end))}</LogFileData><Marker>${end}</Marker><AdditionalDataPending>${end < log.length}</AdditionalDataPending>`
+        + `</DownloadDBLogFilePortionResult><ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></DownloadDBLogFilePortionResponse>`;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    get portions() { return state.portions; },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return { url: proxy.url, get portions() { return state.portions; }, close: () => proxy.close() };
 }

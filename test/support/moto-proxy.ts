@@ -16,7 +16,10 @@ export interface ProxiedRequest {
 
 /** What the proxy does besides forwarding. */
 export interface MotoProxyHandlers {
-  /** Answers a request here (a JSON body, HTTP 200) instead of moto; undefined forwards it. */
+  /**
+   * Answers a request here (HTTP 200) instead of moto: a string is sent as it is, as XML (the query
+   * protocol's answers, e.g. RDS's), anything else as a JSON body; undefined forwards it.
+   */
   readonly answer?: (req: ProxiedRequest) => unknown | undefined;
   /** moto's answer (HTTP 200 only) as it reaches the client. */
   readonly rewrite?: (req: ProxiedRequest, body: string) => string;
@@ -43,8 +46,9 @@ export async function startMotoProxy(upstream: string, handlers: MotoProxyHandle
       };
       const answer = handlers.answer?.(request);
       if (answer !== undefined) {
-        const out = Buffer.from(JSON.stringify(answer));
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(out.length) }).end(out);
+        const xml = typeof answer === 'string';
+        const out = Buffer.from(xml ? answer : JSON.stringify(answer));
+        res.writeHead(200, { 'content-type': xml ? 'text/xml' : 'application/json', 'content-length': String(out.length) }).end(out);
         return;
       }
       const forward = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (reply) => {
